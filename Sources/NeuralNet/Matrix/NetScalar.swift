@@ -1,0 +1,72 @@
+import CBLAS
+import Foundation
+
+/// A floating-point type the engine computes in: `Double` (the NumPy default) or `Float`.
+///
+/// Collects the few scalar functions and the BLAS entry point the kernels need, so that
+/// one generic engine serves both precisions. Generic code is specialised inside this
+/// module for both conformers, so the hot loops run at concrete-type speed.
+public protocol NetScalar: BinaryFloatingPoint, Sendable, LosslessStringConvertible {
+    /// `exp(x)` from the C library.
+    static func exponential(_ x: Self) -> Self
+    /// `log(x)` from the C library.
+    static func logarithm(_ x: Self) -> Self
+    /// `log1p(x)`, accurate for small `x`.
+    static func logOnePlus(_ x: Self) -> Self
+    /// `tanh(x)` from the C library.
+    static func hyperbolicTangent(_ x: Self) -> Self
+    /// `sqrt(x)`.
+    static func squareRoot(_ x: Self) -> Self
+
+    /// `C = alpha·op(A)·op(B) + beta·C` on column-major operands (cblas_?gemm).
+    static func gemm(
+        transposeA: Bool, transposeB: Bool, rows: Int, columns: Int, inner: Int,
+        alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+@inline(__always)
+private func cblasTranspose(_ flag: Bool) -> CBLAS_TRANSPOSE {
+    flag ? CblasTrans : CblasNoTrans
+}
+
+extension Double: NetScalar {
+    @inline(__always) public static func exponential(_ x: Double) -> Double { Foundation.exp(x) }
+    @inline(__always) public static func logarithm(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) public static func logOnePlus(_ x: Double) -> Double { Foundation.log1p(x) }
+    @inline(__always) public static func hyperbolicTangent(_ x: Double) -> Double { Foundation.tanh(x) }
+    @inline(__always) public static func squareRoot(_ x: Double) -> Double { x.squareRoot() }
+
+    @inline(__always)
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, rows: Int, columns: Int, inner: Int,
+        alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        cblas_dgemm(CblasColMajor, cblasTranspose(transposeA), cblasTranspose(transposeB),
+                    blasint(rows), blasint(columns), blasint(inner),
+                    alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+}
+
+extension Float: NetScalar {
+    @inline(__always) public static func exponential(_ x: Float) -> Float { Foundation.expf(x) }
+    @inline(__always) public static func logarithm(_ x: Float) -> Float { Foundation.logf(x) }
+    @inline(__always) public static func logOnePlus(_ x: Float) -> Float { Foundation.log1pf(x) }
+    @inline(__always) public static func hyperbolicTangent(_ x: Float) -> Float { Foundation.tanhf(x) }
+    @inline(__always) public static func squareRoot(_ x: Float) -> Float { x.squareRoot() }
+
+    @inline(__always)
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, rows: Int, columns: Int, inner: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(CblasColMajor, cblasTranspose(transposeA), cblasTranspose(transposeB),
+                    blasint(rows), blasint(columns), blasint(inner),
+                    alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+}

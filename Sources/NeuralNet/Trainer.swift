@@ -1,0 +1,259 @@
+/// How long and how one run trains.
+public struct TrainingPlan: Sendable, Hashable {
+    /// When training stops.
+    public enum Length: Sendable, Hashable {
+        /// This many parameter updates (full-batch iterations or mini-batches).
+        case iterations(Int)
+        /// This many passes over the training set.
+        case epochs(Int)
+    }
+
+    public var optimizer: Optimizer
+    public var learningRate: Double
+    public var length: Length
+    /// Examples per update; `nil` trains full-batch (no shuffling), as the tutorials do.
+    public var batchSize: Int?
+    public var regularization: Regularization
+    public var decay: LearningRateDecay
+    /// Record the cost every this many iterations (and always after the last update).
+    public var recordEvery: Int
+
+    public init(optimizer: Optimizer = .gradientDescent, learningRate: Double, length: Length,
+                batchSize: Int? = nil, regularization: Regularization = .none,
+                decay: LearningRateDecay = .none, recordEvery: Int = 100) {
+        self.optimizer = optimizer
+        self.learningRate = learningRate
+        self.length = length
+        self.batchSize = batchSize
+        self.regularization = regularization
+        self.decay = decay
+        self.recordEvery = recordEvery
+    }
+
+    /// The number of updates this plan makes on `exampleCount` examples.
+    public func iterationCount(exampleCount: Int) -> Int {
+        switch length {
+        case .iterations(let count): return count
+        case .epochs(let epochs):
+            guard let batchSize, batchSize < exampleCount else { return epochs }
+            return epochs * ((exampleCount + batchSize - 1) / batchSize)
+        }
+    }
+
+    /// - Throws: `NeuralNetError.invalidHyperparameter` naming the first bad value.
+    public func validate() throws {
+        guard learningRate.isFinite, learningRate > 0 else {
+            throw NeuralNetError.invalidHyperparameter(
+                name: "learning_rate", expected: "a finite number > 0", found: "\(learningRate)")
+        }
+        switch length {
+        case .iterations(let count) where count < 1,
+             .epochs(let count) where count < 1:
+            throw NeuralNetError.invalidHyperparameter(
+                name: "iterations/epochs", expected: "an integer ≥ 1", found: "\(count)")
+        default: break
+        }
+        if let batchSize, batchSize < 1 {
+            throw NeuralNetError.invalidHyperparameter(
+                name: "batch_size", expected: "an integer ≥ 1", found: "\(batchSize)")
+        }
+        guard recordEvery >= 1 else {
+            throw NeuralNetError.invalidHyperparameter(
+                name: "record_every", expected: "an integer ≥ 1", found: "\(recordEvery)")
+        }
+        try optimizer.validate()
+        try regularization.validate()
+        try decay.validate()
+    }
+}
+
+/// One point of a cost curve.
+public struct CostRecord: Sendable, Equatable {
+    /// Updates made before this forward pass (0 = the initial parameters).
+    public var iteration: Int
+    /// The epoch the forward pass belongs to (0-based).
+    public var epoch: Int
+    /// The cost of that forward pass, with the L2 term.
+    public var cost: Double
+    /// The fraction of that pass's examples predicted correctly.
+    public var accuracy: Double
+}
+
+/// How a run ended.
+public enum TrainingStatus: Sendable, Equatable {
+    case finished
+    /// The cost or the output gradient became NaN or infinite at this iteration.
+    case diverged(iteration: Int)
+}
+
+/// What a run reports once it stops.
+public struct TrainingOutcome: Sendable {
+    public var status: TrainingStatus
+    /// Updates made.
+    public var iterations: Int
+    /// The cost on the full training set after the last update (nil when diverged).
+    public var finalCost: Double?
+    /// Training-set accuracy after the last update (nil when diverged).
+    public var trainAccuracy: Double?
+}
+
+/// Trains one network: full-batch gradient descent or shuffled mini-batches.
+public enum Trainer {
+    /// Trains `network` on `inputs` (n_0, m) and `labels`, calling `record` with each
+    /// recorded cost as soon as it is known (so curves can stream to disk).
+    ///
+    /// Iteration i's cost is the forward pass made after i updates; the last record is the
+    /// cost after the final update. Mini-batches come from `random.permutation(m)` once per
+    /// epoch, then contiguous slices of the permuted columns (the last one may be narrower).
+    /// - Throws: `NeuralNetError` for invalid data or hyperparameters (before any work).
+    public static func train<T: NetScalar>(
+        _ network: inout Network<T>, inputs: Matrix<T>, labels: [Int32], plan: TrainingPlan,
+        random: inout NumpyRandom, record: (CostRecord) -> Void = { _ in }
+    ) throws -> TrainingOutcome {
+        try network.validate(inputs: inputs, labels: labels)
+        try plan.validate()
+        return inputs.storage.withUnsafeBufferPointer { x in
+            labels.withUnsafeBufferPointer { y in
+                guard let x = x.baseAddress, let y = y.baseAddress else {
+                    return TrainingOutcome(status: .finished, iterations: 0)
+                }
+                var loop = TrainingLoop(network: network, plan: plan, inputs: x, labels: y,
+                                        rows: inputs.rows, columns: inputs.columns)
+                let outcome = loop.run(random: &random, record: record)
+                network = loop.network
+                return outcome
+            }
+        }
+    }
+}
+
+/// The state of one training run: network, optimizer state and reused buffers.
+private struct TrainingLoop<T: NetScalar> {
+    var network: Network<T>
+    let plan: TrainingPlan
+    let inputs: UnsafePointer<T>
+    let labels: UnsafePointer<Int32>
+    let rows: Int
+    let columns: Int
+    var optimizer: OptimizerState<T>
+    var gradients: [Dense<T>.Gradients]
+
+    init(network: Network<T>, plan: TrainingPlan, inputs: UnsafePointer<T>, labels: UnsafePointer<Int32>,
+         rows: Int, columns: Int) {
+        self.network = network
+        self.plan = plan
+        self.inputs = inputs
+        self.labels = labels
+        self.rows = rows
+        self.columns = columns
+        optimizer = OptimizerState(rule: plan.optimizer, network: network)
+        gradients = network.makeGradients()
+    }
+
+    mutating func run(random: inout NumpyRandom, record: (CostRecord) -> Void) -> TrainingOutcome {
+        if let batchSize = plan.batchSize {
+            return runMiniBatches(batchSize: Swift.min(batchSize, columns), random: &random, record: record)
+        }
+        return runFullBatch(record: record)
+    }
+
+    /// One forward, (optional) cost, backward and update; returns false on divergence.
+    private mutating func step(input: UnsafePointer<T>, labels: UnsafePointer<Int32>, columns width: Int,
+                               workspace: Workspace<T>, iteration: Int, epoch: Int,
+                               record: (CostRecord) -> Void) -> Bool {
+        network.forward(input: input, columns: width, workspace: workspace)
+        if iteration % plan.recordEvery == 0 {
+            let cost = network.cost(labels: labels, columns: width, workspace: workspace,
+                                    regularization: plan.regularization)
+            let correct = network.correctCount(labels: labels, columns: width, workspace: workspace)
+            guard cost.isFinite else { return false }
+            record(CostRecord(iteration: iteration, epoch: epoch, cost: Double(cost),
+                              accuracy: Double(correct) / Double(width)))
+        }
+        let outputGradientSum = network.backward(
+            input: input, labels: labels, columns: width, workspace: workspace,
+            regularization: plan.regularization, gradients: &gradients)
+        guard outputGradientSum.isFinite else { return false }
+        let learningRate = plan.decay.learningRate(initial: plan.learningRate, epoch: epoch)
+        optimizer.update(&network, gradients: gradients, learningRate: learningRate)
+        return true
+    }
+
+    private mutating func runFullBatch(record: (CostRecord) -> Void) -> TrainingOutcome {
+        let iterations = plan.iterationCount(exampleCount: columns)
+        let workspace = Workspace<T>(architecture: network.architecture, columns: columns)
+        for i in 0..<iterations {
+            guard step(input: inputs, labels: labels, columns: columns, workspace: workspace,
+                       iteration: i, epoch: i, record: record) else {
+                return TrainingOutcome(status: .diverged(iteration: i), iterations: i)
+            }
+        }
+        return finish(iterations: iterations, epoch: iterations, workspace: workspace, record: record)
+    }
+
+    private mutating func runMiniBatches(batchSize: Int, random: inout NumpyRandom,
+                                         record: (CostRecord) -> Void) -> TrainingOutcome {
+        let iterations = plan.iterationCount(exampleCount: columns)
+        let full = Workspace<T>(architecture: network.architecture, columns: batchSize)
+        let remainderWidth = columns % batchSize
+        let remainder = remainderWidth == 0 ? nil
+            : Workspace<T>(architecture: network.architecture, columns: remainderWidth)
+        let batch = BatchBuffer<T>(rows: rows, columns: batchSize)
+        var order = [Int](repeating: 0, count: columns)
+        var iteration = 0
+        var epoch = 0
+        while iteration < iterations {
+            // np.random.permutation(m): shuffle a fresh arange, in a reused array.
+            for j in 0..<columns { order[j] = j }
+            random.shuffle(&order)
+            var start = 0
+            while start < columns, iteration < iterations {
+                let width = Swift.min(batchSize, columns - start)
+                let workspace = width == batchSize ? full : (remainder ?? full)
+                order.withUnsafeBufferPointer { order in
+                    guard let order = order.baseAddress else { return }
+                    batch.gather(from: inputs, labels: labels, order: order, range: start..<(start + width))
+                }
+                guard step(input: batch.inputs.pointer, labels: batch.labels.pointer, columns: width,
+                           workspace: workspace, iteration: iteration, epoch: epoch, record: record) else {
+                    return TrainingOutcome(status: .diverged(iteration: iteration), iterations: iteration)
+                }
+                iteration += 1
+                start += width
+            }
+            epoch += 1
+        }
+        // The final record is over the whole training set, evaluated in batch-sized chunks.
+        let evaluation = Workspace<T>(architecture: network.architecture, columns: batchSize)
+        return finish(iterations: iterations, epoch: epoch, workspace: evaluation, record: record)
+    }
+
+    /// Evaluates the trained network on the whole training set and records iteration N.
+    private func finish(iterations: Int, epoch: Int, workspace: Workspace<T>,
+                        record: (CostRecord) -> Void) -> TrainingOutcome {
+        var lossSum: T = 0
+        var correct = 0
+        var start = 0
+        while start < columns {
+            let width = Swift.min(workspace.columns, columns - start)
+            network.forward(input: inputs + start * rows, columns: width, workspace: workspace)
+            lossSum += network.dataLossSum(labels: labels + start, columns: width, workspace: workspace)
+            correct += network.correctCount(labels: labels + start, columns: width, workspace: workspace)
+            start += width
+        }
+        let cost = (1 / T(columns)) * lossSum + network.penalty(plan.regularization, batchSize: columns)
+        guard cost.isFinite else {
+            return TrainingOutcome(status: .diverged(iteration: iterations), iterations: iterations)
+        }
+        let accuracy = Double(correct) / Double(columns)
+        record(CostRecord(iteration: iterations, epoch: epoch, cost: Double(cost), accuracy: accuracy))
+        return TrainingOutcome(status: .finished, iterations: iterations, finalCost: Double(cost),
+                               trainAccuracy: accuracy)
+    }
+}
+
+extension TrainingOutcome {
+    init(status: TrainingStatus, iterations: Int) {
+        self.init(status: status, iterations: iterations, finalCost: nil, trainAccuracy: nil)
+    }
+}
