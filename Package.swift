@@ -4,6 +4,7 @@ import PackageDescription
 let package = Package(
     name: "NetSweep",
     products: [
+        .executable(name: "runner", targets: ["runner"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
     ],
     dependencies: [
@@ -17,10 +18,37 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // zlib (Debian: zlib1g-dev): gzip for IDX files, CRC-32 for .npz archives.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // libhdf5 (Debian: libhdf5-dev), for the cat vs non-cat files.
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
         // Numerics and networks: no file I/O, no YAML, no Dispatch.
         .target(
             name: "NeuralNet",
             dependencies: ["CBLAS"]
+        ),
+        // Generators and file loaders: no YAML.
+        .target(
+            name: "Datasets",
+            dependencies: ["NeuralNet", "CZlib", "CHDF5"]
+        ),
+        // Everything between a YAML file and CSV rows: config, sweep, scheduler, reporter.
+        .target(
+            name: "Experiments",
+            dependencies: ["NeuralNet", "Datasets", "CZlib", .product(name: "Yams", package: "Yams")]
+        ),
+        // The command line: arguments in, exit code out.
+        .executableTarget(
+            name: "runner",
+            dependencies: ["Experiments", "NeuralNet", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "NeuralNetTests",

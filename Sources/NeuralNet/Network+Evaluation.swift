@@ -99,6 +99,11 @@ extension Network {
     /// - Throws: `NeuralNetError` for bad shapes, empty data or labels out of range.
     public func evaluate(inputs: Matrix<T>, labels: [Int32], regularization: Regularization = .none,
                          chunkColumns: Int? = nil) throws -> (cost: Double, accuracy: Double) {
+        try T.evaluate(self, inputs: inputs, labels: labels, regularization: regularization, chunkColumns: chunkColumns)
+    }
+
+    func evaluateSpecialized(inputs: Matrix<T>, labels: [Int32], regularization: Regularization,
+                             chunkColumns: Int?) throws -> (cost: Double, accuracy: Double) {
         try validate(inputs: inputs, labels: labels)
         let chunk = Swift.max(1, Swift.min(inputs.columns, chunkColumns ?? Self.evaluationChunk))
         let workspace = Workspace<T>(architecture: architecture, columns: chunk)

@@ -110,6 +110,16 @@ public enum Trainer {
         _ network: inout Network<T>, inputs: Matrix<T>, labels: [Int32], plan: TrainingPlan,
         random: inout NumpyRandom, record: (CostRecord) -> Void = { _ in }
     ) throws -> TrainingOutcome {
+        // Dispatch through the scalar type so the loop below always runs specialised for
+        // Double or Float, even when the caller is generic code in another module.
+        try T.train(&network, inputs: inputs, labels: labels, plan: plan, random: &random, record: record)
+    }
+
+    /// The training loop, specialised per scalar type by `NetScalar.train`.
+    static func trainSpecialized<T: NetScalar>(
+        _ network: inout Network<T>, inputs: Matrix<T>, labels: [Int32], plan: TrainingPlan,
+        random: inout NumpyRandom, record: (CostRecord) -> Void
+    ) throws -> TrainingOutcome {
         try network.validate(inputs: inputs, labels: labels)
         try plan.validate()
         return inputs.storage.withUnsafeBufferPointer { x in

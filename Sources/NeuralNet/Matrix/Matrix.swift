@@ -128,3 +128,10 @@ extension Matrix: CustomStringConvertible {
         return "[" + lines.joined(separator: ",\n ") + "]"
     }
 }
+
+extension Matrix {
+    /// A matrix of the same shape with `transform` applied to every element, in storage order.
+    public init(mapping source: Matrix<Scalar>, _ transform: (Scalar) -> Scalar) {
+        self.init(uncheckedRows: source.rows, columns: source.columns, storage: source.storage.map(transform))
+    }
+}

@@ -24,6 +24,33 @@ public protocol NetScalar: BinaryFloatingPoint, Sendable, LosslessStringConverti
         alpha: Self, a: UnsafePointer<Self>, lda: Int,
         b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+
+    /// `Trainer.train`, implemented by each conformer with the loop specialised for it.
+    static func train(
+        _ network: inout Network<Self>, inputs: Matrix<Self>, labels: [Int32], plan: TrainingPlan,
+        random: inout NumpyRandom, record: (CostRecord) -> Void) throws -> TrainingOutcome
+
+    /// `Network.evaluate`, implemented by each conformer with the passes specialised for it.
+    static func evaluate(
+        _ network: Network<Self>, inputs: Matrix<Self>, labels: [Int32], regularization: Regularization,
+        chunkColumns: Int?) throws -> (cost: Double, accuracy: Double)
+}
+
+extension NetScalar {
+    public static func train(
+        _ network: inout Network<Self>, inputs: Matrix<Self>, labels: [Int32], plan: TrainingPlan,
+        random: inout NumpyRandom, record: (CostRecord) -> Void
+    ) throws -> TrainingOutcome {
+        try Trainer.trainSpecialized(&network, inputs: inputs, labels: labels, plan: plan, random: &random, record: record)
+    }
+
+    public static func evaluate(
+        _ network: Network<Self>, inputs: Matrix<Self>, labels: [Int32], regularization: Regularization,
+        chunkColumns: Int?
+    ) throws -> (cost: Double, accuracy: Double) {
+        try network.evaluateSpecialized(inputs: inputs, labels: labels, regularization: regularization,
+                                        chunkColumns: chunkColumns)
+    }
 }
 
 @inline(__always)

@@ -1,0 +1,129 @@
+@preconcurrency import CHDF5
+import NeuralNet
+
+/// Reads examples from an HDF5 file (libhdf5), as the cat vs non-cat files store them.
+///
+/// The image dataset is (m, …) in C order; each example's values are contiguous, so the
+/// buffer read is already X (features, m) in column-major order — the same flattening as
+/// NumPy's `x.reshape(m, -1).T`. Any numeric type is converted to `Double` by HDF5.
+public enum HDF5Loader {
+    /// The cat files' dataset names for a split ("train" or "test").
+    public static func defaultKeys(split: String) -> (x: String, y: String, classes: String) {
+        ("\(split)_set_x", "\(split)_set_y", "list_classes")
+    }
+
+    /// Loads features `xKey`, labels `yKey` and (when present) class names `classesKey`.
+    /// - Throws: `DatasetError.corrupt` naming the file for an unreadable file, a missing
+    ///   dataset, a non-numeric dataset, or a label count that does not match.
+    public static func load(path: String, xKey: String, yKey: String, classesKey: String?) throws -> Dataset {
+        H5Eset_auto2(0, nil, nil)   // report errors ourselves instead of HDF5's stderr stack
+        guard H5Fis_hdf5(path) > 0 else {
+            throw DatasetError.corrupt(file: path, problem: "not an HDF5 file")
+        }
+        let file = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0 /* H5P_DEFAULT */)
+        guard file >= 0 else { throw DatasetError.corrupt(file: path, problem: "cannot open the HDF5 file") }
+        defer { H5Fclose(file) }
+
+        let (xShape, xValues) = try readNumbers(file: file, path: path, key: xKey)
+        guard let count = xShape.first, count > 0 else {
+            throw DatasetError.corrupt(file: path, problem: "dataset '\(xKey)' has no examples (shape \(xShape))")
+        }
+        let features = xValues.count / count
+        let (yShape, yValues) = try readNumbers(file: file, path: path, key: yKey)
+        guard yValues.count == count else {
+            throw DatasetError.corrupt(file: path, problem:
+                "dataset '\(yKey)' has \(yValues.count) labels (shape \(yShape)); expected \(count), one per example of '\(xKey)'")
+        }
+        var labels = [Int32](repeating: 0, count: count)
+        for (index, value) in yValues.enumerated() {
+            guard value == value.rounded(), value >= 0, value < Double(Int32.max) else {
+                throw DatasetError.corrupt(file: path, problem: "label \(index) in '\(yKey)' must be a whole number ≥ 0; found \(value)")
+            }
+            labels[index] = Int32(value)
+        }
+        let classCount = Int(labels.max() ?? 0) + 1
+        var names = (0..<max(classCount, 2)).map { "class \($0)" }
+        if let classesKey, H5Lexists(file, classesKey, 0) > 0 {
+            let stored = try readStrings(file: file, path: path, key: classesKey)
+            guard stored.count >= classCount else {
+                throw DatasetError.corrupt(file: path, problem:
+                    "'\(classesKey)' names \(stored.count) classes but labels go up to \(classCount - 1)")
+            }
+            names = stored
+        }
+        let matrix = try Matrix<Double>(rows: features, columns: count, columnMajor: xValues)
+        return try Dataset(features: matrix, labels: labels, classNames: names)
+    }
+
+    private static func open(file: hid_t, path: String, key: String) throws -> hid_t {
+        guard H5Lexists(file, key, 0) > 0 else {
+            throw DatasetError.corrupt(file: path, problem: "no dataset named '\(key)'" + available(file: file))
+        }
+        let dataset = H5Dopen2(file, key, 0)
+        guard dataset >= 0 else { throw DatasetError.corrupt(file: path, problem: "'\(key)' is not a dataset") }
+        return dataset
+    }
+
+    /// The shape and values of a numeric dataset, converted to Double.
+    private static func readNumbers(file: hid_t, path: String, key: String) throws -> ([Int], [Double]) {
+        let dataset = try open(file: file, path: path, key: key)
+        defer { H5Dclose(dataset) }
+        let type = H5Dget_type(dataset)
+        defer { H5Tclose(type) }
+        let typeClass = H5Tget_class(type)
+        guard typeClass == H5T_INTEGER || typeClass == H5T_FLOAT else {
+            throw DatasetError.corrupt(file: path, problem: "dataset '\(key)' is not numeric")
+        }
+        let shape = try extent(dataset: dataset, path: path, key: key)
+        let count = shape.reduce(1, *)
+        var values = [Double](repeating: 0, count: count)
+        let status = values.withUnsafeMutableBytes { buffer in
+            H5Dread(dataset, H5T_NATIVE_DOUBLE_g, 0, 0, 0, buffer.baseAddress)
+        }
+        guard status >= 0 else { throw DatasetError.corrupt(file: path, problem: "cannot read dataset '\(key)' (truncated or corrupt)") }
+        return (shape, values)
+    }
+
+    /// Fixed-length strings (NumPy's `|S7`), trailing NULs removed.
+    private static func readStrings(file: hid_t, path: String, key: String) throws -> [String] {
+        let dataset = try open(file: file, path: path, key: key)
+        defer { H5Dclose(dataset) }
+        let type = H5Dget_type(dataset)
+        defer { H5Tclose(type) }
+        guard H5Tget_class(type) == H5T_STRING, H5Tis_variable_str(type) == 0 else {
+            throw DatasetError.corrupt(file: path, problem: "'\(key)' is not a fixed-length string dataset")
+        }
+        let width = H5Tget_size(type)
+        let count = try extent(dataset: dataset, path: path, key: key).reduce(1, *)
+        var bytes = [UInt8](repeating: 0, count: count * width)
+        let status = bytes.withUnsafeMutableBytes { H5Dread(dataset, type, 0, 0, 0, $0.baseAddress) }
+        guard status >= 0 else { throw DatasetError.corrupt(file: path, problem: "cannot read '\(key)'") }
+        return (0..<count).map { index in
+            let slice = bytes[(index * width)..<((index + 1) * width)].prefix { $0 != 0 }
+            return String(decoding: slice, as: UTF8.self)
+        }
+    }
+
+    private static func extent(dataset: hid_t, path: String, key: String) throws -> [Int] {
+        let space = H5Dget_space(dataset)
+        defer { H5Sclose(space) }
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank >= 1 else { throw DatasetError.corrupt(file: path, problem: "dataset '\(key)' is a scalar") }
+        var dims = [hsize_t](repeating: 0, count: rank)
+        H5Sget_simple_extent_dims(space, &dims, nil)
+        return dims.map { Int($0) }
+    }
+
+    private static func available(file: hid_t) -> String {
+        var names: [String] = []
+        let collector: H5L_iterate_t = { _, name, _, context in
+            guard let name, let context else { return 0 }
+            context.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+            return 0
+        }
+        withUnsafeMutablePointer(to: &names) { pointer in
+            _ = H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, nil, collector, UnsafeMutableRawPointer(pointer))
+        }
+        return names.isEmpty ? "" : "; the file has " + names.map { "'\($0)'" }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,372 @@
+import Foundation
+import Yams
+
+/// An experiment file, checked and expanded into its runs.
+public struct Experiment: Sendable {
+    public var name: String
+    public var description: String?
+    /// The file it came from.
+    public var file: String
+    /// Swept-value column names, in order (a repeat axis is `seed`).
+    public var columns: [String]
+    /// Every run, in sweep order.
+    public var runs: [PlannedRun]
+    /// Whether runs repeat a configuration with different seeds.
+    public var hasRepeats: Bool
+    public var report: ReportConfig
+    /// The document as run (after `--set` overrides), re-serialised.
+    public var resolvedYAML: String
+}
+
+/// Reads an experiment file: YAML syntax, unknown keys, `--set` overrides, sweep expansion and
+/// typed decoding, with every error located as `file:line:column`.
+public struct ExperimentLoader: Sendable {
+    /// Sweeps with more runs than this are refused before anything runs.
+    public var runCap: Int
+
+    public init(runCap: Int = 10_000) {
+        self.runCap = runCap
+    }
+
+    /// Loads and expands the experiment at `path`.
+    /// - Parameter overrides: `key=value` assignments (`training.learning_rate=0.01`,
+    ///   `sweep.activation=[tanh]`), applied before anything is checked.
+    /// - Throws: `ConfigErrors` with every problem found.
+    public func load(file path: String, overrides: [String] = []) throws(ConfigErrors) -> Experiment {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the experiment file (\(Self.reason(error)))")])
+        }
+        return try load(text: text, file: path, overrides: overrides)
+    }
+
+    /// Loads and expands an experiment from `text`, reporting errors against `file`.
+    public func load(text: String, file: String, overrides: [String] = []) throws(ConfigErrors) -> Experiment {
+        var root = try compose(text, file: file)
+        root = try apply(overrides, to: root, file: file)
+        var errors = Schema.experiment.unknownKeys(in: root, file: file)
+        let expansion: SweepExpansion
+        do {
+            expansion = try sweepExpansion(root, file: file)
+        } catch {
+            throw ConfigErrors(errors + error.errors)
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+
+        let name = root.mapping?["name"]?.string
+            ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        if !Self.isSafeName(name) {
+            errors.append(located(root.mapping?["name"], file: file,
+                                  "'name' must use only letters, digits, '-', '_' and '.'; found '\(name)'"))
+        }
+        let report = try decodeSection(ReportConfig.self, root.mapping?["report"], file: file) ?? ReportConfig()
+        for key in [report.rows, report.columns].compactMap({ $0 }) where !expansion.columns.contains(key) {
+            errors.append(located(root.mapping?["report"], file: file,
+                                  "report key '\(key)' is not swept" + Suggestion.phrase(for: key, among: expansion.columns)))
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+
+        let base = root.removing(["name", "description", "sweep", "repeats", "report", "expect", "provenance"])
+        var runs: [PlannedRun] = []
+        runs.reserveCapacity(expansion.runCount)
+        for (index, combination) in expansion.combinations().enumerated() {
+            var node = base
+            var values: [String] = []
+            for (axisIndex, axis) in expansion.axes.enumerated() {
+                for (key, path) in zip(axis.points[combination.choice[axisIndex]], axis.paths) {
+                    node = try located(file: file) { () throws(ConfigValueError) in try node.setting(path[...], to: key) }
+                    values.append(key.compactText)
+                }
+            }
+            if let seed = combination.seed {
+                node = try located(file: file) { () throws(ConfigValueError) in try node.setting(["seed"], to: Node(String(seed))) }
+                values.append(String(seed))
+            }
+            guard let config = try decodeSection(RunConfig.self, node, file: file) else { continue }
+            runs.append(PlannedRun(index: index, sweptValues: values, configurationIndex: combination.configuration,
+                                   config: config))
+        }
+        return Experiment(
+            name: name, description: root.mapping?["description"]?.string, file: file,
+            columns: expansion.columns, runs: runs, hasRepeats: !expansion.repeatSeeds.isEmpty, report: report,
+            resolvedYAML: (try? Yams.serialize(node: root.removing(["provenance"]))) ?? text)
+    }
+
+    // MARK: - Steps
+
+    private func compose(_ text: String, file: String) throws(ConfigErrors) -> Node {
+        do {
+            guard let root = try Yams.compose(yaml: text), root.mapping != nil else {
+                throw ConfigErrors([ConfigError(file: file, line: 1, column: 1,
+                                                message: "expected a mapping of experiment keys (name, dataset, model, training, …); found an empty or scalar document")])
+            }
+            return root
+        } catch let error as ConfigErrors {
+            throw error
+        } catch let error as YamlError {
+            throw ConfigErrors([Self.syntaxError(error, file: file)])
+        } catch {
+            throw ConfigErrors([ConfigError(file: file, line: 0, column: 0, message: "\(error)")])
+        }
+    }
+
+    private func apply(_ overrides: [String], to root: Node, file: String) throws(ConfigErrors) -> Node {
+        var root = root
+        for assignment in overrides {
+            let source = "--set \(assignment)"
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw ConfigErrors([ConfigError(file: source, line: 0, column: 0,
+                                                message: "expected key=value (e.g. training.learning_rate=0.01)")])
+            }
+            let key = String(assignment[..<equals])
+            let valueText = String(assignment[assignment.index(after: equals)...])
+            let value: Node
+            do {
+                value = (try Yams.compose(yaml: valueText) ?? Node("")).withoutMarks
+            } catch {
+                throw ConfigErrors([ConfigError(file: source, line: 0, column: 0, message: "the value is not valid YAML: \(error)")])
+            }
+            var path = key.split(separator: ".").map(String.init)
+            if path.first != "sweep", path.count == 1 { path = SweepAlias.path(for: key) }
+            if path.first != "sweep", Self.schema(at: path) == nil {
+                throw ConfigErrors([ConfigError(file: source, line: 0, column: 0,
+                                                message: "unknown key '\(key)'" + Self.pathSuggestion(path))])
+            }
+            do {
+                root = try root.setting(path[...], to: value)
+            } catch {
+                throw ConfigErrors([ConfigError(file: source, line: 0, column: 0, message: error.message)])
+            }
+        }
+        return root
+    }
+
+    private func sweepExpansion(_ root: Node, file: String) throws(ConfigErrors) -> SweepExpansion {
+        var axes: [SweepAxis] = []
+        var errors: [ConfigError] = []
+        let sweepNode = root.mapping?["sweep"]
+        if let sweepNode {
+            guard let mapping = sweepNode.mapping else {
+                throw ConfigErrors([located(sweepNode, file: file, "'sweep' must be a mapping of key: [values]; found '\(sweepNode.compactText)'")])
+            }
+            if mapping.isEmpty {
+                errors.append(located(sweepNode, file: file, "'sweep' is empty: expected at least one key with a list of values"))
+            }
+            for (keyNode, valueNode) in mapping {
+                let key = keyNode.string ?? ""
+                if key == "zip" {
+                    let groups = valueNode.sequence.map(Array.init) ?? [valueNode]
+                    for group in groups {
+                        switch zipAxis(group, file: file) {
+                        case .success(let axis): axes.append(axis)
+                        case .failure(let error): errors += error.errors
+                        }
+                    }
+                } else {
+                    switch axis(key: key, keyNode: keyNode, values: valueNode, file: file) {
+                    case .success(let axis): axes.append(axis)
+                    case .failure(let error): errors.append(error)
+                    }
+                }
+            }
+        }
+        var repeatSeeds: [UInt32] = []
+        if let repeatsNode = root.mapping?["repeats"] {
+            let baseSeed = UInt32(root.mapping?["seed"]?.string ?? "1") ?? 1
+            if let count = repeatsNode.int, count >= 1 {
+                repeatSeeds = (0..<count).map { baseSeed &+ UInt32($0) }
+            } else if let list = repeatsNode.sequence, !list.isEmpty,
+                      case let seeds = list.compactMap({ $0.string.flatMap(UInt32.init) }), seeds.count == list.count {
+                repeatSeeds = seeds
+            } else {
+                errors.append(located(repeatsNode, file: file,
+                                      "'repeats' must be a count ≥ 1 or a list of seeds; found '\(repeatsNode.compactText)'"))
+            }
+            if axes.contains(where: { $0.paths.contains(["seed"]) }) {
+                errors.append(located(repeatsNode, file: file, "'repeats' varies 'seed', which the sweep already varies"))
+            }
+        }
+        let expansion = SweepExpansion(axes: axes, repeatSeeds: repeatSeeds)
+        let columns = expansion.columns
+        if Set(columns).count != columns.count {
+            errors.append(located(sweepNode, file: file, "a key is swept twice: " + columns.joined(separator: ", ")))
+        }
+        if errors.isEmpty, expansion.runCount > runCap {
+            errors.append(located(sweepNode ?? root.mapping?["repeats"], file: file,
+                                  "the sweep has \(expansion.runCount) runs, more than the cap of \(runCap) (raise it with --max-runs)"))
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return expansion
+    }
+
+    private func axis(key: String, keyNode: Node, values: Node, file: String) -> Result<SweepAxis, ConfigError> {
+        let path = SweepAlias.path(for: key)
+        guard Self.schema(at: path) != nil else {
+            return .failure(located(keyNode, file: file, "unknown sweep key '\(key)'" + Self.pathSuggestion(path)))
+        }
+        guard let list = values.sequence else {
+            return .failure(located(values, file: file, "sweep '\(key)' must be a list of values; found '\(values.compactText)'"))
+        }
+        guard !list.isEmpty else {
+            return .failure(located(values, file: file, "sweep '\(key)' is empty: expected at least one value"))
+        }
+        return .success(SweepAxis(keys: [key], paths: [path], points: list.map { [$0] }))
+    }
+
+    private func zipAxis(_ group: Node, file: String) -> Result<SweepAxis, ConfigErrors> {
+        guard let mapping = group.mapping, !mapping.isEmpty else {
+            return .failure(ConfigErrors([located(group, file: file, "'zip' must map keys to lists of equal length; found '\(group.compactText)'")]))
+        }
+        var keys: [String] = [], paths: [[String]] = [], lists: [[Node]] = []
+        for (keyNode, valueNode) in mapping {
+            let key = keyNode.string ?? ""
+            switch axis(key: key, keyNode: keyNode, values: valueNode, file: file) {
+            case .failure(let error): return .failure(ConfigErrors([error]))
+            case .success(let axis):
+                keys.append(key)
+                paths.append(axis.paths[0])
+                lists.append(axis.points.map { $0[0] })
+            }
+        }
+        let lengths = Set(lists.map(\.count))
+        guard lengths.count == 1, let length = lengths.first else {
+            return .failure(ConfigErrors([located(group, file: file,
+                "zipped lists must have equal lengths; found " + zip(keys, lists).map { "\($0): \($1.count)" }.joined(separator: ", "))]))
+        }
+        return .success(SweepAxis(keys: keys, paths: paths, points: (0..<length).map { i in lists.map { $0[i] } }))
+    }
+
+    // MARK: - Decoding with located errors
+
+    private func decodeSection<T: Decodable>(_ type: T.Type, _ node: Node?, file: String) throws(ConfigErrors) -> T? {
+        guard let node else { return nil }
+        do {
+            return try YAMLDecoder().decode(T.self, from: node)
+        } catch let error as ConfigValueError {
+            throw ConfigErrors([ConfigError(file: file, line: error.line, column: error.column, message: error.message)])
+        } catch let error as DecodingError {
+            throw ConfigErrors([Self.describe(error, root: node, file: file)])
+        } catch {
+            throw ConfigErrors([ConfigError(file: file, line: 0, column: 0, message: "\(error)")])
+        }
+    }
+
+    private func located<T>(file: String, _ body: () throws(ConfigValueError) -> T) throws(ConfigErrors) -> T {
+        do {
+            return try body()
+        } catch {
+            throw ConfigErrors([ConfigError(file: file, line: error.line, column: error.column, message: error.message)])
+        }
+    }
+
+    private func located(_ node: Node?, file: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message)
+    }
+
+    /// Turns a `DecodingError` into "'path' must be <type>; found '<value>'" at the value's position.
+    static func describe(_ error: DecodingError, root: Node, file: String) -> ConfigError {
+        func at(_ path: [CodingKey], _ message: String) -> ConfigError {
+            var node: Node? = root
+            var deepest = root
+            for key in path {
+                if let index = key.intValue { node = node?.sequence.flatMap { index < $0.count ? $0[index] : nil } }
+                else { node = node?.mapping?[key.stringValue] }
+                if let node { deepest = node }
+            }
+            return ConfigError(file: file, line: deepest.mark?.line ?? 0, column: deepest.mark?.column ?? 0, message: message)
+        }
+        func name(_ path: [CodingKey]) -> String {
+            path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+                .replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case let .typeMismatch(type, context), let .valueNotFound(type, context):
+            let found = root.value(at: context.codingPath.map(\.stringValue))?.compactText ?? "nothing"
+            return at(context.codingPath, "'\(name(context.codingPath))' must be \(typeName(type)); found '\(found)'")
+        case let .keyNotFound(key, context):
+            return at(context.codingPath, "missing required key '\(key.stringValue)'"
+                      + (context.codingPath.isEmpty ? "" : " in '\(name(context.codingPath))'"))
+        case let .dataCorrupted(context):
+            let found = valueText(root, context.codingPath)
+            return at(context.codingPath, "'\(name(context.codingPath))' has an invalid value '\(found)': \(context.debugDescription)")
+        @unknown default:
+            return ConfigError(file: file, line: 0, column: 0, message: "\(error)")
+        }
+    }
+
+    private static func valueText(_ root: Node, _ path: [CodingKey]) -> String {
+        var node: Node? = root
+        for key in path {
+            if let index = key.intValue { node = node?.sequence.flatMap { index < $0.count ? $0[index] : nil } }
+            else { node = node?.mapping?[key.stringValue] }
+        }
+        return node?.compactText ?? "nothing"
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type, is Int32.Type: return "an integer"
+        case is UInt32.Type: return "an integer in 0...4294967295"
+        case is Double.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "a string"
+        default:
+            let described = String(describing: type)
+            return described.hasPrefix("Array") ? "a list" : described.hasPrefix("Dictionary") ? "a mapping" : "a \(described)"
+        }
+    }
+
+    static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let detail = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
+            return ConfigError(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)\(detail)")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return ConfigError(file: file, line: context.mark.line, column: context.mark.column,
+                               message: "duplicate key\(duplicates.count > 1 ? "s" : "") " + duplicates.map { "'\($0)'" }.joined(separator: ", "))
+        default:
+            return ConfigError(file: file, line: 0, column: 0, message: "invalid YAML: \(error)")
+        }
+    }
+
+    // MARK: - Paths
+
+    /// The schema at a config path, if the path is valid for a run.
+    static func schema(at path: [String]) -> Schema? {
+        var schema: Schema? = .mapping("run", Schema.run)
+        for key in path { schema = schema?.child(key) }
+        return schema
+    }
+
+    private static func pathSuggestion(_ path: [String]) -> String {
+        var schema: Schema = .mapping("run", Schema.run)
+        var prefix: [String] = []
+        for key in path {
+            guard let next = schema.child(key) else {
+                let candidates = schema.keyNames.map { (prefix + [$0]).joined(separator: ".") }
+                    + (prefix.isEmpty ? SweepAlias.paths.map(\.key) : [])
+                return Suggestion.phrase(for: (prefix + [key]).joined(separator: "."), among: candidates)
+            }
+            schema = next
+            prefix.append(key)
+        }
+        return ""
+    }
+
+    static func isSafeName(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix(".")
+            && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }
+    }
+
+    static func reason(_ error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
+           let message = String(validatingCString: strerror(Int32(underlying.code))) {
+            return message
+        }
+        return nsError.localizedDescription
+    }
+}

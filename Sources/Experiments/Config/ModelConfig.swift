@@ -1,0 +1,134 @@
+import NeuralNet
+
+/// `model:` — hidden layers, activation, output layer and initialiser.
+///
+///     model: {hidden: [5, 5], activation: relu, output: sigmoid, init: {normal: 0.01, seed: 1}}
+///     model: {depth: 3, width: 20, activation: tanh, init: xavier}
+public struct ModelConfig: Codable, Sendable, Hashable {
+    /// n_1 … n_{L−1}; from `hidden:` or from `depth` × `width`.
+    public var hidden: [Int]
+    public var activation: Activation
+    /// `sigmoid` (binary) or `softmax` (its class count comes from the data).
+    public var output: OutputKind
+    public var initializer: Initializer
+    /// Reseed before initialising (`np.random.seed(s)`); nil: the run's `seed`.
+    public var initSeed: UInt32?
+
+    public enum OutputKind: String, Codable, Sendable, Hashable { case sigmoid, softmax }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case hidden, depth, width, activation, leakySlope = "leaky_slope", output
+        case initializer = "init"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let hasDepthOrWidth = container.contains(.depth) || container.contains(.width)
+        if container.contains(.hidden) {
+            if hasDepthOrWidth {
+                throw try container.superDecoder(forKey: .hidden).valueError(
+                    "give either 'hidden' or 'depth' and 'width', not both")
+            }
+            hidden = try container.decode([Int].self, forKey: .hidden)
+            for width in hidden where width < 1 {
+                throw try container.superDecoder(forKey: .hidden).valueError(
+                    "'hidden' widths must be integers ≥ 1; found \(width)")
+            }
+        } else if hasDepthOrWidth {
+            guard container.contains(.depth), container.contains(.width) else {
+                throw decoder.valueError("'depth' and 'width' go together; found only '\(container.contains(.depth) ? "depth" : "width")'")
+            }
+            let depth = try container.decodeNumber(Int.self, forKey: .depth, expected: "an integer ≥ 0") { $0 >= 0 }
+            let width = try container.decodeNumber(Int.self, forKey: .width, expected: "an integer ≥ 1") { $0 >= 1 }
+            hidden = Array(repeating: width, count: depth)
+        } else {
+            throw decoder.valueError("missing required key 'hidden' (or 'depth' and 'width') in 'model'")
+        }
+        let slope = try container.decodeNumberIfPresent(
+            Double.self, forKey: .leakySlope, expected: "a finite number > 0") { $0.isFinite && $0 > 0 }
+        activation = try container.decodeChoice(
+            ["relu": .relu, "tanh": .tanh, "sigmoid": .sigmoid,
+             "leaky_relu": .leakyRelu(slope: slope ?? Activation.defaultLeakySlope), "identity": .identity],
+            forKey: .activation)
+        output = try container.decodeChoiceIfPresent(["sigmoid": .sigmoid, "softmax": .softmax], forKey: .output)
+            ?? .sigmoid
+        if container.contains(.initializer) {
+            let spec = try container.decode(InitSpec.self, forKey: .initializer)
+            initializer = spec.initializer
+            initSeed = spec.seed
+        } else {
+            initializer = .normal(scale: 0.01)
+            initSeed = nil
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: AnyKey.self)
+        try container.encode(hidden, forKey: AnyKey("hidden"))
+        try container.encode(activation.description, forKey: AnyKey("activation"))
+        if case .leakyRelu(let slope) = activation { try container.encode(slope, forKey: AnyKey("leaky_slope")) }
+        try container.encode(output, forKey: AnyKey("output"))
+        try container.encode(InitSpec(initializer: initializer, seed: initSeed), forKey: AnyKey("init"))
+    }
+}
+
+/// `init:` — a scheme name (`xavier`) or a mapping with one scheme and an optional seed:
+/// `{normal: 0.01, seed: 1}`, `{he: true, seed: 3}`.
+struct InitSpec: Codable {
+    var initializer: Initializer
+    var seed: UInt32?
+
+    static let schemes = ["normal", "xavier", "he", "zeros"]
+
+    init(initializer: Initializer, seed: UInt32?) {
+        self.initializer = initializer
+        self.seed = seed
+    }
+
+    init(from decoder: Decoder) throws {
+        if let name = try? decoder.singleValueContainer().decode(String.self) {
+            guard let scheme = Self.scheme(named: name, scale: 0.01) else {
+                throw decoder.valueError("'init' must be one of \(Self.schemes.joined(separator: ", ")); found '\(name)'")
+            }
+            initializer = scheme
+            seed = nil
+            return
+        }
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        let named = container.allKeys.filter { Self.schemes.contains($0.stringValue) }
+        guard named.count == 1, let key = named.first else {
+            throw decoder.valueError(
+                "'init' must name exactly one of \(Self.schemes.joined(separator: ", ")); found \(named.count)")
+        }
+        var scale = 0.01
+        if key.stringValue == "normal" {
+            scale = try container.decode(Double.self, forKey: key)
+            guard scale.isFinite, scale > 0 else {
+                throw try container.superDecoder(forKey: key).valueError("'normal' scale must be a finite number > 0; found \(scale)")
+            }
+        }
+        initializer = Self.scheme(named: key.stringValue, scale: scale) ?? .zeros
+        seed = try container.decodeIfPresent(UInt32.self, forKey: AnyKey("seed"))
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: AnyKey.self)
+        switch initializer {
+        case .normal(let scale): try container.encode(scale, forKey: AnyKey("normal"))
+        case .xavier: try container.encode(true, forKey: AnyKey("xavier"))
+        case .he: try container.encode(true, forKey: AnyKey("he"))
+        case .zeros: try container.encode(true, forKey: AnyKey("zeros"))
+        }
+        try container.encodeIfPresent(seed, forKey: AnyKey("seed"))
+    }
+
+    private static func scheme(named name: String, scale: Double) -> Initializer? {
+        switch name {
+        case "normal": return .normal(scale: scale)
+        case "xavier": return .xavier
+        case "he": return .he
+        case "zeros": return .zeros
+        default: return nil
+        }
+    }
+}

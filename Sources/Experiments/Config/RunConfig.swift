@@ -1,0 +1,31 @@
+/// Everything one run is made of, fully resolved: decoded from the experiment file after the
+/// sweep's values have been put in place.
+public struct RunConfig: Codable, Sendable, Hashable {
+    public var dataset: DatasetConfig
+    public var model: ModelConfig
+    public var training: TrainingConfig
+    /// The run's generator seed: reseeded before initialising (unless `model.init.seed` is
+    /// set) and then used for mini-batch shuffling.
+    public var seed: UInt32
+    public var precision: Precision
+
+    /// The scalar type the engine computes in.
+    public enum Precision: String, Codable, Sendable, Hashable { case float64, float32 }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case dataset, model, training, seed, precision
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        for key in [CodingKeys.dataset, .model, .training] where !container.contains(key) {
+            throw decoder.valueError("missing required key '\(key.stringValue)'")
+        }
+        dataset = try container.decode(DatasetConfig.self, forKey: .dataset)
+        model = try container.decode(ModelConfig.self, forKey: .model)
+        training = try container.decode(TrainingConfig.self, forKey: .training)
+        seed = try container.decodeIfPresent(UInt32.self, forKey: .seed) ?? 1
+        precision = try container.decodeChoiceIfPresent(["float64": .float64, "float32": .float32], forKey: .precision)
+            ?? .float64
+    }
+}

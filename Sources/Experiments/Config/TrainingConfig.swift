@@ -1,0 +1,122 @@
+import NeuralNet
+
+/// `training:` — optimiser, learning rate, length, batches, L2, decay, recording.
+///
+///     training: {optimizer: gd, learning_rate: 0.03, iterations: 3000, record_every: 100}
+///     training: {optimizer: adam, learning_rate: 1e-3, epochs: 10, batch_size: 128, l2: 1e-4}
+public struct TrainingConfig: Codable, Sendable, Hashable {
+    public var plan: TrainingPlan
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case optimizer, beta, beta1, beta2, epsilon
+        case learningRate = "learning_rate", iterations, epochs, batchSize = "batch_size"
+        case l2, l2Convention = "l2_convention", decay, recordEvery = "record_every"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let probability = "a number in [0, 1)"
+        let beta = try container.decodeNumberIfPresent(Double.self, forKey: .beta, expected: probability) { $0 >= 0 && $0 < 1 }
+        let beta1 = try container.decodeNumberIfPresent(Double.self, forKey: .beta1, expected: probability) { $0 >= 0 && $0 < 1 }
+        let beta2 = try container.decodeNumberIfPresent(Double.self, forKey: .beta2, expected: probability) { $0 >= 0 && $0 < 1 }
+        let epsilon = try container.decodeNumberIfPresent(
+            Double.self, forKey: .epsilon, expected: "a finite number > 0") { $0.isFinite && $0 > 0 }
+        let optimizer: Optimizer = try container.decodeChoiceIfPresent(
+            ["gd": .gradientDescent, "sgd": .gradientDescent, "momentum": .momentum(beta: beta ?? 0.9),
+             "adam": .adam(beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, epsilon: epsilon ?? 1e-8)],
+            forKey: .optimizer) ?? .gradientDescent
+        let learningRate = try container.decodeNumber(
+            Double.self, forKey: .learningRate, expected: "a finite number > 0") { $0.isFinite && $0 > 0 }
+        let length: TrainingPlan.Length
+        switch (container.contains(.iterations), container.contains(.epochs)) {
+        case (true, true):
+            throw try container.superDecoder(forKey: .epochs).valueError("give either 'iterations' or 'epochs', not both")
+        case (false, true):
+            length = .epochs(try container.decodeNumber(Int.self, forKey: .epochs, expected: "an integer ≥ 1") { $0 >= 1 })
+        case (true, false):
+            length = .iterations(try container.decodeNumber(Int.self, forKey: .iterations, expected: "an integer ≥ 1") { $0 >= 1 })
+        case (false, false):
+            throw decoder.valueError("missing required key 'iterations' (or 'epochs') in 'training'")
+        }
+        let batchSize = try container.decodeNumberIfPresent(Int.self, forKey: .batchSize, expected: "an integer ≥ 1") { $0 >= 1 }
+        let strength = try container.decodeNumberIfPresent(
+            Double.self, forKey: .l2, expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 } ?? 0
+        let convention = try container.decodeChoiceIfPresent(
+            ["per_example": false, "cs231n": true], forKey: .l2Convention) ?? false
+        let regularization: Regularization = strength == 0 ? .none
+            : convention ? .cs231n(strength: strength) : .perExample(lambda: strength)
+        let decay = try container.decodeIfPresent(DecaySpec.self, forKey: .decay)?.decay ?? .none
+        let recordEvery = try container.decodeNumberIfPresent(
+            Int.self, forKey: .recordEvery, expected: "an integer ≥ 1") { $0 >= 1 } ?? 100
+        plan = TrainingPlan(optimizer: optimizer, learningRate: learningRate, length: length, batchSize: batchSize,
+                            regularization: regularization, decay: decay, recordEvery: recordEvery)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(plan.optimizer.description, forKey: .optimizer)
+        switch plan.optimizer {
+        case .gradientDescent: break
+        case .momentum(let beta): try container.encode(beta, forKey: .beta)
+        case let .adam(beta1, beta2, epsilon):
+            try container.encode(beta1, forKey: .beta1)
+            try container.encode(beta2, forKey: .beta2)
+            try container.encode(epsilon, forKey: .epsilon)
+        }
+        try container.encode(plan.learningRate, forKey: .learningRate)
+        switch plan.length {
+        case .iterations(let count): try container.encode(count, forKey: .iterations)
+        case .epochs(let count): try container.encode(count, forKey: .epochs)
+        }
+        try container.encodeIfPresent(plan.batchSize, forKey: .batchSize)
+        switch plan.regularization {
+        case .none: break
+        case .perExample(let lambda):
+            try container.encode(lambda, forKey: .l2)
+            try container.encode("per_example", forKey: .l2Convention)
+        case .cs231n(let strength):
+            try container.encode(strength, forKey: .l2)
+            try container.encode("cs231n", forKey: .l2Convention)
+        }
+        if plan.decay != .none { try container.encode(DecaySpec(decay: plan.decay), forKey: .decay) }
+        try container.encode(plan.recordEvery, forKey: .recordEvery)
+    }
+}
+
+/// `decay: {inverse_time: 1.0, every: 10}` or `decay: {exponential: 0.95, every: 1}`.
+struct DecaySpec: Codable {
+    var decay: LearningRateDecay
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case inverseTime = "inverse_time", exponential, every
+    }
+
+    init(decay: LearningRateDecay) { self.decay = decay }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let every = try container.decodeNumberIfPresent(Int.self, forKey: .every, expected: "an integer ≥ 1") { $0 >= 1 } ?? 1
+        let rate = "a finite number ≥ 0"
+        switch (container.contains(.inverseTime), container.contains(.exponential)) {
+        case (true, false):
+            decay = .inverseTime(rate: try container.decodeNumber(Double.self, forKey: .inverseTime, expected: rate) { $0.isFinite && $0 >= 0 }, every: every)
+        case (false, true):
+            decay = .exponential(factor: try container.decodeNumber(Double.self, forKey: .exponential, expected: rate) { $0.isFinite && $0 >= 0 }, every: every)
+        default:
+            throw decoder.valueError("'decay' must name exactly one of inverse_time, exponential")
+        }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch decay {
+        case .none: break
+        case let .inverseTime(rate, every):
+            try container.encode(rate, forKey: .inverseTime)
+            try container.encode(every, forKey: .every)
+        case let .exponential(factor, every):
+            try container.encode(factor, forKey: .exponential)
+            try container.encode(every, forKey: .every)
+        }
+    }
+}

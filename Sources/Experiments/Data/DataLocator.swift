@@ -1,0 +1,39 @@
+import Datasets
+import Foundation
+
+/// Where data files are looked for, in order: `--data-dir`, `$NETSWEEP_DATA`, `./data`,
+/// `../shared/datasets` beside the checkout, `/usr/share/datasets`. The runner builds the list;
+/// the library reads no environment.
+public struct DataLocator: Sendable {
+    public var directories: [String]
+
+    public init(directories: [String]) {
+        self.directories = directories
+    }
+
+    /// The standard search order for a checkout at `checkout` (the current directory).
+    public static func standard(dataDirectory: String?, environment: String?, checkout: String) -> DataLocator {
+        let checkoutURL = URL(fileURLWithPath: checkout)
+        var directories: [String] = []
+        if let dataDirectory { directories.append(dataDirectory) }
+        if let environment, !environment.isEmpty { directories.append(environment) }
+        directories.append(checkoutURL.appendingPathComponent("data").path)
+        directories.append(checkoutURL.deletingLastPathComponent().appendingPathComponent("shared/datasets").path)
+        directories.append("/usr/share/datasets")
+        return DataLocator(directories: directories)
+    }
+
+    /// The first existing `directory/name`; an absolute `name` is used as is.
+    /// - Throws: `DatasetError.missing` naming every place looked in and what the file is.
+    public func locate(_ name: String, what: String) throws -> String {
+        if name.hasPrefix("/") {
+            if FileManager.default.fileExists(atPath: name) { return name }
+            throw DatasetError.missing(file: name, what: what, searched: [name])
+        }
+        for directory in directories {
+            let candidate = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        throw DatasetError.missing(file: name, what: what, searched: directories)
+    }
+}

@@ -1,0 +1,100 @@
+import Datasets
+import Foundation
+import NeuralNet
+
+/// A dataset resolved from its configuration, in both precisions on demand, shared read-only
+/// by every run that uses it.
+public struct PreparedData: Sendable {
+    public var splits: DataSplits
+    /// `train.features` and `test.features` in Float, made once when a float32 run needs them.
+    public var singlePrecision: (train: Matrix<Float>, test: Matrix<Float>?)?
+    /// The content hash folded into run ids.
+    public var fingerprint: String
+}
+
+/// Turns `dataset:` sections into data: an embedded generator or files found by a `DataLocator`,
+/// then the declared preprocessing.
+public struct DataSource: Sendable {
+    public var locator: DataLocator
+
+    public init(locator: DataLocator) {
+        self.locator = locator
+    }
+
+    /// Loads (or generates) and preprocesses one dataset.
+    /// - Throws: `DatasetError` naming the file and what was wrong.
+    public func load(_ config: DatasetConfig, singlePrecision: Bool = false) throws -> PreparedData {
+        var (train, test, source) = try rawSplits(config)
+        let preprocessing = Preprocessing(
+            keepClasses: config.keepClasses, takeTrain: config.takeTrain, takeTest: config.takeTest,
+            testFraction: config.testFraction, splitSeed: config.splitSeed ?? 0, scale: config.scale,
+            standardize: config.standardize ?? false)
+        (train, test) = try preprocessing.apply(train: train, test: test)
+        let splits = DataSplits(train: train, test: test, source: source)
+        return PreparedData(
+            splits: splits,
+            singlePrecision: singlePrecision
+                ? (train.features.converted(to: Float.self), test?.features.converted(to: Float.self)) : nil,
+            fingerprint: splits.fingerprint)
+    }
+
+    private func rawSplits(_ config: DatasetConfig) throws -> (Dataset, Dataset?, String) {
+        if let generator = config.makeGenerator() {
+            return (try generator.make(), nil, "generator \(generator.name)")
+        }
+        guard let trainName = config.train else {
+            throw DatasetError.badOption(name: "dataset", expected: "a 'generator' or a 'train' file", found: "neither")
+        }
+        let format = try config.format ?? Self.format(of: trainName)
+        let train = try loadFile(trainName, labels: config.trainLabels, split: "train", format: format, config: config)
+        let test = try config.test.map {
+            try loadFile($0, labels: config.testLabels, split: "test", format: format, config: config)
+        }
+        return (train, test, trainName)
+    }
+
+    private func loadFile(_ name: String, labels: String?, split: String, format: DatasetConfig.Format,
+                          config: DatasetConfig) throws -> Dataset {
+        switch format {
+        case .hdf5:
+            let path = try locator.locate(name, what: "the \(split) set (HDF5)")
+            let keys = HDF5Loader.defaultKeys(split: split)
+            return try HDF5Loader.load(path: path, xKey: config.xKey ?? keys.x, yKey: config.yKey ?? keys.y,
+                                       classesKey: config.classesKey ?? keys.classes)
+        case .idx:
+            let imagePath = try locator.locate(name, what: "the \(split) images (IDX)")
+            guard let labels else {
+                throw DatasetError.badOption(name: "\(split)_labels", expected: "the IDX label file for '\(name)'", found: "nothing")
+            }
+            let labelPath = try locator.locate(labels, what: "the \(split) labels (IDX)")
+            return try IDXLoader.load(images: imagePath, labels: labelPath, classNames: try classNames(config))
+        case .cifar:
+            let path = try locator.locate(name, what: "the \(split) batch (CIFAR-10 binary)")
+            return try CIFARLoader.load(path: path, classNames: try classNames(config))
+        case .csv:
+            let path = try locator.locate(name, what: "the \(split) table (CSV)")
+            return try CSVLoader.load(path: path, labelColumn: config.labelColumn)
+        }
+    }
+
+    /// Class names from the `class_names` file (one per line), if given.
+    private func classNames(_ config: DatasetConfig) throws -> [String]? {
+        guard let file = config.classNames else { return nil }
+        let path = try locator.locate(file, what: "the class names file")
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw DatasetError.corrupt(file: path, problem: "cannot read the class names")
+        }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The format a file name implies.
+    static func format(of name: String) throws -> DatasetConfig.Format {
+        let lower = name.lowercased()
+        if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") { return .hdf5 }
+        if lower.hasSuffix(".csv") { return .csv }
+        if lower.hasSuffix(".bin") { return .cifar }
+        if lower.contains("idx") || lower.hasSuffix("-ubyte") || lower.hasSuffix("-ubyte.gz") { return .idx }
+        throw DatasetError.badOption(name: "format", expected: "hdf5, idx, cifar or csv (cannot tell from the name)",
+                                     found: "'\(name)'")
+    }
+}

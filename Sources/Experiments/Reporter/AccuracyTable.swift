@@ -1,0 +1,115 @@
+import Foundation
+
+/// A metric pivoted over two swept keys: one key's values as columns, every combination of
+/// the other keys as rows; with repeats, each cell is the mean and (population) standard
+/// deviation over the repeat seeds.
+///
+/// Defaults: the metric is test accuracy when any run has a test split, else train accuracy;
+/// the columns are the last swept key (the repeat `seed` excluded), the rows the rest.
+struct AccuracyTable {
+    var rowKeys: [String]
+    var columnKey: String?
+    var columnValues: [String]
+    var rowLabels: [[String]]
+    /// cells[row][column]: the metric values of the runs in that cell.
+    var cells: [[[Double]]]
+    var metric: ReportConfig.Metric
+    var hasRepeats: Bool
+
+    init(plan: PlanFile, records: [RunRecord?], report: ReportConfig) {
+        let keys = plan.hasRepeats ? Array(plan.columns.dropLast()) : plan.columns
+        metric = report.metric ?? (records.contains { $0?.testAccuracy != nil } ? .testAccuracy : .trainAccuracy)
+        hasRepeats = plan.hasRepeats
+        let chosenColumn = report.columns ?? (report.rows.map { row in keys.last { $0 != row } } ?? keys.last)
+        columnKey = chosenColumn
+        var others = keys.filter { $0 != chosenColumn }
+        if let rows = report.rows, let position = others.firstIndex(of: rows) {
+            others.remove(at: position)
+            others.insert(rows, at: 0)
+        }
+        rowKeys = others
+        let columnIndex = chosenColumn.flatMap { keys.firstIndex(of: $0) }
+        let rowIndices = others.compactMap { keys.firstIndex(of: $0) }
+        columnValues = []
+        rowLabels = []
+        cells = []
+        for (entry, record) in zip(plan.runs, records) {
+            let columnValue = columnIndex.map { entry.sweptValues[$0] } ?? metric.rawValue
+            let rowLabel = rowIndices.map { entry.sweptValues[$0] }
+            if !columnValues.contains(columnValue) { columnValues.append(columnValue) }
+            if !rowLabels.contains(rowLabel) { rowLabels.append(rowLabel) }
+            let row = rowLabels.firstIndex(of: rowLabel) ?? 0
+            let column = columnValues.firstIndex(of: columnValue) ?? 0
+            while cells.count <= row { cells.append([]) }
+            while cells[row].count <= column { cells[row].append([]) }
+            if let record, let value = Self.value(of: record, metric: metric) { cells[row][column].append(value) }
+        }
+        for row in cells.indices { while cells[row].count < columnValues.count { cells[row].append([]) } }
+    }
+
+    private static func value(of record: RunRecord, metric: ReportConfig.Metric) -> Double? {
+        switch metric {
+        case .testAccuracy: return record.testAccuracy
+        case .trainAccuracy: return record.trainAccuracy
+        case .finalCost: return record.finalCost
+        }
+    }
+
+    static func meanAndDeviation(_ values: [Double]) -> (Double, Double)? {
+        guard !values.isEmpty else { return nil }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)
+        return (mean, variance.squareRoot())
+    }
+
+    private var rowHeader: String { rowKeys.isEmpty ? "run" : rowKeys.joined(separator: " / ") }
+
+    private func columnTitle(_ value: String) -> String {
+        columnKey.map { "\($0)=\(value)" } ?? value
+    }
+
+    /// The table as CSV: the row keys, then per column value its mean (and std with repeats).
+    func csv() -> String {
+        var header = rowKeys.isEmpty ? ["run"] : rowKeys
+        for value in columnValues {
+            header += hasRepeats ? [columnTitle(value) + " mean", columnTitle(value) + " std"] : [columnTitle(value)]
+        }
+        var writer = CSVWriter(header: header)
+        for (label, row) in zip(rowLabels, cells) {
+            var fields = rowKeys.isEmpty ? [metric.rawValue] : label
+            for values in row {
+                let statistics = Self.meanAndDeviation(values)
+                fields.append(CSVWriter.number(statistics?.0))
+                if hasRepeats { fields.append(CSVWriter.number(statistics?.1)) }
+            }
+            writer.append(fields)
+        }
+        return writer.text
+    }
+
+    /// The table as aligned text for the terminal.
+    func text() -> String {
+        let isAccuracy = metric != .finalCost
+        let title = "\(metric.rawValue)" + (hasRepeats ? " (mean ± std over repeats)" : "")
+        var lines: [[String]] = [[rowHeader] + columnValues.map(columnTitle)]
+        for (label, row) in zip(rowLabels, cells) {
+            var fields = [rowKeys.isEmpty ? "all runs" : label.joined(separator: " / ")]
+            for values in row {
+                guard let (mean, deviation) = Self.meanAndDeviation(values) else { fields.append("—"); continue }
+                let shown = isAccuracy ? String(format: "%.4f", mean) : String(format: "%.6g", mean)
+                fields.append(hasRepeats ? shown + " ± " + String(format: isAccuracy ? "%.4f" : "%.3g", deviation) : shown)
+            }
+            lines.append(fields)
+        }
+        let widths = (0..<lines[0].count).map { column in lines.map { $0[column].count }.max() ?? 0 }
+        let rendered = lines.map { fields in
+            zip(fields, widths).enumerated().map { index, pair in
+                let (field, width) = pair
+                let padding = String(repeating: " ", count: width - field.count)
+                return index == 0 ? field + padding : padding + field
+            }.joined(separator: "  ")
+        }
+        let rule = String(repeating: "-", count: rendered.map(\.count).max() ?? 0)
+        return ([title, rendered[0], rule] + rendered.dropFirst()).joined(separator: "\n")
+    }
+}

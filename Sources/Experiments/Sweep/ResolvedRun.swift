@@ -1,0 +1,84 @@
+import Datasets
+import Foundation
+import NeuralNet
+
+/// A planned run bound to its data: its id, network architecture and training plan.
+public struct ResolvedRun: Sendable {
+    public var planned: PlannedRun
+    /// A short hash of the fully resolved config and the data's fingerprint.
+    public var id: String
+    public var architecture: Architecture
+    public var dataKey: DatasetConfig
+
+    /// Matrix-product FLOPs of the whole training run (reference README's counting rule).
+    public func flops(exampleCount: Int) -> Double {
+        let plan = planned.config.training.plan
+        let iterations = plan.iterationCount(exampleCount: exampleCount)
+        let perExample = Double(architecture.trainingFlopsPerExample)
+        guard let batch = plan.batchSize, batch < exampleCount else {
+            return perExample * Double(exampleCount) * Double(iterations)
+        }
+        // Full batches and the narrower last batch of each epoch.
+        let perEpoch = (exampleCount + batch - 1) / batch
+        let epochs = iterations / perEpoch
+        let leftover = iterations % perEpoch
+        let examples = epochs * exampleCount + min(leftover * batch, exampleCount)
+        return perExample * Double(examples)
+    }
+
+    /// Binds `planned` to `data`.
+    /// - Throws: `PlanError` when the model does not fit the data (e.g. a sigmoid output on
+    ///   ten classes) or a hyperparameter is out of range.
+    init(planned: PlannedRun, data: PreparedData) throws {
+        let config = planned.config
+        let train = data.splits.train
+        let output: OutputLayer
+        switch config.model.output {
+        case .sigmoid:
+            guard train.classNames.count == 2 else {
+                throw PlanError(run: planned, message:
+                    "a sigmoid output needs 2 classes; the data have \(train.classNames.count) (use output: softmax, or keep_classes)")
+            }
+            output = .sigmoid
+        case .softmax:
+            output = .softmax(classes: train.classNames.count)
+        }
+        do {
+            architecture = try Architecture(inputCount: train.featureCount, hiddenSizes: config.model.hidden,
+                                            hiddenActivation: config.model.activation, output: output)
+            try config.training.plan.validate()
+        } catch {
+            throw PlanError(run: planned, message: "\(error)")
+        }
+        self.planned = planned
+        self.dataKey = config.dataset
+        self.id = Self.id(config: config, fingerprint: data.fingerprint)
+    }
+
+    /// 12 hex digits of a content hash of the canonical (sorted-key JSON) config and the data.
+    static func id(config: RunConfig, fingerprint: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var hasher = ContentHasher()
+        hasher.combine(string: (try? String(decoding: encoder.encode(config), as: UTF8.self)) ?? "\(config)")
+        hasher.combine(string: fingerprint)
+        return String(hasher.hexDigest.prefix(12))
+    }
+}
+
+/// A run that cannot start: the model or plan does not fit the data.
+public struct PlanError: Error, Sendable, CustomStringConvertible {
+    public var runIndex: Int
+    public var sweptValues: [String]
+    public var message: String
+
+    init(run: PlannedRun, message: String) {
+        runIndex = run.index
+        sweptValues = run.sweptValues
+        self.message = message
+    }
+
+    public var description: String {
+        "run \(runIndex)" + (sweptValues.isEmpty ? "" : " (" + sweptValues.joined(separator: ", ") + ")") + ": \(message)"
+    }
+}

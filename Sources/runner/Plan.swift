@@ -1,0 +1,43 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+/// `runner plan EXPERIMENT.yaml`: the runs a real invocation would execute, without training.
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the runs an experiment would execute (dry run).",
+        discussion: """
+            One line per run: its index, id, swept values, whether its record already exists
+            (done) and its matrix-product work in GFLOP. The list is exactly what 'runner run'
+            executes, in the same order.
+
+            Example:
+              runner plan experiments/lr_depth_width.yaml --set sweep.seed=[1]
+            """)
+
+    @OptionGroup var options: ExperimentOptions
+
+    func run() throws {
+        let plan = try options.loadPlan()
+        for line in plan.datasetDescriptions { print("data: \(line)") }
+        let columns = plan.experiment.columns
+        var rows: [[String]] = [["#", "run_id"] + columns + ["status", "GFLOP"]]
+        var total = 0.0
+        var pending = 0
+        for run in plan.runs {
+            let examples = plan.data[run.dataKey]?.splits.train.exampleCount ?? 0
+            let flops = run.flops(exampleCount: examples)
+            total += flops
+            let done = plan.isDone(run)
+            if !done { pending += 1 }
+            rows.append([String(run.planned.index), run.id] + run.planned.sweptValues
+                        + [done ? "done" : "pending", String(format: "%.3f", flops / 1e9)])
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            print(zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  "))
+        }
+        print("\(plan.runs.count) runs (\(pending) pending, \(plan.runs.count - pending) done), "
+              + String(format: "%.2f", total / 1e9) + " GFLOP of matrix products in all; results in \(plan.layout.directory.path)")
+    }
+}

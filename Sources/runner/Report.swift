@@ -1,0 +1,38 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+/// `runner report RESULTS_DIR`: rebuilds every CSV and table from the per-run records.
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rebuild summary.csv, curves.csv and the accuracy table from a results folder.",
+        discussion: """
+            Reads plan.json and runs/<id>/record.json (and each run's curve.csv) only; nothing is
+            trained and no data are read.
+
+            Example:
+              runner report results/quickstart --rows hidden --columns activation
+            """)
+
+    @Argument(help: "A results folder, e.g. results/quickstart.", completion: .directory)
+    var directory: String
+
+    @Option(help: "Swept key for the accuracy table's rows.")
+    var rows: String?
+
+    @Option(help: "Swept key for the accuracy table's columns.")
+    var columns: String?
+
+    func run() throws {
+        let reporter = Reporter(layout: ResultsLayout(directory: URL(fileURLWithPath: directory)))
+        do {
+            let report = try reporter.write(rows: rows, columns: columns)
+            print(report.table)
+            let done = report.records.compactMap { $0 }.count
+            print("\n\(done) of \(report.plan.runs.count) runs have records; reports written to \(directory)")
+        } catch {
+            printError("\(directory): error: \(error)")
+            throw Exit.badInput
+        }
+    }
+}
