@@ -55,6 +55,11 @@ let package = Package(
             dependencies: ["NeuralNet"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "Datasets", "NeuralNet", "CZlib", "CHDF5"],
+            exclude: ["Fixtures"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

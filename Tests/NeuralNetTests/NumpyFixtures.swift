@@ -183,3 +183,17 @@ func relativeError(_ a: Matrix<Double>, _ b: NumpyFixtures.MatrixValue) -> Doubl
     guard a.rows == b.rows, a.columns == b.columns else { return .infinity }
     return relativeError(a.rowMajorValues, b.rowMajor)
 }
+
+import Testing
+
+extension NumpyFixtures.TrainingCase: CustomTestStringConvertible {
+    var testDescription: String { name }
+}
+
+extension NumpyFixtures.GradientCase: CustomTestStringConvertible {
+    var testDescription: String { "\(hidden) → \(output), L2 \(l2.regularization)" }
+}
+
+extension NumpyFixtures.RandomStream: CustomTestStringConvertible {
+    var testDescription: String { "seed \(seed)" }
+}

@@ -33,11 +33,13 @@ public struct ExperimentLoader: Sendable {
     ///   `sweep.activation=[tanh]`), applied before anything is checked.
     /// - Throws: `ConfigErrors` with every problem found.
     public func load(file path: String, overrides: [String] = []) throws(ConfigErrors) -> Experiment {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the experiment file (\(Self.reason(error)))")])
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the experiment file: no such file")])
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0,
+                                            message: "cannot read the experiment file: permission denied or not UTF-8 text")])
         }
         return try load(text: text, file: path, overrides: overrides)
     }
@@ -359,14 +361,5 @@ public struct ExperimentLoader: Sendable {
     static func isSafeName(_ name: String) -> Bool {
         !name.isEmpty && !name.hasPrefix(".")
             && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }
-    }
-
-    static func reason(_ error: Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-           let message = String(validatingCString: strerror(Int32(underlying.code))) {
-            return message
-        }
-        return nsError.localizedDescription
     }
 }

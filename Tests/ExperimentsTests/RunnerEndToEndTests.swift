@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// One end-to-end test of the `runner` executable on tiny experiments in a temp directory.
+@Suite("runner end to end")
+struct RunnerEndToEndTests {
+    /// The built `runner`, beside the test bundle in the build products folder.
+    static var runnerURL: URL? {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("runner")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String, errors: String) {
+        guard let runner = runnerURL else {
+            Issue.record("the runner executable is not built next to the tests")
+            throw CancellationError()
+        }
+        let process = Process()
+        process.executableURL = runner
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let outText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, outText, errText)
+    }
+
+    @Test("run, plan, report and the exit codes 0, 1 and 64")
+    func endToEnd() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let experiment = directory.appendingPathComponent("tiny.yaml")
+        try SweepRunnerTests.tinyWithDepth.write(to: experiment, atomically: true, encoding: .utf8)
+
+        let planned = try Self.run(["plan", "tiny.yaml"], in: directory)
+        #expect(planned.status == 0)
+        #expect(planned.output.contains("data: generator xor: train (2, 60), 2 classes; test (2, 20), 2 classes"))
+        #expect(planned.output.contains("4 runs (4 pending, 0 done)"))
+
+        let first = try Self.run(["tiny.yaml", "--jobs", "2", "--quiet"], in: directory)
+        #expect(first.status == 0, "\(first.errors)")
+        #expect(first.output.contains("tiny: 4 runs — 4 run now, 0 already done; 4 finished, 0 diverged, 0 failed."))
+        let table = try String(contentsOf: directory.appendingPathComponent("results/tiny/accuracy_table.csv"), encoding: .utf8)
+        #expect(table.hasPrefix("activation,width=2,width=6\r\n"))
+
+        let replanned = try Self.run(["plan", "tiny.yaml"], in: directory)
+        #expect(replanned.output.contains("4 runs (0 pending, 4 done)"))
+
+        let report = try Self.run(["report", "results/tiny"], in: directory)
+        #expect(report.status == 0)
+        #expect(report.output.contains("test_accuracy"))
+
+        try SweepRunnerTests.diverging.write(to: directory.appendingPathComponent("diverging.yaml"), atomically: true, encoding: .utf8)
+        let diverging = try Self.run(["diverging.yaml", "--quiet"], in: directory)
+        #expect(diverging.status == 1, "\(diverging.output) \(diverging.errors)")
+        #expect(diverging.output.contains("1 finished, 1 diverged, 0 failed"))
+
+        let bad = try Self.run(["tiny.yaml", "--set", "training.learnig_rate=1"], in: directory)
+        #expect(bad.status == 64)
+        #expect(bad.errors.contains("unknown key 'training.learnig_rate'; did you mean 'training.learning_rate'?"))
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("results/tiny/runs/x").path))
+
+        let usage = try Self.run(["tiny.yaml", "--jobs", "0"], in: directory)
+        #expect(usage.status == 64)
+    }
+}

@@ -1,0 +1,88 @@
+import Testing
+@testable import Experiments
+import NeuralNet
+
+@Suite("Sweep expansion")
+struct SweepExpansionTests {
+    @Test("a grid runs first axis outermost, last axis fastest; depth × width gives hidden sizes")
+    func gridOrder() throws {
+        let experiment = try ExperimentLoader().load(file: configPath("good_grid.yaml"))
+        #expect(experiment.columns == ["learning_rate", "depth"])
+        #expect(experiment.runs.map(\.sweptValues) == [
+            ["0.5", "0"], ["0.5", "1"], ["0.5", "2"], ["0.1", "0"], ["0.1", "1"], ["0.1", "2"],
+        ])
+        #expect(experiment.runs.map(\.config.model.hidden) == [[], [4], [4, 4], [], [4], [4, 4]])
+        #expect(experiment.runs.map(\.config.training.plan.learningRate) == [0.5, 0.5, 0.5, 0.1, 0.1, 0.1])
+        #expect(experiment.runs.map(\.index) == Array(0..<6))
+        #expect(!experiment.hasRepeats)
+    }
+
+    @Test("zipped keys vary together; repeats are the innermost axis and share a configuration")
+    func zipAndRepeats() throws {
+        let experiment = try ExperimentLoader().load(file: configPath("good_zip_repeats.yaml"))
+        #expect(experiment.columns == ["activation", "learning_rate", "l2", "seed"])
+        #expect(experiment.runs.count == 2 * 2 * 3)
+        #expect(experiment.runs.prefix(4).map(\.sweptValues) == [
+            ["relu", "0.1", "0", "10"], ["relu", "0.1", "0", "11"], ["relu", "0.1", "0", "12"],
+            ["relu", "0.05", "0.01", "10"],
+        ])
+        #expect(experiment.runs.map(\.configurationIndex) == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3])
+        #expect(experiment.runs[3].config.training.plan.regularization == .perExample(lambda: 0.01))
+        #expect(experiment.runs[3].config.seed == 10)
+        #expect(experiment.runs[0].config.training.plan.regularization == Regularization.none)
+        #expect(experiment.hasRepeats)
+    }
+
+    @Test("a list of repeat seeds")
+    func repeatSeedList() throws {
+        let text = """
+            dataset: {generator: xor}
+            model: {hidden: [2], activation: tanh}
+            training: {learning_rate: 0.1, iterations: 5}
+            repeats: [7, 3]
+            """
+        let experiment = try ExperimentLoader().load(text: text, file: "seeds.yaml")
+        #expect(experiment.runs.map(\.config.seed) == [7, 3])
+        #expect(experiment.name == "seeds")
+    }
+
+    @Test("--set overrides a value and a sweep")
+    func overrides() throws {
+        let experiment = try ExperimentLoader().load(
+            file: configPath("good_grid.yaml"),
+            overrides: ["training.iterations=7", "sweep.depth=[2]", "activation=relu"])
+        #expect(experiment.runs.count == 2)
+        #expect(experiment.runs.allSatisfy { $0.config.training.plan.length == .iterations(7) })
+        #expect(experiment.runs.allSatisfy { $0.config.model.hidden == [4, 4] })
+        #expect(experiment.runs.allSatisfy { $0.config.model.activation == .relu })
+    }
+
+    @Test("a bad --set names the assignment")
+    func badOverride() {
+        #expect(loadErrors(configPath("good_grid.yaml"), overrides: ["training.learnig_rate=1"]) == [
+            "--set training.learnig_rate=1: error: unknown key 'training.learnig_rate'; did you mean 'training.learning_rate'?",
+        ])
+        #expect(loadErrors(configPath("good_grid.yaml"), overrides: ["iterations"]) == [
+            "--set iterations: error: expected key=value (e.g. training.learning_rate=0.01)",
+        ])
+        // Values from the command line have no position in the file.
+        #expect(loadErrors(configPath("good_grid.yaml"), overrides: ["training.record_every=abc"]) == [
+            "\(configPath("good_grid.yaml")): error: 'training.record_every' must be an integer; found 'abc'",
+        ])
+    }
+
+    @Test("an explicit hidden list is a sweepable value and appears compactly")
+    func hiddenLists() throws {
+        let text = """
+            name: lists
+            dataset: {generator: xor}
+            model: {hidden: [2], activation: tanh}
+            training: {learning_rate: 0.1, iterations: 5}
+            sweep:
+              hidden: [[20, 7, 5], [3]]
+            """
+        let experiment = try ExperimentLoader().load(text: text, file: "lists.yaml")
+        #expect(experiment.runs.map(\.sweptValues) == [["[20, 7, 5]"], ["[3]"]])
+        #expect(experiment.runs.map(\.config.model.hidden) == [[20, 7, 5], [3]])
+    }
+}

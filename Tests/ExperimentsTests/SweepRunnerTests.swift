@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+@testable import Experiments
+
+@Suite("Sweeps: scheduler, resume, divergence, reports")
+struct SweepRunnerTests {
+    /// 2 activations × 2 widths on the XOR set, with a test split: small but not trivial.
+    static let tiny = """
+        name: tiny
+        dataset: {generator: xor, n: 80, noise: 0.1, seed: 4, test_fraction: 0.25, split_seed: 1}
+        model: {hidden: [3], activation: tanh, init: {normal: 0.5, seed: 3}}
+        training: {learning_rate: 0.5, iterations: 40, record_every: 10}
+        sweep:
+          activation: [tanh, relu]
+          width: [2, 6]
+        """
+
+    /// A sane learning rate and an absurd one that overflows to NaN.
+    static let diverging = """
+        name: diverging
+        dataset: {generator: blobs, n: 60, classes: 3, seed: 1}
+        model: {hidden: [16, 16], activation: relu, output: softmax, init: he}
+        training: {learning_rate: 0.1, iterations: 50, record_every: 1}
+        sweep:
+          learning_rate: [0.1, 1e300]
+        """
+
+    static let tinyWithDepth = tiny.replacingOccurrences(of: "hidden: [3]", with: "depth: 1, width: 3")
+
+    static func read(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
+
+    @Test("--jobs 1 and --jobs 2 give byte-identical CSVs apart from wall time")
+    func jobsDoNotChangeResults() throws {
+        let one = try makeTemporaryDirectory(), two = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: one); try? FileManager.default.removeItem(at: two) }
+        let (planOne, outcomeOne) = try runExperiment(Self.tinyWithDepth, root: one, jobs: 1)
+        let (planTwo, _) = try runExperiment(Self.tinyWithDepth, root: two, jobs: 2)
+        #expect(outcomeOne.executed == 4)
+        #expect(try Self.read(planOne.layout.curves) == Self.read(planTwo.layout.curves))
+        #expect(try Self.read(planOne.layout.accuracyTable) == Self.read(planTwo.layout.accuracyTable))
+        #expect(try dropColumn("wall_seconds", from: Self.read(planOne.layout.summary))
+                == dropColumn("wall_seconds", from: Self.read(planTwo.layout.summary)))
+        for run in planOne.runs {
+            #expect(try Data(contentsOf: planOne.layout.parameters(run.id)) == Data(contentsOf: planTwo.layout.parameters(run.id)))
+        }
+    }
+
+    @Test("a stopped sweep resumes: only the missing runs execute")
+    func resume() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, first) = try runExperiment(Self.tinyWithDepth, root: root, jobs: 2)
+        #expect(first.executed == 4)
+        let kept = plan.runs[0].id
+        let keptRecord = try Data(contentsOf: plan.layout.record(kept))
+        // Simulate runs lost in flight: their records never landed.
+        for run in plan.runs[2...] { try FileManager.default.removeItem(at: plan.layout.runDirectory(run.id)) }
+        let (_, second) = try runExperiment(Self.tinyWithDepth, root: root, jobs: 2)
+        #expect(second.executed == 2)
+        #expect(second.skipped == 2)
+        #expect(try Data(contentsOf: plan.layout.record(kept)) == keptRecord)
+        #expect(second.report.records.allSatisfy { $0?.status == .finished })
+        // --force re-runs everything.
+        let (_, forced) = try runExperiment(Self.tinyWithDepth, root: root, jobs: 2, force: true)
+        #expect(forced.executed == 4)
+    }
+
+    @Test("a raised stop flag starts nothing, and the reports still list every run")
+    func stopFlag() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let stop = StopFlag()
+        stop.raise()
+        let (plan, outcome) = try runExperiment(Self.tinyWithDepth, root: root, jobs: 2, stop: stop)
+        #expect(outcome.executed == 0)
+        #expect(outcome.notStarted == 4)
+        let summary = try Self.read(plan.layout.summary)
+        #expect(summary.components(separatedBy: "\r\n").filter { $0.contains(",not_run,") }.count == 4)
+    }
+
+    @Test("a diverged run is a result; the sweep continues")
+    func divergence() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, outcome) = try runExperiment(Self.diverging, root: root, jobs: 2)
+        let records = outcome.report.records.compactMap { $0 }
+        #expect(records.map(\.status) == [.finished, .diverged])
+        let divergedAt = try #require(records[1].divergedAt)
+        #expect(divergedAt < 50)
+        #expect(outcome.failedOrDiverged == 1)
+        let summary = try Self.read(plan.layout.summary).components(separatedBy: "\r\n")
+        #expect(summary[2].contains(",diverged,\(divergedAt),"))
+    }
+
+    @Test("golden CSVs: summary (minus wall time), curves and accuracy table")
+    func goldenFiles() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, _) = try runExperiment(Self.tinyWithDepth, root: root, jobs: 2)
+        let produced = [
+            "summary.csv": dropColumn("wall_seconds", from: try Self.read(plan.layout.summary)),
+            "curves.csv": try Self.read(plan.layout.curves),
+            "accuracy_table.csv": try Self.read(plan.layout.accuracyTable),
+        ]
+        for (name, text) in produced {
+            let golden = fixtures.appendingPathComponent("golden").appendingPathComponent(name)
+            if ProcessInfo.processInfo.environment["NETSWEEP_UPDATE_GOLDEN"] == "1" {
+                try text.write(to: golden, atomically: true, encoding: .utf8)
+            }
+            #expect(text == (try? Self.read(golden)), "\(name) differs from Fixtures/golden/\(name)")
+        }
+    }
+
+    @Test("CSV quoting and number formatting follow RFC 4180")
+    func csvRules() {
+        #expect(CSVWriter.escape("[20, 7, 5]") == "\"[20, 7, 5]\"")
+        #expect(CSVWriter.escape("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CSVWriter.escape("plain") == "plain")
+        #expect(CSVWriter.number(0.1) == "0.1")
+        #expect(CSVWriter.number(1234567.0) == "1234567.0")
+        #expect(CSVWriter.number(0.6929801704859408) == "0.6929801704859408")
+        #expect(CSVWriter.number(nil) == "")
+        var writer = CSVWriter(header: ["a", "b"])
+        writer.append(["1", "x,y"])
+        #expect(writer.text == "a,b\r\n1,\"x,y\"\r\n")
+    }
+
+    @Test("params.npz is a stored ZIP of NPY 1.0 arrays in the tutorials' shapes")
+    func npzLayout() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, _) = try runExperiment(Self.tinyWithDepth, root: root, jobs: 1)
+        let data = try Data(contentsOf: plan.layout.parameters(plan.runs[1].id))
+        #expect(Array(data.prefix(4)) == [0x50, 0x4b, 0x03, 0x04])
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains("W1.npy") && text.contains("b2.npy"))
+        // Run 1 is tanh with width 6 on 2 features: W1 is (6, 2), W2 is (1, 6).
+        #expect(text.contains("'shape': (6, 2)") && text.contains("'shape': (1, 6)") && text.contains("'shape': (6, 1)"))
+        #expect(text.contains("'descr': '<f8', 'fortran_order': True"))
+    }
+}
