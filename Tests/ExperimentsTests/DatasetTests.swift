@@ -1,0 +1,392 @@
+@preconcurrency import CHDF5
+import CZlib
+import Foundation
+import Testing
+@testable import Datasets
+@testable import Experiments
+import NeuralNet
+
+/// The shared datasets folder beside the checkout, when present.
+let sharedDatasets: URL? = {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()   // Tests/ExperimentsTests
+        .deletingLastPathComponent().deletingLastPathComponent()            // the checkout
+        .deletingLastPathComponent().appendingPathComponent("shared/datasets")
+    return FileManager.default.fileExists(atPath: url.path) ? url : nil
+}()
+
+struct NumpyDatasets: Decodable {
+    struct Entry: Decodable {
+        let rows: Int
+        let columns: Int
+        let row_major: [Double]
+        let labels: [Int32]
+    }
+    let planar_seed1: Entry
+    let planar_seed3_n100: Entry
+    let moons: Entry
+    let circles: Entry
+    let spirals: Entry
+    let random: Entry
+
+    static func load() throws -> NumpyDatasets {
+        try JSONDecoder().decode(NumpyDatasets.self, from: Data(contentsOf: fixtures.appendingPathComponent("numpy_datasets.json")))
+    }
+}
+
+@Suite("Generators match NumPy bit for bit")
+struct GeneratorTests {
+    static func expectIdentical(_ dataset: Dataset, _ entry: NumpyDatasets.Entry) {
+        #expect(dataset.featureCount == entry.rows && dataset.exampleCount == entry.columns)
+        #expect(dataset.features.rowMajorValues == entry.row_major)
+        #expect(dataset.labels == entry.labels)
+    }
+
+    @Test("planar flower, seeds 1 and 3")
+    func planar() throws {
+        let reference = try NumpyDatasets.load()
+        Self.expectIdentical(try Generator.planar(count: 400, seed: 1).make(), reference.planar_seed1)
+        Self.expectIdentical(try Generator.planar(count: 100, seed: 3).make(), reference.planar_seed3_n100)
+    }
+
+    @Test("planar flower equals datasets/planar_flower_400.csv", .enabled(if: sharedDatasets != nil))
+    func planarMatchesSharedCSV() throws {
+        let shared = try #require(sharedDatasets)
+        let fromFile = try CSVLoader.load(path: shared.appendingPathComponent("planar_flower_400.csv").path)
+        let generated = try Generator.planar(count: 400, seed: 1).make()
+        #expect(fromFile.features == generated.features)
+        #expect(fromFile.labels == generated.labels)
+    }
+
+    @Test("moons, circles, spirals and the random toy")
+    func otherRecipes() throws {
+        let reference = try NumpyDatasets.load()
+        Self.expectIdentical(try Generator.moons(count: 51, noise: 0.1, seed: 4).make(), reference.moons)
+        Self.expectIdentical(try Generator.circles(count: 40, noise: 0.05, factor: 0.5, seed: 2).make(), reference.circles)
+        Self.expectIdentical(try Generator.spirals(count: 31, arms: 3, noise: 0.2, seed: 5).make(), reference.spirals)
+        Self.expectIdentical(try Generator.random(features: 3, count: 5, classes: 2, labels: [1, 0, 1, 1, 0], seed: 1).make(),
+                             reference.random)
+    }
+
+    @Test("xor, blobs and synthetic are deterministic and labelled as documented")
+    func deterministic() throws {
+        let xor = try Generator.xor(count: 200, noise: 0, seed: 1).make()
+        #expect(try Generator.xor(count: 200, noise: 0, seed: 1).make().features == xor.features)
+        for j in 0..<xor.exampleCount {
+            let isOpposite = (xor.features[0, j] > 0) != (xor.features[1, j] > 0)
+            #expect((xor.labels[j] == 1) == isOpposite)
+        }
+        let blobs = try Generator.blobs(count: 10, classes: 3, features: 4, noise: 1, seed: 2).make()
+        #expect(blobs.labels == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2])
+        #expect(blobs.featureCount == 4)
+        let synthetic = try Generator.synthetic(features: 5, count: 100, classes: 10, seed: 0).make()
+        #expect(synthetic.features.storage.allSatisfy { $0 >= 0 && $0 < 1 })
+        #expect(Set(synthetic.labels).count > 5)
+    }
+
+    @Test("bad generator options are refused")
+    func badOptions() {
+        #expect(throws: DatasetError.badOption(name: "n", expected: "an even integer ≥ 2", found: "5")) {
+            try Generator.planar(count: 5, seed: 1).make()
+        }
+        #expect(throws: DatasetError.badOption(name: "noise", expected: "a finite number ≥ 0", found: "-1.0")) {
+            try Generator.moons(count: 10, noise: -1, seed: 1).make()
+        }
+    }
+}
+
+/// Small files of every format, written by the tests.
+enum FixtureFiles {
+    static func idx(_ url: URL, magic: [UInt8], dims: [Int], values: [UInt8], gzip: Bool) throws {
+        var bytes = magic
+        for dim in dims { bytes += [UInt8(dim >> 24 & 0xff), UInt8(dim >> 16 & 0xff), UInt8(dim >> 8 & 0xff), UInt8(dim & 0xff)] }
+        bytes += values
+        if gzip {
+            let file = try #require(gzopen(url.path, "wb"))
+            _ = bytes.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
+            gzclose(file)
+        } else {
+            try Data(bytes).write(to: url)
+        }
+    }
+
+    /// A cat-style HDF5 file: x uint8 (m, 2, 2, 3), y int64 (m,), list_classes |S7.
+    static func hdf5(_ url: URL, images: [UInt8], count: Int, labels: [Int64], classes: [String]?, xKey: String = "train_set_x") throws {
+        let file = H5Fcreate(url.path, 2 /* H5F_ACC_TRUNC */, 0, 0)
+        #expect(file >= 0)
+        defer { H5Fclose(file) }
+        func write(_ name: String, dims: [hsize_t], fileType: hid_t, memoryType: hid_t, bytes: UnsafeRawPointer) {
+            let space = H5Screate_simple(Int32(dims.count), dims, nil)
+            let dataset = H5Dcreate2(file, name, fileType, space, 0, 0, 0)
+            H5Dwrite(dataset, memoryType, 0, 0, 0, bytes)
+            H5Dclose(dataset)
+            H5Sclose(space)
+        }
+        images.withUnsafeBytes {
+            write(xKey, dims: [hsize_t(count), 2, 2, 3], fileType: H5T_STD_U8LE_g, memoryType: H5T_NATIVE_UINT8_g, bytes: $0.baseAddress!)
+        }
+        labels.withUnsafeBytes {
+            write("train_set_y", dims: [hsize_t(labels.count)], fileType: H5T_STD_I64LE_g, memoryType: H5T_NATIVE_INT64_g, bytes: $0.baseAddress!)
+        }
+        if let classes {
+            let type = H5Tcopy(H5T_C_S1_g)
+            H5Tset_size(type, 7)
+            let bytes = classes.flatMap { Array($0.utf8.prefix(7)) + Array(repeating: 0, count: 7 - min(7, $0.utf8.count)) }
+            bytes.withUnsafeBytes { write("list_classes", dims: [hsize_t(classes.count)], fileType: type, memoryType: type, bytes: $0.baseAddress!) }
+            H5Tclose(type)
+        }
+    }
+}
+
+@Suite("Loaders: good and corrupt files")
+struct LoaderTests {
+    @Test("IDX, gzipped and plain")
+    func idx() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let images = directory.appendingPathComponent("images-idx3-ubyte.gz")
+        let labels = directory.appendingPathComponent("labels-idx1-ubyte")
+        // Two 2×3 images: pixels 0…5 and 10…15.
+        try FixtureFiles.idx(images, magic: [0, 0, 8, 3], dims: [2, 2, 3], values: [0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15], gzip: true)
+        try FixtureFiles.idx(labels, magic: [0, 0, 8, 1], dims: [2], values: [7, 2], gzip: false)
+        let dataset = try IDXLoader.load(images: images.path, labels: labels.path)
+        #expect(dataset.featureCount == 6 && dataset.exampleCount == 2)
+        #expect(dataset.features.storage == [0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15])
+        #expect(dataset.labels == [7, 2])
+        #expect(dataset.classNames.count == 8)
+    }
+
+    @Test("IDX: wrong magic, truncated data, mismatched counts")
+    func idxCorrupt() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let labels = directory.appendingPathComponent("labels")
+        try FixtureFiles.idx(labels, magic: [0, 0, 8, 1], dims: [3], values: [1, 2, 3], gzip: true)
+        let wrongMagic = directory.appendingPathComponent("wrong")
+        try FixtureFiles.idx(wrongMagic, magic: [1, 2, 8, 3], dims: [1, 1, 1], values: [0], gzip: false)
+        #expect(throws: DatasetError.corrupt(file: wrongMagic.path, problem: "wrong IDX magic number 0x01020803; expected 0x00000803 (images)")) {
+            try IDXLoader.load(images: wrongMagic.path, labels: labels.path)
+        }
+        let truncated = directory.appendingPathComponent("truncated.gz")
+        try FixtureFiles.idx(truncated, magic: [0, 0, 8, 3], dims: [3, 2, 2], values: [1, 2, 3], gzip: true)
+        #expect(throws: DatasetError.corrupt(file: truncated.path,
+                                             problem: "truncated: expected 12 values (dimensions [3, 2, 2]), file ended after 3 bytes")) {
+            try IDXLoader.load(images: truncated.path, labels: labels.path)
+        }
+        let images = directory.appendingPathComponent("images")
+        try FixtureFiles.idx(images, magic: [0, 0, 8, 3], dims: [2, 1, 1], values: [1, 2], gzip: false)
+        #expect(throws: DatasetError.corrupt(file: labels.path, problem: "has 3 labels but '\(images.path)' has 2 images")) {
+            try IDXLoader.load(images: images.path, labels: labels.path)
+        }
+    }
+
+    @Test("CIFAR-10 binary: channel planes become height × width × channel")
+    func cifar() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var record = [UInt8](repeating: 0, count: 3073)
+        record[0] = 3
+        record[1] = 200          // red of pixel 0
+        record[1 + 1024] = 100   // green of pixel 0
+        record[1 + 2048 + 1] = 50 // blue of pixel 1
+        let good = directory.appendingPathComponent("good.bin")
+        try Data(record + record).write(to: good)
+        let dataset = try CIFARLoader.load(path: good.path)
+        #expect(dataset.exampleCount == 2 && dataset.featureCount == 3072)
+        #expect(dataset.features[0, 0] == 200 && dataset.features[1, 0] == 100 && dataset.features[5, 1] == 50)
+        #expect(dataset.labels == [3, 3])
+        #expect(dataset.classNames[3] == "cat")
+
+        let badSize = directory.appendingPathComponent("bad.bin")
+        try Data(record + [1, 2]).write(to: badSize)
+        #expect(throws: DatasetError.corrupt(file: badSize.path, problem:
+            "size 3075 bytes is not a positive multiple of 3073 (1 label byte + 3072 pixels per image)")) {
+            try CIFARLoader.load(path: badSize.path)
+        }
+        record[0] = 12
+        let badLabel = directory.appendingPathComponent("label.bin")
+        try Data(record).write(to: badLabel)
+        #expect(throws: DatasetError.corrupt(file: badLabel.path, problem: "image 0 has label 12; expected 0..<10")) {
+            try CIFARLoader.load(path: badLabel.path)
+        }
+    }
+
+    @Test("CSV: quoting, label column, text labels")
+    func csv() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("table.csv")
+        try "\"species, common\",x1,x2\r\ncat,1.5,2\r\ndog,-3,4e-1\r\n\"cat\",0,0\r\n".write(to: file, atomically: true, encoding: .utf8)
+        let dataset = try CSVLoader.load(path: file.path, labelColumn: "species, common")
+        #expect(dataset.features.storage == [1.5, 2, -3, 0.4, 0, 0])
+        #expect(dataset.labels == [0, 1, 0])
+        #expect(dataset.classNames == ["cat", "dog"])
+    }
+
+    @Test("CSV: a ragged row, a bad cell and a NaN give the line and column")
+    func csvCorrupt() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ragged = directory.appendingPathComponent("ragged.csv")
+        try "a,b,y\n1,2,0\n3,1\n".write(to: ragged, atomically: true, encoding: .utf8)
+        #expect(throws: DatasetError.corrupt(file: ragged.path, problem: "line 3 has 2 fields; expected 3 as in the header")) {
+            try CSVLoader.load(path: ragged.path)
+        }
+        let text = directory.appendingPathComponent("text.csv")
+        try "a,b,y\n1,2,0\n3,abc,1\n".write(to: text, atomically: true, encoding: .utf8)
+        #expect(throws: DatasetError.corrupt(file: text.path, problem: "line 3, column 2 ('b'): expected a finite number; found 'abc'")) {
+            try CSVLoader.load(path: text.path)
+        }
+        let nan = directory.appendingPathComponent("nan.csv")
+        try "a,b,y\nNaN,2,0\n".write(to: nan, atomically: true, encoding: .utf8)
+        #expect(throws: DatasetError.corrupt(file: nan.path, problem: "line 2, column 1 ('a'): expected a finite number; found 'NaN'")) {
+            try CSVLoader.load(path: nan.path)
+        }
+        #expect(throws: DatasetError.self) { try CSVLoader.load(path: text.path, labelColumn: "label") }
+    }
+
+    @Test("HDF5: images flattened as reshape(m, -1).T, labels, class names")
+    func hdf5() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("cats.h5")
+        let images = (0..<24).map { UInt8($0) }   // two 2×2×3 images
+        try FixtureFiles.hdf5(file, images: images, count: 2, labels: [1, 0], classes: ["non-cat", "cat"])
+        let dataset = try HDF5Loader.load(path: file.path, xKey: "train_set_x", yKey: "train_set_y", classesKey: "list_classes")
+        #expect(dataset.featureCount == 12 && dataset.exampleCount == 2)
+        #expect(dataset.features.storage == images.map(Double.init))
+        #expect(dataset.labels == [1, 0])
+        #expect(dataset.classNames == ["non-cat", "cat"])
+    }
+
+    @Test("HDF5: a missing dataset names what the file has; a non-HDF5 file is refused")
+    func hdf5Corrupt() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("other.h5")
+        try FixtureFiles.hdf5(file, images: Array(repeating: 0, count: 12), count: 1, labels: [0], classes: nil, xKey: "pixels")
+        #expect(throws: DatasetError.corrupt(file: file.path, problem: "no dataset named 'train_set_x'; the file has 'pixels', 'train_set_y'")) {
+            try HDF5Loader.load(path: file.path, xKey: "train_set_x", yKey: "train_set_y", classesKey: nil)
+        }
+        let text = directory.appendingPathComponent("text.h5")
+        try "not hdf5".write(to: text, atomically: true, encoding: .utf8)
+        #expect(throws: DatasetError.corrupt(file: text.path, problem: "not an HDF5 file")) {
+            try HDF5Loader.load(path: text.path, xKey: "x", yKey: "y", classesKey: nil)
+        }
+    }
+
+    @Test("a missing file names every place looked in")
+    func missingFile() {
+        let locator = DataLocator(directories: ["/a", "/b"])
+        #expect(throws: DatasetError.missing(file: "x.h5", what: "the train set (HDF5)", searched: ["/a", "/b"])) {
+            try locator.locate("x.h5", what: "the train set (HDF5)")
+        }
+        #expect(DatasetError.missing(file: "x.h5", what: "the train set (HDF5)", searched: ["/a", "/b"]).description
+                == "cannot find the train set (HDF5) 'x.h5'; looked in: /a, /b")
+    }
+}
+
+@Suite("Preprocessing")
+struct PreprocessingTests {
+    static let data = try! Dataset(
+        features: Matrix(rows: 2, columns: 6, columnMajor: [0, 10, 1, 20, 2, 30, 3, 40, 4, 50, 5, 60]),
+        labels: [0, 1, 2, 0, 1, 2], classNames: ["a", "b", "c"])
+
+    @Test("keep classes relabels in the given order")
+    func keepClasses() throws {
+        let (train, _) = try Preprocessing(keepClasses: ["c", "0"]).apply(train: Self.data, test: nil)
+        #expect(train.labels == [1, 0, 1, 0])
+        #expect(train.classNames == ["c", "a"])
+        #expect(train.features.storage == [0, 10, 2, 30, 3, 40, 5, 60])
+        #expect(throws: DatasetError.self) { try Preprocessing(keepClasses: ["z"]).apply(train: Self.data, test: nil) }
+    }
+
+    @Test("take, split, scale")
+    func takeSplitScale() throws {
+        let (taken, _) = try Preprocessing(takeTrain: 4, scale: 10).apply(train: Self.data, test: nil)
+        #expect(taken.features.storage == [0, 1, 0.1, 2, 0.2, 3, 0.3, 4])
+        let (train, test) = try Preprocessing(testFraction: 0.34, splitSeed: 3).apply(train: Self.data, test: nil)
+        #expect(train.exampleCount == 3 && test?.exampleCount == 3)
+        var random = NumpyRandom(seed: 3)
+        let order = random.permutation(6)
+        #expect(test?.labels == order[3...].map { Self.data.labels[$0] })
+    }
+
+    @Test("standardise with the training split's statistics only")
+    func standardise() throws {
+        let test = try Dataset(features: Matrix(rows: 2, columns: 1, columnMajor: [2.5, 35]), labels: [0], classNames: ["a", "b", "c"])
+        let (train, standardTest) = try Preprocessing(standardize: true).apply(train: Self.data, test: test)
+        let (mean, deviation) = Preprocessing.statistics(of: train)
+        #expect(mean.allSatisfy { abs($0) < 1e-12 })
+        #expect(deviation.allSatisfy { abs($0 - 1) < 1e-12 })
+        #expect(standardTest?.features.storage == [0, 0])   // 2.5 and 35 are the training means
+    }
+
+    @Test("fingerprints change with the content")
+    func fingerprints() throws {
+        var other = Self.data
+        other.labels[0] = 1
+        #expect(other.fingerprint != Self.data.fingerprint)
+        #expect(Self.data.fingerprint == Self.data.selecting(Array(0..<6)).fingerprint)
+    }
+}
+
+@Suite("The real datasets", .enabled(if: sharedDatasets != nil))
+struct RealDatasetTests {
+    static var locator: DataLocator { DataLocator(directories: [sharedDatasets?.path ?? "/nonexistent"]) }
+
+    @Test("cat vs non-cat: 209 × 12288 with 72 cats; 50 test images with 33 cats; pixels as reshape(m, -1).T")
+    func cats() throws {
+        let config = try YAMLDatasetConfig.decode("{train: train_catvnoncat.h5, test: test_catvnoncat.h5}")
+        let data = try DataSource(locator: Self.locator).load(config)
+        let train = data.splits.train
+        #expect(train.featureCount == 12288 && train.exampleCount == 209)
+        #expect(train.labels.filter { $0 == 1 }.count == 72)
+        #expect(train.classNames == ["non-cat", "cat"])
+        #expect(data.splits.test?.exampleCount == 50)
+        #expect(data.splits.test?.labels.filter { $0 == 1 }.count == 33)
+        // Raw pixels read independently: X[(h·64 + w)·3 + c, j] == train_set_x[j, h, w, c].
+        let path = try Self.locator.locate("train_catvnoncat.h5", what: "cats")
+        let file = H5Fopen(path, 0, 0)
+        defer { H5Fclose(file) }
+        let dataset = H5Dopen2(file, "train_set_x", 0)
+        defer { H5Dclose(dataset) }
+        var raw = [UInt8](repeating: 0, count: 209 * 12288)
+        _ = raw.withUnsafeMutableBytes { H5Dread(dataset, H5T_NATIVE_UINT8_g, 0, 0, 0, $0.baseAddress) }
+        for (j, h, w, c) in [(0, 0, 0, 0), (5, 10, 20, 2), (208, 63, 63, 1)] {
+            #expect(train.features[(h * 64 + w) * 3 + c, j] == Double(raw[((j * 64 + h) * 64 + w) * 3 + c]))
+        }
+    }
+
+    @Test("MNIST train: 60 000 × 784 with the published label counts")
+    func mnist() throws {
+        let config = try YAMLDatasetConfig.decode(
+            "{train: mnist/train-images-idx3-ubyte.gz, train_labels: mnist/train-labels-idx1-ubyte.gz}")
+        let train = try DataSource(locator: Self.locator).load(config).splits.train
+        #expect(train.featureCount == 784 && train.exampleCount == 60_000)
+        let counts = (0..<10).map { digit in train.labels.filter { $0 == digit }.count }
+        #expect(counts == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949])
+    }
+
+    @Test("CIFAR-10 subset: 4000 and 500 images, first labels, first red pixels")
+    func cifar() throws {
+        let config = try YAMLDatasetConfig.decode("{train: cifar10/cifar10_train_4000.bin, test: cifar10/cifar10_test_500.bin}")
+        let data = try DataSource(locator: Self.locator).load(config)
+        #expect(data.splits.train.exampleCount == 4000 && data.splits.test?.exampleCount == 500)
+        #expect(Array(data.splits.train.labels.prefix(10)) == [6, 9, 9, 4, 1, 1, 2, 7, 8, 3])
+        #expect(Array(data.splits.test?.labels.prefix(10) ?? []) == [3, 8, 8, 0, 6, 6, 1, 6, 3, 1])
+        #expect((0..<9).map { data.splits.train.features[$0 * 3, 0] } == [59, 43, 50, 68, 98, 119, 139, 145, 149])
+        #expect(data.splits.train.classNames[3] == "cat")
+    }
+}
+
+/// Decodes a `dataset:` mapping from YAML text, as the experiment loader does.
+enum YAMLDatasetConfig {
+    static func decode(_ text: String) throws -> DatasetConfig {
+        let experiment = try ExperimentLoader().load(text: """
+            dataset: \(text)
+            model: {hidden: [1], activation: relu}
+            training: {learning_rate: 0.1, iterations: 1}
+            """, file: "dataset.yaml")
+        return try #require(experiment.runs.first).config.dataset
+    }
+}
