@@ -32,6 +32,10 @@ test: deps
 run: build
 	$(RUNNER) $(EXPERIMENT)
 
+## reproduce: every seed tutorial's experiment whose data are present; fails when a result drifts
+reproduce: build
+	tools/reproduce.sh
+
 ## fixtures: regenerate the NumPy reference values the tests compare against
 fixtures:
 	python3 tools/make_numpy_fixtures.py

@@ -48,7 +48,7 @@ let package = Package(
         // The command line: arguments in, exit code out.
         .executableTarget(
             name: "runner",
-            dependencies: ["Experiments", "NeuralNet", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Experiments", "Datasets", "NeuralNet", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "NeuralNetTests",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 
@@ -21,6 +22,9 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Results root; each experiment writes to <out>/<name>/.")
     var out: String = "results"
 
+    @Flag(help: "When a data file is missing, say so and exit 3 instead of 64 (for reproduction scripts).")
+    var skipMissingData = false
+
     func validate() throws {
         guard maxRuns >= 1 else { throw ValidationError("--max-runs must be at least 1; found \(maxRuns)") }
     }
@@ -39,6 +43,13 @@ struct ExperimentOptions: ParsableArguments {
             checkout: FileManager.default.currentDirectoryPath)
         do {
             return try SweepRunner(dataSource: DataSource(locator: locator)).plan(experiment, outputRoot: out)
+        } catch let error as DatasetError where skipMissingData {
+            guard case .missing = error else {
+                printError("\(self.experiment): error: \(error)")
+                throw Exit.badInput
+            }
+            printError("\(self.experiment): skipped: \(error)")
+            throw Exit.missingData
         } catch {
             printError("\(self.experiment): error: \(error)")
             throw Exit.badInput

@@ -70,8 +70,12 @@ struct Run: ParsableCommand {
               + "; \(records.count - diverged - failed.count) finished, \(diverged) diverged, \(failed.count) failed."
               + " Results in \(plan.layout.directory.path)")
         for record in failed { printError("run \(record.index) (\(record.id)) failed: \(record.error ?? "unknown error")") }
+        if !outcome.report.expectations.isEmpty {
+            print("")
+            print(ExpectationChecker.table(outcome.report.expectations))
+        }
         if stop.isRaised { throw Exit.interrupted }
-        if diverged + failed.count > 0 { throw Exit.runsFailed }
+        if diverged + failed.count > 0 || outcome.report.hasFailedExpectation { throw Exit.runsFailed }
     }
 }
 

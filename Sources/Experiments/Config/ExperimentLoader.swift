@@ -9,11 +9,15 @@ public struct Experiment: Sendable {
     public var file: String
     /// Swept-value column names, in order (a repeat axis is `seed`).
     public var columns: [String]
+    /// The sweep axis of each column: zipped keys share an axis.
+    public var columnAxes: [Int]
     /// Every run, in sweep order.
     public var runs: [PlannedRun]
     /// Whether runs repeat a configuration with different seeds.
     public var hasRepeats: Bool
     public var report: ReportConfig
+    /// What a reproduction must show (`expect:`).
+    public var expectations: [Expectation]
     /// The document as run (after `--set` overrides), re-serialised.
     public var resolvedYAML: String
 }
@@ -68,6 +72,11 @@ public struct ExperimentLoader: Sendable {
             errors.append(located(root.mapping?["report"], file: file,
                                   "report key '\(key)' is not swept" + Suggestion.phrase(for: key, among: expansion.columns)))
         }
+        var expectations: [Expectation] = []
+        switch ExpectationParser.parse(root.mapping?["expect"], columns: expansion.columns, file: file) {
+        case .success(let parsed): expectations = parsed
+        case .failure(let failure): errors += failure.errors
+        }
         if !errors.isEmpty { throw ConfigErrors(errors) }
 
         let base = root.removing(["name", "description", "sweep", "repeats", "report", "expect", "provenance"])
@@ -92,8 +101,8 @@ public struct ExperimentLoader: Sendable {
         }
         return Experiment(
             name: name, description: root.mapping?["description"]?.string, file: file,
-            columns: expansion.columns, runs: runs, hasRepeats: !expansion.repeatSeeds.isEmpty, report: report,
-            resolvedYAML: (try? Yams.serialize(node: root.removing(["provenance"]))) ?? text)
+            columns: expansion.columns, columnAxes: expansion.columnAxes, runs: runs, hasRepeats: !expansion.repeatSeeds.isEmpty, report: report,
+            expectations: expectations, resolvedYAML: (try? Yams.serialize(node: root.removing(["provenance"]))) ?? text)
     }
 
     // MARK: - Steps

@@ -5,7 +5,8 @@ import Foundation
 /// deviation over the repeat seeds.
 ///
 /// Defaults: the metric is test accuracy when any run has a test split, else train accuracy;
-/// the columns are the last swept key (the repeat `seed` excluded), the rows the rest.
+/// the columns are the last swept key (the repeat `seed` excluded), the rows the rest. Keys
+/// zipped with the column (or row) key vary with it, so they are not repeated as rows.
 struct AccuracyTable {
     var rowKeys: [String]
     var columnKey: String?
@@ -22,7 +23,12 @@ struct AccuracyTable {
         hasRepeats = plan.hasRepeats
         let chosenColumn = report.columns ?? (report.rows.map { row in keys.last { $0 != row } } ?? keys.last)
         columnKey = chosenColumn
-        var others = keys.filter { $0 != chosenColumn }
+        let axisOf = Dictionary(zip(plan.columns, plan.columnAxes), uniquingKeysWith: { first, _ in first })
+        let columnAxis = chosenColumn.flatMap { axisOf[$0] }
+        let rowAxis = report.rows.flatMap { axisOf[$0] }
+        var others = keys.filter { key in
+            key != chosenColumn && axisOf[key] != columnAxis && (key == report.rows || rowAxis == nil || axisOf[key] != rowAxis)
+        }
         if let rows = report.rows, let position = others.firstIndex(of: rows) {
             others.remove(at: position)
             others.insert(rows, at: 0)

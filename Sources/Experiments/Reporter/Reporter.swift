@@ -17,6 +17,11 @@ public struct Reporter: Sendable {
         public var records: [RunRecord?]
         /// The accuracy table as aligned text for stdout.
         public var table: String
+        /// Every expectation check (empty when the experiment states none).
+        public var expectations: [ExpectationResult]
+
+        /// Whether any expectation failed.
+        public var hasFailedExpectation: Bool { expectations.contains { !$0.passed } }
     }
 
     /// Reads the plan and records, writes `summary.csv`, `curves.csv` and `accuracy_table.csv`.
@@ -33,7 +38,11 @@ public struct Reporter: Sendable {
         if let columns { report.columns = columns }
         let table = AccuracyTable(plan: plan, records: records, report: report)
         try AtomicFile.write(Data(table.csv().utf8), to: layout.accuracyTable)
-        return Report(plan: plan, records: records, table: table.text())
+        let expectations = ExpectationChecker(layout: layout).check(plan: plan, records: records)
+        if !plan.expectations.isEmpty {
+            try AtomicFile.write(Data(ExpectationChecker.csv(expectations).utf8), to: layout.expectations)
+        }
+        return Report(plan: plan, records: records, table: table.text(), expectations: expectations)
     }
 
     /// Reads `plan.json`.

@@ -44,8 +44,11 @@ public struct RunRecord: Codable, Sendable, Equatable {
 public struct PlanFile: Codable, Sendable {
     public var experiment: String
     public var columns: [String]
+    /// The sweep axis of each column: zipped keys share an axis.
+    public var columnAxes: [Int]
     public var hasRepeats: Bool
     public var report: ReportConfig
+    public var expectations: [Expectation]
     public var runs: [Entry]
 
     public struct Entry: Codable, Sendable {
@@ -60,6 +63,6 @@ public struct PlanFile: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case experiment, columns, hasRepeats = "has_repeats", report, runs
+        case experiment, columns, columnAxes = "column_axes", hasRepeats = "has_repeats", report, expectations, runs
     }
 }

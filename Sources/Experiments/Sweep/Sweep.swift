@@ -60,6 +60,12 @@ struct SweepExpansion {
         axes.flatMap(\.keys) + (repeatSeeds.isEmpty ? [] : ["seed"])
     }
 
+    /// For each column, the axis it belongs to (zipped keys share one; the repeat axis is last).
+    var columnAxes: [Int] {
+        axes.enumerated().flatMap { index, axis in Array(repeating: index, count: axis.keys.count) }
+            + (repeatSeeds.isEmpty ? [] : [axes.count])
+    }
+
     /// Number of runs: Π |axis| × max(1, repeats).
     var runCount: Int {
         axes.reduce(1) { $0.multipliedReportingOverflow(by: $1.points.count).partialValue }

@@ -138,8 +138,9 @@ public struct SweepRunner: Sendable {
 
     func planFile(_ plan: SweepPlan) -> PlanFile {
         PlanFile(experiment: plan.experiment.name, columns: plan.experiment.columns,
+                 columnAxes: plan.experiment.columnAxes,
                  hasRepeats: plan.experiment.hasRepeats, report: plan.experiment.report,
-                 runs: plan.runs.map {
+                 expectations: plan.experiment.expectations, runs: plan.runs.map {
                      PlanFile.Entry(index: $0.planned.index, id: $0.id, configurationIndex: $0.planned.configurationIndex,
                                     sweptValues: $0.planned.sweptValues)
                  })

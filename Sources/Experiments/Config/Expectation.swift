@@ -1,0 +1,180 @@
+import Yams
+
+/// One entry of an experiment's `expect:` list: what a reproduction must show.
+///
+///     expect:
+///       - where: {activation: relu}          # runs selected by swept values (omit: every run)
+///         tolerance: 5e-5                    # absolute, for every number in this entry
+///         cost: {99: 0.6556, 199: 0.6468}    # cost recorded at these iterations
+///         final_cost: 0.3641
+///         test_accuracy: 0.42
+///       - best: test_accuracy                # the whole sweep: the configuration with the best
+///         is: {hidden: [5]}                  # mean metric, and what it must be
+///         test_accuracy: {at_least: 0.8833}  # a bound instead of a value
+public struct Expectation: Codable, Sendable, Equatable {
+    /// Line of the entry in the experiment file, to name it in reports.
+    public var line: Int
+    /// Swept key → value (compact text) a run must have to be checked; empty: every run.
+    public var selector: [String: String]
+    /// Sweep-level: check the best configuration by this metric (mean over repeats).
+    public var best: ReportConfig.Metric?
+    /// With `best`: the swept values the best configuration must have.
+    public var bestValues: [String: String]
+    public var tolerance: Double
+    public var checks: [Check]
+
+    /// One quantity and the value or bound it must meet.
+    public struct Check: Codable, Sendable, Equatable {
+        public var quantity: Quantity
+        public var bound: Bound
+    }
+
+    public enum Quantity: Codable, Sendable, Equatable, CustomStringConvertible {
+        case cost(iteration: Int)
+        case finalCost
+        case trainAccuracy
+        case testAccuracy
+
+        public var description: String {
+            switch self {
+            case .cost(let iteration): return "cost@\(iteration)"
+            case .finalCost: return "final_cost"
+            case .trainAccuracy: return "train_accuracy"
+            case .testAccuracy: return "test_accuracy"
+            }
+        }
+    }
+
+    public enum Bound: Codable, Sendable, Equatable {
+        case equal(Double)
+        case atLeast(Double)
+        case atMost(Double)
+
+        /// Whether `value` meets the bound within `tolerance`.
+        func accepts(_ value: Double, tolerance: Double) -> Bool {
+            switch self {
+            case .equal(let expected): return abs(value - expected) <= tolerance
+            case .atLeast(let bound): return value >= bound - tolerance
+            case .atMost(let bound): return value <= bound + tolerance
+            }
+        }
+
+        var text: String {
+            switch self {
+            case .equal(let value): return CSVWriter.number(value)
+            case .atLeast(let value): return "≥ " + CSVWriter.number(value)
+            case .atMost(let value): return "≤ " + CSVWriter.number(value)
+            }
+        }
+    }
+}
+
+/// Reads `expect:` from the YAML tree, with located errors.
+enum ExpectationParser {
+    static let keys = ["where", "tolerance", "cost", "final_cost", "train_accuracy", "test_accuracy", "best", "is"]
+
+    static func parse(_ node: Node?, columns: [String], file: String) -> Result<[Expectation], ConfigErrors> {
+        guard let node else { return .success([]) }
+        guard let entries = node.sequence else {
+            return .failure(ConfigErrors([error(node, file, "'expect' must be a list of expectations; found '\(node.compactText)'")]))
+        }
+        var expectations: [Expectation] = []
+        var errors: [ConfigError] = []
+        for entry in entries {
+            switch parseEntry(entry, columns: columns, file: file) {
+            case .success(let expectation): expectations.append(expectation)
+            case .failure(let failure): errors += failure.errors
+            }
+        }
+        return errors.isEmpty ? .success(expectations) : .failure(ConfigErrors(errors))
+    }
+
+    private static func parseEntry(_ node: Node, columns: [String], file: String) -> Result<Expectation, ConfigErrors> {
+        guard let mapping = node.mapping else {
+            return .failure(ConfigErrors([error(node, file, "an expectation must be a mapping; found '\(node.compactText)'")]))
+        }
+        var errors: [ConfigError] = []
+        var expectation = Expectation(line: node.mark?.line ?? 0, selector: [:], best: nil, bestValues: [:],
+                                      tolerance: 0, checks: [])
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            switch key {
+            case "where", "is":
+                guard let pairs = value.mapping else {
+                    errors.append(error(value, file, "'\(key)' must map swept keys to values; found '\(value.compactText)'"))
+                    continue
+                }
+                var selector: [String: String] = [:]
+                for (swept, wanted) in pairs {
+                    let name = swept.string ?? ""
+                    guard columns.contains(name) else {
+                        errors.append(error(swept, file, "'\(name)' in '\(key)' is not swept" + Suggestion.phrase(for: name, among: columns)))
+                        continue
+                    }
+                    selector[name] = wanted.compactText
+                }
+                if key == "where" { expectation.selector = selector } else { expectation.bestValues = selector }
+            case "tolerance":
+                guard let tolerance = value.float, tolerance >= 0 else {
+                    errors.append(error(value, file, "'tolerance' must be a number ≥ 0; found '\(value.compactText)'"))
+                    continue
+                }
+                expectation.tolerance = tolerance
+            case "best":
+                let metrics: [String: ReportConfig.Metric] = ["test_accuracy": .testAccuracy, "train_accuracy": .trainAccuracy,
+                                                              "final_cost": .finalCost]
+                guard let metric = value.string.flatMap({ metrics[$0] }) else {
+                    errors.append(error(value, file, "'best' must be one of test_accuracy, train_accuracy, final_cost; found '\(value.compactText)'"))
+                    continue
+                }
+                expectation.best = metric
+            case "cost":
+                guard let pairs = value.mapping else {
+                    errors.append(error(value, file, "'cost' must map iterations to costs, e.g. {99: 0.6556}; found '\(value.compactText)'"))
+                    continue
+                }
+                for (iterationNode, costNode) in pairs {
+                    guard let iteration = iterationNode.int, iteration >= 0 else {
+                        errors.append(error(iterationNode, file, "an iteration must be an integer ≥ 0; found '\(iterationNode.compactText)'"))
+                        continue
+                    }
+                    switch bound(costNode, file: file) {
+                    case .success(let bound): expectation.checks.append(.init(quantity: .cost(iteration: iteration), bound: bound))
+                    case .failure(let failure): errors.append(failure)
+                    }
+                }
+            case "final_cost", "train_accuracy", "test_accuracy":
+                let quantity: Expectation.Quantity = key == "final_cost" ? .finalCost
+                    : key == "train_accuracy" ? .trainAccuracy : .testAccuracy
+                switch bound(value, file: file) {
+                case .success(let bound): expectation.checks.append(.init(quantity: quantity, bound: bound))
+                case .failure(let failure): errors.append(failure)
+                }
+            default:
+                errors.append(error(keyNode, file, "unknown key '\(key)' in 'expect'" + Suggestion.phrase(for: key, among: keys)))
+            }
+        }
+        if expectation.best == nil, !expectation.bestValues.isEmpty {
+            errors.append(error(node, file, "'is' needs 'best' (which metric picks the best configuration)"))
+        }
+        if errors.isEmpty, expectation.checks.isEmpty, expectation.best == nil {
+            errors.append(error(node, file, "an expectation must check something: cost, final_cost, train_accuracy, test_accuracy or best"))
+        }
+        return errors.isEmpty ? .success(expectation) : .failure(ConfigErrors(errors))
+    }
+
+    /// A number, or `{at_least: x}` / `{at_most: x}`.
+    private static func bound(_ node: Node, file: String) -> Result<Expectation.Bound, ConfigError> {
+        if let value = node.float { return .success(.equal(value)) }
+        if let pairs = node.mapping, pairs.count == 1, let (key, value) = pairs.first.map({ ($0.key.string, $0.value.float) }),
+           let value {
+            if key == "at_least" { return .success(.atLeast(value)) }
+            if key == "at_most" { return .success(.atMost(value)) }
+        }
+        return .failure(error(node, file, "expected a number, {at_least: x} or {at_most: x}; found '\(node.compactText)'"))
+    }
+
+    private static func error(_ node: Node, _ file: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, message: message)
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+/// `runner check RESULTS_DIR`: re-checks an experiment's expectations on saved results.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-check a results folder's expectations without training.",
+        discussion: """
+            Reads plan.json (which carries the experiment's expect: section), the run records and
+            their curves; prints the expected/got table, rewrites expectations.csv and exits 1 if
+            any expectation fails.
+
+            Example:
+              runner check results/toy_backprop
+            """)
+
+    @Argument(help: "A results folder, e.g. results/toy_backprop.", completion: .directory)
+    var directory: String
+
+    func run() throws {
+        let report: Reporter.Report
+        do {
+            report = try Reporter(layout: ResultsLayout(directory: URL(fileURLWithPath: directory))).write()
+        } catch {
+            printError("\(directory): error: \(error)")
+            throw Exit.badInput
+        }
+        guard !report.expectations.isEmpty else {
+            print("\(report.plan.experiment): no expectations to check")
+            return
+        }
+        print(ExpectationChecker.table(report.expectations))
+        if report.hasFailedExpectation { throw Exit.runsFailed }
+    }
+}
