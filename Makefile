@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libyaml-dev libhdf5-dev zlib1g-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUNNER      := .build/release/runner
 
-.PHONY: all deps build test run reproduce fixtures clean
+.PHONY: all deps build test run reproduce bench fixtures clean
 
 all: build
 
@@ -35,6 +35,10 @@ run: build
 ## reproduce: every seed tutorial's experiment whose data are present; fails when a result drifts
 reproduce: build
 	tools/reproduce.sh
+
+## bench: NetSweep vs the NumPy baseline on W1-W7, side by side (QUICK=1: 10% of the iterations)
+bench: build
+	python3 tools/bench.py $(if $(QUICK),--quick --pairs 1)
 
 ## fixtures: regenerate the NumPy reference values the tests compare against
 fixtures:
