@@ -30,10 +30,17 @@ let package = Package(
             pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]
         ),
-        // Numerics and networks: no file I/O, no YAML, no Dispatch.
+        // NetSweep's own kernels in C: small-row matrix products (the narrow layers OpenBLAS
+        // handles poorly), vectorised exp and tanh. Built for AVX2 + FMA and for the baseline
+        // target, chosen at run time; always optimised, also in debug builds.
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3"])]
+        ),
+        // Numerics and networks: no file I/O, no YAML; Dispatch only to split a product's columns.
         .target(
             name: "NeuralNet",
-            dependencies: ["CBLAS"]
+            dependencies: ["CBLAS", "CKernels"]
         ),
         // Generators and file loaders: no YAML.
         .target(

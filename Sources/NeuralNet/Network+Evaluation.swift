@@ -54,9 +54,22 @@ extension Network {
     /// - Throws: `NeuralNetError` for bad shapes, empty data or labels out of range.
     public func costAndGradients(inputs: Matrix<T>, labels: [Int32], regularization: Regularization = .none)
         throws -> (cost: T, gradients: [Dense<T>.Gradients]) {
+        try costAndGradients(inputs: inputs, labels: labels, regularization: regularization, keepingTransposedInput: false)
+    }
+
+    /// `costAndGradients`, optionally through the trainer's full-batch route that keeps Xᵀ for
+    /// the first layer's `dW` (when `TransposedInput.isUseful`).
+    func costAndGradients(inputs: Matrix<T>, labels: [Int32], regularization: Regularization,
+                          keepingTransposedInput: Bool) throws -> (cost: T, gradients: [Dense<T>.Gradients]) {
         try validate(inputs: inputs, labels: labels)
         try regularization.validate()
-        let workspace = Workspace<T>(architecture: architecture, columns: inputs.columns)
+        let transposed = keepingTransposedInput && TransposedInput<T>.isUseful(sizes: architecture.layerSizes)
+            ? inputs.storage.withUnsafeBufferPointer { x in
+                x.baseAddress.map { TransposedInput($0, rows: inputs.rows, columns: inputs.columns) }
+            } : nil
+        let workspace = Workspace<T>(architecture: architecture, columns: inputs.columns,
+                                     transposedInput: transposed.map { UnsafePointer($0.buffer.pointer) })
+        defer { withExtendedLifetime(transposed) {} }
         var gradients = makeGradients()
         var cost: T = 0
         inputs.storage.withUnsafeBufferPointer { x in

@@ -6,7 +6,7 @@ extension Network {
     /// workspace. The product goes through `gemm` with β = 0; the bias broadcast and the
     /// activation then run as one fused pass over the product.
     func forward(input: UnsafePointer<T>, columns: Int, workspace: Workspace<T>) {
-        let sizes = architecture.layerSizes
+        let sizes = workspace.sizes
         let lastLayer = layers.count - 1
         var previous = input
         for l in 0..<layers.count {
@@ -16,9 +16,10 @@ extension Network {
             layers[l].weights.storage.withUnsafeBufferPointer { weights in
                 layers[l].bias.storage.withUnsafeBufferPointer { bias in
                     guard let w = weights.baseAddress, let b = bias.baseAddress else { return }
-                    T.gemm(transposeA: false, transposeB: false, rows: rows, columns: columns, inner: inner,
-                           alpha: 1, a: w, lda: rows, b: previous, ldb: inner,
-                           beta: 0, c: target, ldc: rows)
+                    workspace.products.multiply(
+                        packed: workspace.routes[l].forward, transposeA: false, transposeB: false,
+                        rows: rows, columns: columns, inner: inner,
+                        alpha: 1, a: w, lda: rows, b: previous, ldb: inner, beta: 0, c: target, ldc: rows)
                     if l == lastLayer {
                         Activation.identity.applyWithBias(target, bias: b, rows: rows, columns: columns)
                     } else {
@@ -69,7 +70,7 @@ extension Network {
     func backward(input: UnsafePointer<T>, labels: UnsafePointer<Int32>, columns: Int,
                   workspace: Workspace<T>, regularization: Regularization,
                   gradients: inout [Dense<T>.Gradients]) -> T {
-        let sizes = architecture.layerSizes
+        let sizes = workspace.sizes
         let lastLayer = layers.count - 1
         let inverseCount = 1 / T(columns)
         let l2Scale = T(regularization.gradientScale(batchSize: columns))
@@ -80,13 +81,14 @@ extension Network {
         for l in stride(from: lastLayer, through: 0, by: -1) {
             let rows = sizes[l + 1]
             let inner = sizes[l]
+            let routes = workspace.routes[l]
             let delta = workspace.deltas[l].pointer
             let previous = l == 0 ? input : UnsafePointer(workspace.activations[l - 1].pointer)
             layers[l].weights.storage.withUnsafeBufferPointer { weightBuffer in
                 guard let weights = weightBuffer.baseAddress else { return }
                 gradients[l].weights.storage.withUnsafeMutableBufferPointer { gradientBuffer in
                     guard let weightGradient = gradientBuffer.baseAddress else { return }
-                    // dW = c·W first, then gemm accumulates (1/m)·dZ·A_prevᵀ onto it (β = 1).
+                    // dW = c·W first, then the product accumulates (1/m)·dZ·A_prevᵀ onto it (β = 1).
                     let beta: T
                     if l2Scale != 0 {
                         for i in 0..<gradientBuffer.count { weightGradient[i] = l2Scale * weights[i] }
@@ -94,9 +96,20 @@ extension Network {
                     } else {
                         beta = 0
                     }
-                    T.gemm(transposeA: false, transposeB: true, rows: rows, columns: inner, inner: columns,
-                           alpha: inverseCount, a: delta, lda: rows, b: previous, ldb: inner,
-                           beta: beta, c: weightGradient, ldc: rows)
+                    if l == 0, routes.weightGradient, let transposed = workspace.transposedInput {
+                        // A_prevᵀ = Xᵀ kept column-major: op(B) = B, read down its columns.
+                        workspace.products.multiply(
+                            packed: true, transposeA: false, transposeB: false,
+                            rows: rows, columns: inner, inner: columns, alpha: inverseCount,
+                            a: delta, lda: rows, b: transposed, ldb: columns,
+                            beta: beta, c: weightGradient, ldc: rows)
+                    } else {
+                        workspace.products.multiply(
+                            packed: routes.weightGradient, transposeA: false, transposeB: true,
+                            rows: rows, columns: inner, inner: columns, alpha: inverseCount,
+                            a: delta, lda: rows, b: previous, ldb: inner,
+                            beta: beta, c: weightGradient, ldc: rows)
+                    }
                 }
                 gradients[l].bias.storage.withUnsafeMutableBufferPointer { biasGradient in
                     for i in 0..<rows {
@@ -107,9 +120,11 @@ extension Network {
                 }
                 if l > 0 {
                     let previousDelta = workspace.deltas[l - 1].pointer
-                    T.gemm(transposeA: true, transposeB: false, rows: inner, columns: columns, inner: rows,
-                           alpha: 1, a: weights, lda: rows, b: delta, ldb: rows,
-                           beta: 0, c: previousDelta, ldc: inner)
+                    workspace.products.multiply(
+                        packed: routes.inputGradient, transposeA: true, transposeB: false,
+                        rows: inner, columns: columns, inner: rows,
+                        alpha: 1, a: weights, lda: rows, b: delta, ldb: rows,
+                        beta: 0, c: previousDelta, ldc: inner)
                     architecture.hiddenActivation.multiplyByDerivative(
                         previousDelta, outputs: workspace.activations[l - 1].pointer, count: inner * columns)
                 }

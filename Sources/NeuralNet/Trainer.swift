@@ -191,7 +191,13 @@ private struct TrainingLoop<T: NetScalar> {
 
     private mutating func runFullBatch(record: (CostRecord) -> Void) -> TrainingOutcome {
         let iterations = plan.iterationCount(exampleCount: columns)
-        let workspace = Workspace<T>(architecture: network.architecture, columns: columns)
+        // X never changes in full-batch training: keep Xᵀ once when the first layer's dW
+        // reads it (`TransposedInput`), at the cost of a second copy of the data.
+        let transposed = TransposedInput<T>.isUseful(sizes: network.architecture.layerSizes)
+            ? TransposedInput(inputs, rows: rows, columns: columns) : nil
+        let workspace = Workspace<T>(architecture: network.architecture, columns: columns,
+                                     transposedInput: transposed.map { UnsafePointer($0.buffer.pointer) })
+        defer { withExtendedLifetime(transposed) {} }
         for i in 0..<iterations {
             guard step(input: inputs, labels: labels, columns: columns, workspace: workspace,
                        iteration: i, epoch: i, record: record) else {

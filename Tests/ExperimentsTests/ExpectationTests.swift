@@ -55,6 +55,16 @@ struct ExpectationTests {
         ])
     }
 
+    @Test("a value exactly at the decimal tolerance passes; one ulp-scale step beyond it fails")
+    func toleranceBoundary() {
+        // 0.9075 − 0.9025 is 0.00500000000000006 in binary; as written it is exactly 0.005.
+        #expect(Expectation.Bound.equal(0.9025).accepts(0.9075, tolerance: 0.005))
+        #expect(!Expectation.Bound.equal(0.9025).accepts(0.9076, tolerance: 0.005))
+        #expect(Expectation.Bound.atLeast(0.8834).accepts(0.8834, tolerance: 0))
+        #expect(!Expectation.Bound.atLeast(0.8834).accepts(0.8833, tolerance: 0))
+        #expect(!Expectation.Bound.atMost(0.5).accepts(0.5 + 1e-12, tolerance: 0))
+    }
+
     @Test("checks pass and fail against the records and curves; runner check re-checks saved results")
     func checking() throws {
         let root = try makeTemporaryDirectory()

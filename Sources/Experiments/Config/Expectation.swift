@@ -51,12 +51,22 @@ public struct Expectation: Codable, Sendable, Equatable {
         case atMost(Double)
 
         /// Whether `value` meets the bound within `tolerance`.
+        ///
+        /// A tolerance written in decimal (0.005) is not exact in binary, nor is the difference
+        /// of two decimal accuracies (0.9075 − 0.9025), so the bound is widened by a few ulps of
+        /// the numbers compared (`slack`): exactly-at-the-tolerance values pass, as written.
         func accepts(_ value: Double, tolerance: Double) -> Bool {
             switch self {
-            case .equal(let expected): return abs(value - expected) <= tolerance
-            case .atLeast(let bound): return value >= bound - tolerance
-            case .atMost(let bound): return value <= bound + tolerance
+            case .equal(let expected):
+                return abs(value - expected) <= tolerance + Self.slack(value, expected, tolerance)
+            case .atLeast(let bound): return value >= bound - tolerance - Self.slack(value, bound, tolerance)
+            case .atMost(let bound): return value <= bound + tolerance + Self.slack(value, bound, tolerance)
             }
+        }
+
+        /// Four ulps of the largest magnitude involved.
+        static func slack(_ a: Double, _ b: Double, _ tolerance: Double) -> Double {
+            4 * max(abs(a), abs(b), tolerance).ulp
         }
 
         var text: String {

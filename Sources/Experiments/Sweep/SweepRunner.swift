@@ -115,7 +115,9 @@ public struct SweepRunner: Sendable {
         let skipped = plan.runs.count - pending.count
         let scheduler = Scheduler(jobs: options.jobs)
         // One BLAS thread per run while runs share the cores; all cores for a lone run.
-        BLAS.setThreadCount(min(scheduler.jobs, pending.count) > 1 ? 1 : ProcessInfo.processInfo.activeProcessorCount)
+        let cores = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
+            ?? ProcessInfo.processInfo.activeProcessorCount
+        BLAS.setThreadCount(min(scheduler.jobs, pending.count) > 1 ? 1 : cores)
         let executor = RunExecutor(layout: layout)
         let finished = Counter()
         let data = plan.data

@@ -29,14 +29,21 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
 
 extension Activation {
     /// `values[i] = g(values[i] + bias[i mod rows])` for a column-major (rows, columns)
-    /// buffer: the bias broadcast and the activation fused into one pass.
+    /// buffer: the bias broadcast and the activation fused into one pass (two for sigmoid and
+    /// tanh, whose exp and tanh run vectorised over the whole buffer, `CKernels`).
     @inline(__always)
     func applyWithBias<T: NetScalar>(
         _ values: UnsafeMutablePointer<T>, bias: UnsafePointer<T>, rows: Int, columns: Int
     ) {
         switch self {
-        case .sigmoid: forEachWithBias(values, bias, rows, columns) { 1 / (1 + T.exponential(-$0)) }
-        case .tanh: forEachWithBias(values, bias, rows, columns) { T.hyperbolicTangent($0) }
+        case .sigmoid:
+            // e = exp(−(z + b)) in one vectorised pass, then 1/(1 + e).
+            forEachWithBias(values, bias, rows, columns) { -$0 }
+            T.vectorExp(values, into: values, count: rows * columns)
+            for i in 0..<rows * columns { values[i] = 1 / (1 + values[i]) }
+        case .tanh:
+            forEachWithBias(values, bias, rows, columns) { $0 }
+            T.vectorTanh(values, into: values, count: rows * columns)
         case .relu: forEachWithBias(values, bias, rows, columns) { $0 > 0 ? $0 : 0 }
         case .leakyRelu(let slope):
             let s = T(slope)

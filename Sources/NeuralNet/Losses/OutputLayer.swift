@@ -53,18 +53,22 @@ extension OutputLayer {
     ) {
         switch self {
         case .sigmoid:
-            for j in 0..<columns { output[j] = 1 / (1 + T.exponential(-logits[j])) }
+            for j in 0..<columns { output[j] = -logits[j] }
+            T.vectorExp(output, into: output, count: columns)
+            for j in 0..<columns { output[j] = 1 / (1 + output[j]) }
         case .softmax(let classes):
             for j in 0..<columns {
                 let z = logits + j * classes
                 let a = output + j * classes
                 var largest = z[0]
                 for c in 1..<classes where z[c] > largest { largest = z[c] }
+                for c in 0..<classes { a[c] = z[c] - largest }
+            }
+            T.vectorExp(output, into: output, count: classes * columns)
+            for j in 0..<columns {
+                let a = output + j * classes
                 var total: T = 0
-                for c in 0..<classes {
-                    a[c] = T.exponential(z[c] - largest)
-                    total += a[c]
-                }
+                for c in 0..<classes { total += a[c] }
                 for c in 0..<classes { a[c] /= total }
             }
         }

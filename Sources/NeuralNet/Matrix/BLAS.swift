@@ -15,8 +15,10 @@ public enum BLAS {
     /// Threads each BLAS call may use.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
 
-    /// Sets the threads each BLAS call may use (at least 1).
+    /// Sets the threads each BLAS call, and each of NetSweep's own product kernels, may use
+    /// (at least 1).
     public static func setThreadCount(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))
+        KernelThreads.count.store(max(1, count), ordering: .relaxed)
     }
 }

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Foundation
 
 /// A floating-point type the engine computes in: `Double` (the NumPy default) or `Float`.
@@ -24,6 +25,24 @@ public protocol NetScalar: BinaryFloatingPoint, Sendable, LosslessStringConverti
         alpha: Self, a: UnsafePointer<Self>, lda: Int,
         b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+
+    /// `out[i] = tanh(x[i])` over a buffer, vectorised (NetSweep's kernel, ≤ 2 ulp).
+    static func vectorTanh(_ x: UnsafePointer<Self>, into out: UnsafeMutablePointer<Self>, count: Int)
+    /// `out[i] = exp(x[i])` over a buffer, vectorised (NetSweep's kernel, ≤ 1 ulp).
+    static func vectorExp(_ x: UnsafePointer<Self>, into out: UnsafeMutablePointer<Self>, count: Int)
+
+    /// The most rows the packed small-row product handles (`PackedProduct`).
+    static var packedRowLimit: Int { get }
+    /// Rows of a packed panel for `rows` rows (rounded up to the vector width).
+    static func paddedRows(_ rows: Int) -> Int
+    /// Packs op(A) (rows × depth) into a zero-padded panel of `paddedRows(rows)` × depth.
+    static func pack(transpose: Bool, rows: Int, depth: Int, a: UnsafePointer<Self>, lda: Int,
+                     into packed: UnsafeMutablePointer<Self>)
+    /// `C[:, range] = alpha·P·op(B)[:, range] + beta·C[:, range]` for a packed panel P.
+    static func packedProduct(
+        transposeB: Bool, rows: Int, columns: Int, depth: Int, alpha: Self, packed: UnsafePointer<Self>,
+        b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int,
+        columnRange: Range<Int>)
 
     /// `Trainer.train`, implemented by each conformer with the loop specialised for it.
     static func train(
@@ -59,6 +78,27 @@ private func cblasTranspose(_ flag: Bool) -> CBLAS_TRANSPOSE {
 }
 
 extension Double: NetScalar {
+    @inline(__always) public static func vectorTanh(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int) {
+        nsk_tanh_d(x, out, count)
+    }
+    @inline(__always) public static func vectorExp(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int) {
+        nsk_exp_d(x, out, count)
+    }
+    public static var packedRowLimit: Int { Int(nsk_max_rows_d()) }
+    @inline(__always) public static func paddedRows(_ rows: Int) -> Int { Int(nsk_padded_rows_d(Int32(rows))) }
+    @inline(__always) public static func pack(transpose: Bool, rows: Int, depth: Int, a: UnsafePointer<Double>, lda: Int,
+                                              into packed: UnsafeMutablePointer<Double>) {
+        nsk_pack_d(transpose ? 1 : 0, Int32(rows), Int32(depth), a, Int32(lda), packed)
+    }
+    @inline(__always) public static func packedProduct(
+        transposeB: Bool, rows: Int, columns: Int, depth: Int, alpha: Double, packed: UnsafePointer<Double>,
+        b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int,
+        columnRange: Range<Int>
+    ) {
+        nsk_gemm_packed_d(transposeB ? 1 : 0, Int32(rows), Int32(columns), Int32(depth), alpha, packed,
+                           b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound), Int32(columnRange.upperBound))
+    }
+
     @inline(__always) public static func exponential(_ x: Double) -> Double { Foundation.exp(x) }
     @inline(__always) public static func logarithm(_ x: Double) -> Double { Foundation.log(x) }
     @inline(__always) public static func logOnePlus(_ x: Double) -> Double { Foundation.log1p(x) }
@@ -79,6 +119,27 @@ extension Double: NetScalar {
 }
 
 extension Float: NetScalar {
+    @inline(__always) public static func vectorTanh(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        nsk_tanh_s(x, out, count)
+    }
+    @inline(__always) public static func vectorExp(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        nsk_exp_s(x, out, count)
+    }
+    public static var packedRowLimit: Int { Int(nsk_max_rows_s()) }
+    @inline(__always) public static func paddedRows(_ rows: Int) -> Int { Int(nsk_padded_rows_s(Int32(rows))) }
+    @inline(__always) public static func pack(transpose: Bool, rows: Int, depth: Int, a: UnsafePointer<Float>, lda: Int,
+                                              into packed: UnsafeMutablePointer<Float>) {
+        nsk_pack_s(transpose ? 1 : 0, Int32(rows), Int32(depth), a, Int32(lda), packed)
+    }
+    @inline(__always) public static func packedProduct(
+        transposeB: Bool, rows: Int, columns: Int, depth: Int, alpha: Float, packed: UnsafePointer<Float>,
+        b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+        columnRange: Range<Int>
+    ) {
+        nsk_gemm_packed_s(transposeB ? 1 : 0, Int32(rows), Int32(columns), Int32(depth), alpha, packed,
+                           b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound), Int32(columnRange.upperBound))
+    }
+
     @inline(__always) public static func exponential(_ x: Float) -> Float { Foundation.expf(x) }
     @inline(__always) public static func logarithm(_ x: Float) -> Float { Foundation.logf(x) }
     @inline(__always) public static func logOnePlus(_ x: Float) -> Float { Foundation.log1pf(x) }

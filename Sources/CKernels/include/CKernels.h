@@ -1,0 +1,41 @@
+#ifndef NETSWEEP_CKERNELS_H
+#define NETSWEEP_CKERNELS_H
+
+/// Small-row matrix products and vectorised elementwise kernels for NetSweep's engine.
+///
+/// Column-major throughout, like the engine. The products cover the shapes OpenBLAS handles
+/// poorly: C (M × N) = alpha·A·op(B) + beta·C with M at most nsk_max_rows_*() — the tutorials'
+/// narrow layers (12288 → 7, 20 → 7 → 5 → 1, 2 → 4 → 1). A is first packed into a zero-padded
+/// M_pad × K panel (M_pad a multiple of the vector width), then each column of C is a sum of
+/// the panel's columns scaled by B's entries, accumulated in vector registers. Column ranges
+/// are independent, so callers may split [0, N) across threads after one pack.
+
+#include <stddef.h>
+
+/// Rows the packed product supports: 24 (double), 48 (float).
+int nsk_max_rows_d(void);
+int nsk_max_rows_s(void);
+/// Rows of the packed panel for M rows (M rounded up to the vector width).
+int nsk_padded_rows_d(int m);
+int nsk_padded_rows_s(int m);
+
+/// packed[i + r·M_pad] = op(A)[i, r] for i < M, 0 for M ≤ i < M_pad; r < K.
+/// op(A) = A (M × K, lda ≥ M) or Aᵀ (A is K × M, lda ≥ K).
+void nsk_pack_d(int transA, int m, int k, const double *a, int lda, double *packed);
+void nsk_pack_s(int transA, int m, int k, const float *a, int lda, float *packed);
+
+/// C[:, col0..<col1] = alpha·P·op(B)[:, col0..<col1] + beta·C (beta = 0 ignores C's contents).
+/// P is a packed M_pad × K panel; op(B) = B (K × N, ldb ≥ K) or Bᵀ (B is N × K, ldb ≥ N).
+void nsk_gemm_packed_d(int transB, int m, int n, int k, double alpha, const double *packed,
+                       const double *b, int ldb, double beta, double *c, int ldc, int col0, int col1);
+void nsk_gemm_packed_s(int transB, int m, int n, int k, float alpha, const float *packed,
+                       const float *b, int ldb, float beta, float *c, int ldc, int col0, int col1);
+
+/// out[i] = tanh(x[i]); |error| ≤ 2 ulp, odd, exact ±1 beyond |x| > 22.
+void nsk_tanh_d(const double *x, double *out, size_t count);
+void nsk_tanh_s(const float *x, float *out, size_t count);
+/// out[i] = exp(x[i]); ≤ 1 ulp for finite results, 0 below the underflow limit, +inf above.
+void nsk_exp_d(const double *x, double *out, size_t count);
+void nsk_exp_s(const float *x, float *out, size_t count);
+
+#endif

@@ -1,0 +1,161 @@
+// NetSweep's own kernels: small-row matrix products, exp and tanh, each built twice (AVX2 + FMA
+// and the baseline target) and chosen once at run time from what the CPU supports.
+#include "CKernels.h"
+
+#include <stdint.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define NSK_HAVE_AVX2_BUILD 1
+#define TGT_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define NSK_HAVE_AVX2_BUILD 0
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Double precision: 4 lanes (one AVX2 register).
+#define T double
+#define LANES 4
+typedef double nsk_vd __attribute__((vector_size(32)));
+#define VT nsk_vd
+typedef __typeof__((nsk_vd){0} < (nsk_vd){0}) nsk_vd_int;
+#define IT nsk_vd_int
+#define SIGN_MASK ((IT){0} + (long long)0x8000000000000000ULL)
+#define EXP_LO -707.0
+#define EXP_HI 709.782712893384
+#define LOG2E 1.4426950408889634074
+#define ROUNDER 0x1.8p52
+#define LN2_HI 6.93147180369123816490e-01
+#define LN2_LO 1.90821492927058770002e-10
+#define EXP_BIAS 1022
+#define MANTISSA_BITS 52
+#define EXP_POLY(r) (2 * (1 + (r) * (1 + (r) * (1.0 / 2 + (r) * (1.0 / 6 + (r) * (1.0 / 24 + (r) * (1.0 / 120      \
+    + (r) * (1.0 / 720 + (r) * (1.0 / 5040 + (r) * (1.0 / 40320 + (r) * (1.0 / 362880 + (r) * (1.0 / 3628800      \
+    + (r) * (1.0 / 39916800 + (r) * (1.0 / 479001600 + (r) * (1.0 / 6227020800.0)))))))))))))))
+#define TANH_ONE 22.0
+#define TANH_RATIONAL(z, pn, qd)                                                                \
+    do {                                                                                        \
+        pn = ((-9.64399179425052238628E-1 * (z) - 9.92877231001918586564E1) * (z)              \
+              - 1.61468768441708447952E3);                                                      \
+        qd = (((z) + 1.12811678491632931402E2) * (z) + 2.23548839060100448583E3) * (z)         \
+             + 4.84406305325125486048E3;                                                        \
+    } while (0)
+
+#if NSK_HAVE_AVX2_BUILD
+#define TGT TGT_AVX2
+#define NSK(name) nsk_avx2_##name##_d
+#include "kernels_body.h"
+#undef TGT
+#undef NSK
+#endif
+#define TGT
+#define NSK(name) nsk_base_##name##_d
+#include "kernels_body.h"
+#undef TGT
+#undef NSK
+
+#undef T
+#undef LANES
+#undef VT
+#undef IT
+#undef SIGN_MASK
+#undef EXP_LO
+#undef EXP_HI
+#undef LOG2E
+#undef ROUNDER
+#undef LN2_HI
+#undef LN2_LO
+#undef EXP_BIAS
+#undef MANTISSA_BITS
+#undef EXP_POLY
+#undef TANH_ONE
+#undef TANH_RATIONAL
+
+// ---------------------------------------------------------------------------------------------
+// Single precision: 8 lanes.
+#define T float
+#define LANES 8
+typedef float nsk_vs __attribute__((vector_size(32)));
+#define VT nsk_vs
+typedef __typeof__((nsk_vs){0} < (nsk_vs){0}) nsk_vs_int;
+#define IT nsk_vs_int
+#define SIGN_MASK ((IT){0} + (int)0x80000000U)
+#define EXP_LO -86.0f
+#define EXP_HI 88.7228f
+#define LOG2E 1.44269504088896341f
+#define ROUNDER 0x1.8p23f
+#define LN2_HI 0.693359375f
+#define LN2_LO -2.12194440e-4f
+#define EXP_BIAS 126
+#define MANTISSA_BITS 23
+#define EXP_POLY(r) (2 * (((((((1.9875691500E-4f * (r) + 1.3981999507E-3f) * (r) + 8.3334519073E-3f) * (r)    \
+    + 4.1665795894E-2f) * (r) + 1.6666665459E-1f) * (r) + 5.0000001201E-1f) * (r) * (r) + (r) + 1)))
+#define TANH_ONE 9.0f
+#define TANH_RATIONAL(z, pn, qd)                                                                \
+    do {                                                                                        \
+        pn = ((((-5.70498872745E-3f * (z) + 2.06390887954E-2f) * (z) - 5.37397155531E-2f) * (z) \
+               + 1.33314422036E-1f) * (z) - 3.33332819422E-1f);                                 \
+        qd = (VT){0} + 1.0f;                                                                    \
+    } while (0)
+
+#if NSK_HAVE_AVX2_BUILD
+#define TGT TGT_AVX2
+#define NSK(name) nsk_avx2_##name##_s
+#include "kernels_body.h"
+#undef TGT
+#undef NSK
+#endif
+#define TGT
+#define NSK(name) nsk_base_##name##_s
+#include "kernels_body.h"
+#undef TGT
+#undef NSK
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch: AVX2 + FMA when the CPU has them.
+
+static int nsk_use_avx2(void) {
+#if NSK_HAVE_AVX2_BUILD
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+#if NSK_HAVE_AVX2_BUILD
+#define DISPATCH(name, suffix, ...)                                                             \
+    do {                                                                                        \
+        if (nsk_use_avx2()) nsk_avx2_##name##_##suffix(__VA_ARGS__);                            \
+        else nsk_base_##name##_##suffix(__VA_ARGS__);                                           \
+    } while (0)
+#else
+#define DISPATCH(name, suffix, ...) nsk_base_##name##_##suffix(__VA_ARGS__)
+#endif
+
+int nsk_max_rows_d(void) { return 24; }
+int nsk_max_rows_s(void) { return 48; }
+int nsk_padded_rows_d(int m) { return (m + 3) / 4 * 4; }
+int nsk_padded_rows_s(int m) { return (m + 7) / 8 * 8; }
+
+void nsk_pack_d(int transA, int m, int k, const double *a, int lda, double *packed) {
+    DISPATCH(pack, d, transA, m, k, a, lda, packed);
+}
+void nsk_pack_s(int transA, int m, int k, const float *a, int lda, float *packed) {
+    DISPATCH(pack, s, transA, m, k, a, lda, packed);
+}
+void nsk_gemm_packed_d(int transB, int m, int n, int k, double alpha, const double *packed,
+                       const double *b, int ldb, double beta, double *c, int ldc, int col0, int col1) {
+    DISPATCH(gemm_packed, d, transB, m, n, k, alpha, packed, b, ldb, beta, c, ldc, col0, col1);
+}
+void nsk_gemm_packed_s(int transB, int m, int n, int k, float alpha, const float *packed,
+                       const float *b, int ldb, float beta, float *c, int ldc, int col0, int col1) {
+    DISPATCH(gemm_packed, s, transB, m, n, k, alpha, packed, b, ldb, beta, c, ldc, col0, col1);
+}
+void nsk_tanh_d(const double *x, double *out, size_t count) { DISPATCH(tanh, d, x, out, count); }
+void nsk_tanh_s(const float *x, float *out, size_t count) { DISPATCH(tanh, s, x, out, count); }
+void nsk_exp_d(const double *x, double *out, size_t count) { DISPATCH(exp, d, x, out, count); }
+void nsk_exp_s(const float *x, float *out, size_t count) { DISPATCH(exp, s, x, out, count); }

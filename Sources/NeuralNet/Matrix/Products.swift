@@ -1,0 +1,95 @@
+import Dispatch
+import Synchronization
+
+/// Threads NetSweep's own product kernels may split one product over. Set together with the
+/// BLAS thread count (`BLAS.setThreadCount`): all cores for a single run, 1 when runs share them.
+enum KernelThreads {
+    static let count = Atomic<Int>(1)
+}
+
+/// Which implementation computes each of a layer's three products.
+///
+/// OpenBLAS is fast on wide layers but slow on the tutorials' narrow ones (7, 5 or 20 rows
+/// against 12288 inputs: it packs the whole wide operand on every call, and `dW = dZ·Xᵀ` reads X
+/// across its columns, where a 98 KiB stride defeats the caches). NetSweep's packed kernel
+/// (`CKernels`) takes those: the narrow operand is packed into a zero-padded panel and every
+/// column of the result is accumulated in vector registers while the wide operand streams by.
+struct LayerRoutes: Sendable {
+    /// `Z = W·A_prev`: packed when W has few rows.
+    var forward: Bool
+    /// `dW = dZ·A_prevᵀ`: packed when dZ has few rows and A_prevᵀ can be read along its rows
+    /// (a narrow A_prev, or the first layer when the trainer keeps a transposed copy of X).
+    var weightGradient: Bool
+    /// `dA_prev = Wᵀ·dZ`: packed when A_prev has few rows.
+    var inputGradient: Bool
+
+    /// Inputs at most this wide are read across columns by the packed `dW` kernel.
+    static let narrowInput = 256
+
+    init<T: NetScalar>(_: T.Type, layer: Int, sizes: [Int], transposedInput: Bool) {
+        let rows = sizes[layer + 1], inner = sizes[layer]
+        let limit = T.packedRowLimit
+        forward = rows <= limit
+        weightGradient = rows <= limit && (inner <= Self.narrowInput || (layer == 0 && transposedInput))
+        inputGradient = layer > 0 && inner <= limit
+    }
+
+    /// Panel elements the packed products of this layer need for `columns` examples.
+    func scratch<T: NetScalar>(_: T.Type, layer: Int, sizes: [Int], columns: Int) -> Int {
+        let rows = sizes[layer + 1], inner = sizes[layer]
+        var size = 0
+        if forward { size = max(size, T.paddedRows(rows) * inner) }
+        if weightGradient { size = max(size, T.paddedRows(rows) * columns) }
+        if inputGradient { size = max(size, T.paddedRows(inner) * rows) }
+        return size
+    }
+}
+
+/// `C = alpha·op(A)·op(B) + beta·C` (column-major) through OpenBLAS or the packed kernel, with
+/// a panel buffer sized once per workspace.
+final class Products<T: NetScalar> {
+    private let panel: Buffer<T>
+
+    /// Products smaller than this many FLOPs are not split across threads.
+    static var parallelThreshold: Int { 1 << 22 }
+
+    init(capacity: Int) {
+        panel = Buffer(count: capacity, repeating: 0)
+    }
+
+    @inline(__always)
+    func multiply(packed: Bool, transposeA: Bool, transposeB: Bool, rows: Int, columns: Int, inner: Int,
+                  alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+                  beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+        guard packed else {
+            T.gemm(transposeA: transposeA, transposeB: transposeB, rows: rows, columns: columns, inner: inner,
+                   alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        precondition(T.paddedRows(rows) * inner <= panel.count, "packed panel larger than its workspace buffer")
+        T.pack(transpose: transposeA, rows: rows, depth: inner, a: a, lda: lda, into: panel.pointer)
+        let threads = KernelThreads.count.load(ordering: .relaxed)
+        let flops = 2 * rows * columns * inner
+        if threads > 1 && flops >= Self.parallelThreshold && columns >= 16 * threads {
+            let operands = Operands(panel: UnsafePointer(panel.pointer), b: b, c: c)
+            DispatchQueue.concurrentPerform(iterations: threads) { part in
+                let range = (columns * part / threads)..<(columns * (part + 1) / threads)
+                T.packedProduct(transposeB: transposeB, rows: rows, columns: columns, depth: inner, alpha: alpha,
+                                packed: operands.panel, b: operands.b, ldb: ldb, beta: beta, c: operands.c,
+                                ldc: ldc, columnRange: range)
+            }
+        } else {
+            T.packedProduct(transposeB: transposeB, rows: rows, columns: columns, depth: inner, alpha: alpha,
+                            packed: panel.pointer, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+                            columnRange: 0..<columns)
+        }
+    }
+}
+
+/// The operands of one product, handed to the threads that compute disjoint column ranges of C
+/// (each thread writes only its own columns; the panel and B are read-only while they run).
+private struct Operands<T>: @unchecked Sendable {
+    let panel: UnsafePointer<T>
+    let b: UnsafePointer<T>
+    let c: UnsafeMutablePointer<T>
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+@testable import NeuralNet
+
+/// NetSweep's own kernels (`CKernels`) against the C library and a naive triple loop.
+@Suite("Kernels")
+struct KernelTests {
+    /// −30 … 30 in uneven steps, the specials, and a length that leaves a tail after the
+    /// vector loop.
+    static func arguments<T: NetScalar>(_: T.Type) -> [T] {
+        var values: [T] = (0..<4001).map { (i: Int) -> T in
+            let step = 60.0 * Double(i) / 4000.0
+            let jitter = 1e-7 * Double(i % 7)
+            return T(-30.0 + step + jitter)
+        }
+        let specials: [Double] = [0, -0.0, 1e-300, -1e-12, 0.625, -0.625, 0.6249999, 22, 9, 700, -700, 88, -88]
+        values += specials.map { T($0) }
+        values += [T.infinity, -T.infinity, T.nan]
+        return values
+    }
+
+    /// |a − b| in units of the last place of b (both finite), 0 when both are equal or NaN.
+    static func ulps<T: NetScalar>(_ a: T, _ b: T) -> Double {
+        if a == b || (a.isNaN && b.isNaN) { return 0 }
+        if !a.isFinite || !b.isFinite { return .infinity }
+        return Double(abs(a - b) / max(b.ulp, T.leastNormalMagnitude))
+    }
+
+    func checkTanhAndExp<T: NetScalar>(_: T.Type, tanhLimit: Double, expLimit: Double,
+                                       reference: (tanh: (T) -> T, exp: (T) -> T)) {
+        let x = Self.arguments(T.self)
+        var tanh = x, exp = x
+        tanh.withUnsafeMutableBufferPointer { T.vectorTanh($0.baseAddress!, into: $0.baseAddress!, count: $0.count) }
+        exp.withUnsafeMutableBufferPointer { T.vectorExp($0.baseAddress!, into: $0.baseAddress!, count: $0.count) }
+        var worstTanh = 0.0, worstExp = 0.0
+        for i in x.indices {
+            worstTanh = max(worstTanh, Self.ulps(tanh[i], reference.tanh(x[i])))
+            // Below the documented limit exp flushes its (subnormal or tiny) result to 0.
+            if x[i] > T(-86) { worstExp = max(worstExp, Self.ulps(exp[i], reference.exp(x[i]))) }
+        }
+        #expect(worstTanh <= tanhLimit, "tanh: \(worstTanh) ulp")
+        #expect(worstExp <= expLimit, "exp: \(worstExp) ulp")
+        #expect(tanh[x.count - 1].isNaN && exp[x.count - 1].isNaN)
+        #expect(tanh[x.count - 3] == 1 && tanh[x.count - 2] == -1)
+        #expect(exp[x.count - 3] == .infinity && exp[x.count - 2] == 0)
+    }
+
+    @Test("vectorised tanh and exp stay within 2 ulp and 1 ulp of the C library, specials included")
+    func tanhAndExp() {
+        checkTanhAndExp(Double.self, tanhLimit: 2, expLimit: 1, reference: (Foundation.tanh, Foundation.exp))
+        checkTanhAndExp(Float.self, tanhLimit: 2, expLimit: 1, reference: (Foundation.tanhf, Foundation.expf))
+    }
+
+    /// C = alpha·op(A)·op(B) + beta·C by the definition.
+    static func naive<T: NetScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: T,
+                                    a: [T], b: [T], beta: T, c: [T]) -> [T] {
+        var result = c
+        for j in 0..<n {
+            for i in 0..<m {
+                var sum = 0.0
+                for r in 0..<k {
+                    let left = transposeA ? a[r + i * k] : a[i + r * m]
+                    let right = transposeB ? b[j + r * n] : b[r + j * k]
+                    sum += Double(left) * Double(right)
+                }
+                result[i + j * m] = alpha * T(sum) + (beta == 0 ? 0 : beta * c[i + j * m])
+            }
+        }
+        return result
+    }
+
+    func checkProducts<T: NetScalar>(_: T.Type, tolerance: Double) {
+        var random = NumpyRandom(seed: 7)
+        let limit = T.packedRowLimit
+        for m in [1, 3, 4, 5, 7, 8, 13, 20, limit, limit + 1] {
+            for (n, k) in [(1, 1), (9, 2), (17, 33), (50, 300)] {
+                for (transposeA, transposeB) in [(false, false), (false, true), (true, false), (true, true)] {
+                    for (alpha, beta) in [(T(1), T(0)), (T(0.25), T(1.5))] {
+                        let a = (0..<(m * k)).map { _ in T(random.gaussian()) }
+                        let b = (0..<(k * n)).map { _ in T(random.gaussian()) }
+                        let c = (0..<(m * n)).map { _ in T(random.gaussian()) }
+                        let expected = Self.naive(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                                  alpha: alpha, a: a, b: b, beta: beta, c: c)
+                        for packed in m <= limit ? [true, false] : [false] {
+                            var result = c
+                            let products = Products<T>(capacity: T.paddedRows(m) * k)
+                            a.withUnsafeBufferPointer { a in
+                                b.withUnsafeBufferPointer { b in
+                                    result.withUnsafeMutableBufferPointer { c in
+                                        products.multiply(
+                                            packed: packed, transposeA: transposeA, transposeB: transposeB,
+                                            rows: m, columns: n, inner: k, alpha: alpha,
+                                            a: a.baseAddress!, lda: transposeA ? k : m,
+                                            b: b.baseAddress!, ldb: transposeB ? n : k,
+                                            beta: beta, c: c.baseAddress!, ldc: m)
+                                    }
+                                }
+                            }
+                            let scale = expected.map { Double(abs($0)) }.max() ?? 1
+                            let error = zip(result, expected).map { Double(abs($0 - $1)) }.max() ?? 0
+                            #expect(error <= tolerance * max(scale, 1),
+                                    "m \(m) n \(n) k \(k) tA \(transposeA) tB \(transposeB) packed \(packed): \(error)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("the packed small-row product equals the definition for every shape class, operand layout and beta")
+    func products() {
+        checkProducts(Double.self, tolerance: 1e-13)
+        checkProducts(Float.self, tolerance: 1e-5)
+    }
+
+    @Test("a product split across threads is bit-identical to the serial one")
+    func threadedProducts() {
+        var random = NumpyRandom(seed: 11)
+        let m = 7, n = 700, k = 1500
+        let a = (0..<(m * k)).map { _ in random.gaussian() }
+        let b = (0..<(k * n)).map { _ in random.gaussian() }
+        func product(threads: Int) -> [Double] {
+            var c = [Double](repeating: 0, count: m * n)
+            let saved = KernelThreads.count.load(ordering: .relaxed)
+            KernelThreads.count.store(threads, ordering: .relaxed)
+            defer { KernelThreads.count.store(saved, ordering: .relaxed) }
+            let products = Products<Double>(capacity: Double.paddedRows(m) * k)
+            products.multiply(packed: true, transposeA: false, transposeB: false, rows: m, columns: n, inner: k,
+                              alpha: 1, a: a, lda: m, b: b, ldb: k, beta: 0, c: &c, ldc: m)
+            return c
+        }
+        #expect(2 * m * n * k >= Products<Double>.parallelThreshold)
+        #expect(product(threads: 2) == product(threads: 1))
+    }
+
+    @Test("the first layer's dW through the kept Xᵀ equals the plain route")
+    func transposedInputRoute() throws {
+        let architecture = try Architecture(inputCount: 300, hiddenSizes: [7, 3], hiddenActivation: .relu,
+                                            output: .sigmoid)
+        #expect(TransposedInput<Double>.isUseful(sizes: architecture.layerSizes))
+        var random = NumpyRandom(seed: 5)
+        let network = Network<Double>(architecture: architecture, initializer: .xavier, random: &random)
+        let inputs = try Matrix(rows: 300, columns: 41, columnMajor: (0..<(300 * 41)).map { _ in random.uniform() })
+        let labels = (0..<41).map { Int32($0 % 3 == 0 ? 1 : 0) }
+        let plain = try network.costAndGradients(inputs: inputs, labels: labels, regularization: .perExample(lambda: 0.3),
+                                                 keepingTransposedInput: false)
+        let kept = try network.costAndGradients(inputs: inputs, labels: labels, regularization: .perExample(lambda: 0.3),
+                                                keepingTransposedInput: true)
+        #expect(plain.cost == kept.cost)
+        let worst = zip(plain.gradients[0].weights.storage, kept.gradients[0].weights.storage)
+            .map { abs($0 - $1) / max(abs($0), 1e-12) }.max() ?? 0
+        #expect(worst < 1e-12)
+        #expect(plain.gradients[1].weights == kept.gradients[1].weights)
+    }
+}
