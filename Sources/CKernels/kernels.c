@@ -15,6 +15,7 @@
 // Double precision: 4 lanes (one AVX2 register).
 #define T double
 #define LANES 4
+#define EPILOGUE nsk_epilogue_d
 typedef double nsk_vd __attribute__((vector_size(32)));
 #define VT nsk_vd
 typedef __typeof__((nsk_vd){0} < (nsk_vd){0}) nsk_vd_int;
@@ -55,6 +56,7 @@ typedef __typeof__((nsk_vd){0} < (nsk_vd){0}) nsk_vd_int;
 
 #undef T
 #undef LANES
+#undef EPILOGUE
 #undef VT
 #undef IT
 #undef SIGN_MASK
@@ -74,6 +76,7 @@ typedef __typeof__((nsk_vd){0} < (nsk_vd){0}) nsk_vd_int;
 // Single precision: 8 lanes.
 #define T float
 #define LANES 8
+#define EPILOGUE nsk_epilogue_s
 typedef float nsk_vs __attribute__((vector_size(32)));
 #define VT nsk_vs
 typedef __typeof__((nsk_vs){0} < (nsk_vs){0}) nsk_vs_int;
@@ -148,12 +151,14 @@ void nsk_pack_s(int transA, int m, int k, const float *a, int lda, float *packed
     DISPATCH(pack, s, transA, m, k, a, lda, packed);
 }
 void nsk_gemm_packed_d(int transB, int m, int n, int k, double alpha, const double *packed,
-                       const double *b, int ldb, double beta, double *c, int ldc, int col0, int col1) {
-    DISPATCH(gemm_packed, d, transB, m, n, k, alpha, packed, b, ldb, beta, c, ldc, col0, col1);
+                       const double *b, int ldb, double beta, double *c, int ldc, int col0, int col1,
+                       const nsk_epilogue_d *epilogue) {
+    DISPATCH(gemm_packed, d, transB, m, n, k, alpha, packed, b, ldb, beta, c, ldc, col0, col1, epilogue);
 }
 void nsk_gemm_packed_s(int transB, int m, int n, int k, float alpha, const float *packed,
-                       const float *b, int ldb, float beta, float *c, int ldc, int col0, int col1) {
-    DISPATCH(gemm_packed, s, transB, m, n, k, alpha, packed, b, ldb, beta, c, ldc, col0, col1);
+                       const float *b, int ldb, float beta, float *c, int ldc, int col0, int col1,
+                       const nsk_epilogue_s *epilogue) {
+    DISPATCH(gemm_packed, s, transB, m, n, k, alpha, packed, b, ldb, beta, c, ldc, col0, col1, epilogue);
 }
 void nsk_tanh_d(const double *x, double *out, size_t count) { DISPATCH(tanh, d, x, out, count); }
 void nsk_tanh_s(const float *x, float *out, size_t count) { DISPATCH(tanh, s, x, out, count); }

@@ -11,121 +11,35 @@
 #define SELECT(mask, a, b) ASFLT((ASINT(a) & (mask)) | (ASINT(b) & ~(mask)))
 
 // ---------------------------------------------------------------------------------------------
-// Packed small-row product.
-
-TGT static void NSK(pack)(int transA, int m, int k, const T *a, int lda, T *packed) {
-    const int mpad = (m + LANES - 1) / LANES * LANES;
-    for (int r = 0; r < k; r++) {
-        T *column = packed + (size_t)r * mpad;
-        if (transA) {
-            for (int i = 0; i < m; i++) column[i] = a[r + (size_t)i * lda];
-        } else {
-            const T *source = a + (size_t)r * lda;
-            for (int i = 0; i < m; i++) column[i] = source[i];
-        }
-        for (int i = m; i < mpad; i++) column[i] = 0;
-    }
-}
-
-// One block of CB columns of C: acc[v][cb] += P[:, r] · B(r, col + cb) over r < k, then
-// out (mpad × CB, column-major) = acc.
-#define DEFINE_BLOCK(V, CB)                                                                     \
-    TGT __attribute__((always_inline)) static inline void NSK(block_##V##_##CB)(               \
-        const int transB, int k, const T *packed, const T *b, int ldb, int col, T *out) {       \
-        VT acc[V][CB];                                                                          \
-        for (int v = 0; v < V; v++)                                                             \
-            for (int j = 0; j < CB; j++) acc[v][j] = (VT){0};                                   \
-        const T *column = packed;                                                               \
-        for (int r = 0; r < k; r++, column += V * LANES) {                                      \
-            VT p[V];                                                                            \
-            for (int v = 0; v < V; v++) p[v] = LOADV(column + v * LANES);                       \
-            for (int j = 0; j < CB; j++) {                                                      \
-                const T s = transB ? b[(size_t)(col + j) + (size_t)r * ldb]                     \
-                                   : b[(size_t)r + (size_t)(col + j) * ldb];                    \
-                for (int v = 0; v < V; v++) acc[v][j] += p[v] * s;                              \
-            }                                                                                   \
-        }                                                                                       \
-        for (int j = 0; j < CB; j++)                                                            \
-            for (int v = 0; v < V; v++) STOREV(out + (size_t)j * V * LANES + v * LANES, acc[v][j]); \
-    }
-
-DEFINE_BLOCK(1, 8) DEFINE_BLOCK(1, 1)
-DEFINE_BLOCK(2, 6) DEFINE_BLOCK(2, 1)
-DEFINE_BLOCK(3, 4) DEFINE_BLOCK(3, 1)
-DEFINE_BLOCK(4, 3) DEFINE_BLOCK(4, 1)
-DEFINE_BLOCK(5, 2) DEFINE_BLOCK(5, 1)
-DEFINE_BLOCK(6, 2) DEFINE_BLOCK(6, 1)
-
-// C[:, col..<col+count] = alpha·out + beta·C for the m real rows of a block.
-TGT __attribute__((always_inline)) static inline void NSK(store)(
-    int m, int mpad, int count, const T *out, T alpha, T beta, T *c, int ldc, int col) {
-    for (int j = 0; j < count; j++) {
-        T *target = c + (size_t)(col + j) * ldc;
-        const T *source = out + (size_t)j * mpad;
-        if (beta == 0) {
-            for (int i = 0; i < m; i++) target[i] = alpha * source[i];
-        } else {
-            for (int i = 0; i < m; i++) target[i] = alpha * source[i] + beta * target[i];
-        }
-    }
-}
-
-#define RUN_BLOCKS(V, CB)                                                                       \
-    do {                                                                                        \
-        int col = col0;                                                                         \
-        for (; col + CB <= col1; col += CB) {                                                   \
-            if (transB) NSK(block_##V##_##CB)(1, k, packed, b, ldb, col, out);                  \
-            else NSK(block_##V##_##CB)(0, k, packed, b, ldb, col, out);                         \
-            NSK(store)(m, mpad, CB, out, alpha, beta, c, ldc, col);                             \
-        }                                                                                       \
-        for (; col < col1; col++) {                                                             \
-            if (transB) NSK(block_##V##_1)(1, k, packed, b, ldb, col, out);                     \
-            else NSK(block_##V##_1)(0, k, packed, b, ldb, col, out);                            \
-            NSK(store)(m, mpad, 1, out, alpha, beta, c, ldc, col);                              \
-        }                                                                                       \
-    } while (0)
-
-TGT static void NSK(gemm_packed)(int transB, int m, int n, int k, T alpha, const T *packed,
-                                 const T *b, int ldb, T beta, T *c, int ldc, int col0, int col1) {
-    (void)n;
-    const int vectors = (m + LANES - 1) / LANES;
-    const int mpad = vectors * LANES;
-    T out[6 * LANES * 8];
-    switch (vectors) {
-    case 1: RUN_BLOCKS(1, 8); break;
-    case 2: RUN_BLOCKS(2, 6); break;
-    case 3: RUN_BLOCKS(3, 4); break;
-    case 4: RUN_BLOCKS(4, 3); break;
-    case 5: RUN_BLOCKS(5, 2); break;
-    case 6: RUN_BLOCKS(6, 2); break;
-    default: break;
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // exp and tanh.
 
 // exp of one vector: x = n·ln2 + r, |r| ≤ ln2/2, exp(r) by its Taylor polynomial (Horner), then
 // scaled by 2^n built in the exponent field. Below EXP_LO the result is 0, above EXP_HI +inf;
 // NaN stays NaN.
+#define VEXP_CORE(x, result)                                                                    \
+    do {                                                                                        \
+        VT _xp_c = (x);                                                                         \
+        VT _xp_t = _xp_c * LOG2E + ROUNDER;                                                     \
+        VT _xp_n = _xp_t - ROUNDER;                                                             \
+        VT _xp_r = _xp_c - _xp_n * LN2_HI;                                                      \
+        _xp_r = _xp_r - _xp_n * LN2_LO;                                                         \
+        VT _xp_p = EXP_POLY(_xp_r);                                                             \
+        IT _xp_bits = (ASINT(_xp_t) + EXP_BIAS) << MANTISSA_BITS;                               \
+        result = _xp_p * ASFLT(_xp_bits);                                                       \
+    } while (0)
+
 #define VEXP(x, result)                                                                         \
     do {                                                                                        \
-        VT _xp_x = (x);                                                                            \
-        VT _xp_c = _xp_x;                                                                             \
-        IT _xp_low = _xp_c < (VT){0} + EXP_LO;                                                        \
-        IT _xp_high = _xp_c > (VT){0} + EXP_HI;                                                       \
-        _xp_c = SELECT(_xp_low, (VT){0} + EXP_LO, _xp_c);                                                \
-        _xp_c = SELECT(_xp_high, (VT){0} + EXP_HI, _xp_c);                                               \
-        VT _xp_t = _xp_c * LOG2E + ROUNDER;                                                           \
-        VT _xp_n = _xp_t - ROUNDER;                                                                   \
-        VT _xp_r = _xp_c - _xp_n * LN2_HI;                                                               \
-        _xp_r = _xp_r - _xp_n * LN2_LO;                                                                  \
-        VT _xp_p = EXP_POLY(_xp_r);                                                                   \
-        IT _xp_bits = (ASINT(_xp_t) + EXP_BIAS) << MANTISSA_BITS;                                     \
-        VT _xp_e = _xp_p * ASFLT(_xp_bits);                                                              \
-        _xp_e = SELECT(_xp_low, (VT){0}, _xp_e);                                                         \
-        _xp_e = SELECT(_xp_high, (VT){0} + (T)__builtin_inf(), _xp_e);                                   \
-        result = _xp_e;                                                                            \
+        VT _xe_x = (x);                                                                         \
+        IT _xe_low = _xe_x < (VT){0} + EXP_LO;                                                  \
+        IT _xe_high = _xe_x > (VT){0} + EXP_HI;                                                 \
+        VT _xe_c = SELECT(_xe_low, (VT){0} + EXP_LO, _xe_x);                                    \
+        _xe_c = SELECT(_xe_high, (VT){0} + EXP_HI, _xe_c);                                      \
+        VT _xe_e;                                                                               \
+        VEXP_CORE(_xe_c, _xe_e);                                                                \
+        _xe_e = SELECT(_xe_low, (VT){0}, _xe_e);                                                \
+        _xe_e = SELECT(_xe_high, (VT){0} + (T)__builtin_inf(), _xe_e);                          \
+        result = _xe_e;                                                                         \
     } while (0)
 
 // out[i] = f(x[i]) for a vector macro f, the tail through a zero-padded vector.
@@ -150,27 +64,226 @@ TGT static void NSK(gemm_packed)(int transB, int m, int n, int k, T alpha, const
 DEFINE_MAP(exp, VEXP)
 
 // tanh of one vector, the Cephes way: for |x| < 0.625 x + x·x²·P(x²)/Q(x²); above,
-// (e − 1)/(e + 1) with e = exp(2|x|) and x's sign (|x| > TANH_ONE gives ±1 exactly).
+// (e − 1)/(e + 1) with e = exp(2|x|) and x's sign (2|x| clamped at 2·TANH_ONE, where the
+// quotient rounds to exactly 1). A vector whose lanes all fall on one side computes that side
+// only.
 #define VTANH(x, result)                                                                        \
     do {                                                                                        \
         VT _x = (x);                                                                            \
         IT _sign = ASINT(_x) & SIGN_MASK;                                                       \
         VT _a = ASFLT(ASINT(_x) & ~SIGN_MASK);                                                  \
-        VT _z = _x * _x;                                                                        \
-        VT _pn, _qd;                                                                            \
-        TANH_RATIONAL(_z, _pn, _qd);                                                            \
-        VT _e;                                                                                  \
-        VT _two = _a + _a;                                                                      \
-        IT _one = _a > (VT){0} + TANH_ONE;                                                      \
-        _two = SELECT(_one, (VT){0} + 2 * TANH_ONE, _two);                                      \
-        VEXP(_two, _e);                                                                         \
         IT _big = _a >= (VT){0} + (T)0.625;                                                     \
-        VT _num = SELECT(_big, _e - 1, _x * _qd + _x * _z * _pn);                               \
-        VT _den = SELECT(_big, _e + 1, _qd);                                                    \
-        VT _q = _num / _den;                                                                    \
-        _q = SELECT(_one, (VT){0} + 1, _q);                                                     \
-        _q = SELECT(_big, ASFLT(ASINT(_q) | _sign), _q);                                        \
+        VT _q;                                                                                  \
+        if (__builtin_reduce_and(_big)) {                                                       \
+            VT _e;                                                                              \
+            VEXP_CORE(__builtin_elementwise_min(_a + _a, (VT){0} + 2 * TANH_ONE), _e);          \
+            _q = ASFLT(ASINT((_e - 1) / (_e + 1)) | _sign);                                     \
+        } else if (!__builtin_reduce_or(_big)) {                                                \
+            VT _z = _x * _x;                                                                    \
+            VT _pn, _qd;                                                                        \
+            TANH_RATIONAL(_z, _pn, _qd);                                                        \
+            _q = (_x * _qd + _x * _z * _pn) / _qd;                                              \
+        } else {                                                                                \
+            VT _z = _x * _x;                                                                    \
+            VT _pn, _qd;                                                                        \
+            TANH_RATIONAL(_z, _pn, _qd);                                                        \
+            VT _e;                                                                              \
+            VEXP_CORE(__builtin_elementwise_min(_a + _a, (VT){0} + 2 * TANH_ONE), _e);          \
+            VT _num = SELECT(_big, _e - 1, _x * _qd + _x * _z * _pn);                           \
+            VT _den = SELECT(_big, _e + 1, _qd);                                                \
+            _q = _num / _den;                                                                   \
+            _q = SELECT(_big, ASFLT(ASINT(_q) | _sign), _q);                                    \
+        }                                                                                       \
         result = _q;                                                                            \
     } while (0)
 
 DEFINE_MAP(tanh, VTANH)
+
+// ---------------------------------------------------------------------------------------------
+// Packed small-row product.
+
+TGT static void NSK(pack)(int transA, int m, int k, const T *a, int lda, T *packed) {
+    const int mpad = (m + LANES - 1) / LANES * LANES;
+    if (!transA && m == mpad && lda == m) {
+        __builtin_memcpy(packed, a, sizeof(T) * (size_t)m * (size_t)k);
+        return;
+    }
+    if (!transA && m == 1) {
+        for (int r = 0; r < k; r++) {
+            T *column = packed + (size_t)r * mpad;
+            column[0] = a[(size_t)r * lda];
+            for (int i = 1; i < mpad; i++) column[i] = 0;
+        }
+        return;
+    }
+    for (int r = 0; r < k; r++) {
+        T *column = packed + (size_t)r * mpad;
+        if (transA) {
+            for (int i = 0; i < m; i++) column[i] = a[r + (size_t)i * lda];
+        } else {
+            const T *source = a + (size_t)r * lda;
+            for (int i = 0; i < m; i++) column[i] = source[i];
+        }
+        for (int i = m; i < mpad; i++) column[i] = 0;
+    }
+}
+
+// One block of CB columns of C: acc[v][cb] += P[:, r] · B(r, col + cb) over r < k, then
+// out (mpad × CB, column-major) = acc.
+#define DEFINE_BLOCK(V, CB)                                                                     \
+    TGT __attribute__((noinline)) static void NSK(block_##V##_##CB)(               \
+        const int transB, int k, const T *packed, const T *b, int ldb, int col, T *out) {       \
+        VT acc[V][CB];                                                                          \
+        for (int v = 0; v < V; v++)                                                             \
+            for (int j = 0; j < CB; j++) acc[v][j] = (VT){0};                                   \
+        const T *column = packed;                                                               \
+        for (int r = 0; r < k; r++, column += V * LANES) {                                      \
+            VT p[V];                                                                            \
+            for (int v = 0; v < V; v++) p[v] = LOADV(column + v * LANES);                       \
+            for (int j = 0; j < CB; j++) {                                                      \
+                const T s = transB ? b[(size_t)(col + j) + (size_t)r * ldb]                     \
+                                   : b[(size_t)r + (size_t)(col + j) * ldb];                    \
+                for (int v = 0; v < V; v++) acc[v][j] += p[v] * s;                              \
+            }                                                                                   \
+        }                                                                                       \
+        for (int j = 0; j < CB; j++)                                                            \
+            for (int v = 0; v < V; v++) STOREV(out + (size_t)j * V * LANES + v * LANES, acc[v][j]); \
+    }
+
+DEFINE_BLOCK(1, 8) DEFINE_BLOCK(1, 1)
+DEFINE_BLOCK(2, 6) DEFINE_BLOCK(2, 1)
+DEFINE_BLOCK(3, 3) DEFINE_BLOCK(3, 1)
+DEFINE_BLOCK(4, 2) DEFINE_BLOCK(4, 1)
+DEFINE_BLOCK(5, 2) DEFINE_BLOCK(5, 1)
+DEFINE_BLOCK(6, 1)
+
+// The activation g and its derivative (from the output a = g(z)) on one vector, as the
+// engine's Swift code computes them (Activation.swift).
+#define VACTIVATE(y, activation, slope)                                                         \
+    do {                                                                                        \
+        switch (activation) {                                                                   \
+        case NSK_SIGMOID: {                                                                     \
+            VT _e;                                                                              \
+            VEXP(-(y), _e);                                                                     \
+            y = 1 / (1 + _e);                                                                   \
+            break;                                                                              \
+        }                                                                                       \
+        case NSK_TANH: {                                                                        \
+            VT _h;                                                                              \
+            VTANH(y, _h);                                                                       \
+            y = _h;                                                                             \
+            break;                                                                              \
+        }                                                                                       \
+        case NSK_RELU: y = SELECT(y > (VT){0}, y, (VT){0}); break;                              \
+        case NSK_LEAKY_RELU: y = SELECT(y > (VT){0}, y, y * (slope)); break;                    \
+        default: break;                                                                         \
+        }                                                                                       \
+    } while (0)
+
+#define VDERIVATIVE(g, a, activation, slope)                                                    \
+    do {                                                                                        \
+        switch (activation) {                                                                   \
+        case NSK_SIGMOID: g = g * (a) * (1 - (a)); break;                                       \
+        case NSK_TANH: g = g * (1 - (a) * (a)); break;                                          \
+        case NSK_RELU: g = SELECT((a) > (VT){0}, g, (VT){0}); break;                            \
+        case NSK_LEAKY_RELU: g = SELECT((a) > (VT){0}, g, g * (slope)); break;                  \
+        default: break;                                                                         \
+        }                                                                                       \
+    } while (0)
+
+// Writes `count` result columns held in out (mpad × count) to C[:, col...], through the
+// epilogue KIND with activation ACT (both compile-time constants at every call site, so each
+// combination compiles to its own straight-line code). Whole vectors are stored as vectors; the
+// last, partial one lane by lane.
+TGT __attribute__((always_inline)) static inline void NSK(store)(
+    const int KIND, const int ACT, int m, int mpad, int count, const T *out, T alpha, T beta, T *c,
+    int ldc, int col, const T *outputsBase, const T *bias, T slope) {
+    for (int j = 0; j < count; j++) {
+        T *target = c + (size_t)(col + j) * ldc;
+        const T *source = out + (size_t)j * mpad;
+        const T *outputs = KIND == NSK_DERIVATIVE ? outputsBase + (size_t)(col + j) * ldc : 0;
+        for (int i0 = 0; i0 < m; i0 += LANES) {
+            const int lanes = m - i0 < LANES ? m - i0 : LANES;
+            VT y = LOADV(source + i0);
+            VT previous = (VT){0};
+            if (KIND == NSK_DERIVATIVE || (KIND == NSK_PLAIN && beta != 0)) {
+                const T *from = KIND == NSK_DERIVATIVE ? outputs + i0 : target + i0;
+                if (lanes == LANES) {
+                    previous = LOADV(from);
+                } else {
+                    for (int l = 0; l < lanes; l++) previous[l] = from[l];
+                }
+            }
+            if (KIND == NSK_BIAS_ACTIVATION) {
+                y = y + LOADV(bias + i0);
+                VACTIVATE(y, ACT, slope);
+            } else if (KIND == NSK_DERIVATIVE) {
+                VDERIVATIVE(y, previous, ACT, slope);
+            } else {
+                y = beta == 0 ? alpha * y : alpha * y + beta * previous;
+            }
+            if (lanes == LANES) {
+                STOREV(target + i0, y);
+            } else {
+                for (int l = 0; l < lanes; l++) target[i0 + l] = y[l];
+            }
+        }
+    }
+}
+
+#define RUN_COLUMNS(V, CB, KIND, ACT)                                                           \
+    for (; col + CB <= col1; col += CB) {                                                       \
+        if (transB) NSK(block_##V##_##CB)(1, k, packed, b, ldb, col, out);                      \
+        else NSK(block_##V##_##CB)(0, k, packed, b, ldb, col, out);                             \
+        NSK(store)(KIND, ACT, m, mpad, CB, out, alpha, beta, c, ldc, col, outputs, bias, slope); \
+    }
+
+#define RUN_BLOCKS(V, CB, KIND, ACT)                                                            \
+    do {                                                                                        \
+        int col = col0;                                                                         \
+        RUN_COLUMNS(V, CB, KIND, ACT)                                                           \
+        RUN_COLUMNS(V, 1, KIND, ACT)                                                            \
+    } while (0)
+
+// One RUN_BLOCKS per epilogue and activation.
+#define RUN_EPILOGUES(V, CB)                                                                    \
+    do {                                                                                        \
+        switch (kind * 8 + activation) {                                                        \
+        case NSK_BIAS_ACTIVATION * 8 + NSK_IDENTITY: RUN_BLOCKS(V, CB, NSK_BIAS_ACTIVATION, NSK_IDENTITY); break; \
+        case NSK_BIAS_ACTIVATION * 8 + NSK_SIGMOID: RUN_BLOCKS(V, CB, NSK_BIAS_ACTIVATION, NSK_SIGMOID); break; \
+        case NSK_BIAS_ACTIVATION * 8 + NSK_TANH: RUN_BLOCKS(V, CB, NSK_BIAS_ACTIVATION, NSK_TANH); break; \
+        case NSK_BIAS_ACTIVATION * 8 + NSK_RELU: RUN_BLOCKS(V, CB, NSK_BIAS_ACTIVATION, NSK_RELU); break; \
+        case NSK_BIAS_ACTIVATION * 8 + NSK_LEAKY_RELU: RUN_BLOCKS(V, CB, NSK_BIAS_ACTIVATION, NSK_LEAKY_RELU); break; \
+        case NSK_DERIVATIVE * 8 + NSK_IDENTITY: RUN_BLOCKS(V, CB, NSK_DERIVATIVE, NSK_IDENTITY); break; \
+        case NSK_DERIVATIVE * 8 + NSK_SIGMOID: RUN_BLOCKS(V, CB, NSK_DERIVATIVE, NSK_SIGMOID); break; \
+        case NSK_DERIVATIVE * 8 + NSK_TANH: RUN_BLOCKS(V, CB, NSK_DERIVATIVE, NSK_TANH); break;   \
+        case NSK_DERIVATIVE * 8 + NSK_RELU: RUN_BLOCKS(V, CB, NSK_DERIVATIVE, NSK_RELU); break;   \
+        case NSK_DERIVATIVE * 8 + NSK_LEAKY_RELU: RUN_BLOCKS(V, CB, NSK_DERIVATIVE, NSK_LEAKY_RELU); break; \
+        default: RUN_BLOCKS(V, CB, NSK_PLAIN, NSK_IDENTITY); break;                              \
+        }                                                                                       \
+    } while (0)
+
+TGT static void NSK(gemm_packed)(int transB, int m, int n, int k, T alpha, const T *packed,
+                                 const T *b, int ldb, T beta, T *c, int ldc, int col0, int col1,
+                                 const EPILOGUE *epilogue) {
+    (void)n;
+    const int vectors = (m + LANES - 1) / LANES;
+    const int mpad = vectors * LANES;
+    const int kind = epilogue ? epilogue->kind : NSK_PLAIN;
+    const int activation = kind == NSK_PLAIN ? NSK_IDENTITY : epilogue->activation;
+    const T slope = kind == NSK_PLAIN ? 0 : epilogue->slope;
+    const T *outputs = kind == NSK_DERIVATIVE ? epilogue->outputs : 0;
+    T out[6 * LANES * 8]; // the largest block: V·LANES rows × CB columns (V·CB ≤ 12 here)
+    T bias[6 * LANES] = {0};
+    if (kind == NSK_BIAS_ACTIVATION)
+        for (int i = 0; i < m; i++) bias[i] = epilogue->bias[i];
+    switch (vectors) {
+    case 1: RUN_EPILOGUES(1, 8); break;
+    case 2: RUN_EPILOGUES(2, 6); break;
+    case 3: RUN_EPILOGUES(3, 3); break;
+    case 4: RUN_EPILOGUES(4, 2); break;
+    case 5: RUN_EPILOGUES(5, 2); break;
+    case 6: RUN_EPILOGUES(6, 1); break;
+    default: break;
+    }
+}

@@ -16,15 +16,13 @@ extension Network {
             layers[l].weights.storage.withUnsafeBufferPointer { weights in
                 layers[l].bias.storage.withUnsafeBufferPointer { bias in
                     guard let w = weights.baseAddress, let b = bias.baseAddress else { return }
+                    // Z_l = W_l·A_{l−1} + b_l, then A_l = g(Z_l) (Z_L kept as the logits).
+                    let activation = l == lastLayer ? Activation.identity : architecture.hiddenActivation
                     workspace.products.multiply(
                         packed: workspace.routes[l].forward, transposeA: false, transposeB: false,
                         rows: rows, columns: columns, inner: inner,
-                        alpha: 1, a: w, lda: rows, b: previous, ldb: inner, beta: 0, c: target, ldc: rows)
-                    if l == lastLayer {
-                        Activation.identity.applyWithBias(target, bias: b, rows: rows, columns: columns)
-                    } else {
-                        architecture.hiddenActivation.applyWithBias(target, bias: b, rows: rows, columns: columns)
-                    }
+                        alpha: 1, a: w, lda: rows, b: previous, ldb: inner, beta: 0, c: target, ldc: rows,
+                        epilogue: .biasActivation(bias: b, activation: activation))
                 }
             }
             previous = UnsafePointer(workspace.activations[l].pointer)
@@ -120,13 +118,14 @@ extension Network {
                 }
                 if l > 0 {
                     let previousDelta = workspace.deltas[l - 1].pointer
+                    // dZ_{l−1} = (W_lᵀ·dZ_l) ⊙ g'(A_{l−1}).
                     workspace.products.multiply(
                         packed: routes.inputGradient, transposeA: true, transposeB: false,
                         rows: inner, columns: columns, inner: rows,
                         alpha: 1, a: weights, lda: rows, b: delta, ldb: rows,
-                        beta: 0, c: previousDelta, ldc: inner)
-                    architecture.hiddenActivation.multiplyByDerivative(
-                        previousDelta, outputs: workspace.activations[l - 1].pointer, count: inner * columns)
+                        beta: 0, c: previousDelta, ldc: inner,
+                        epilogue: .derivative(outputs: workspace.activations[l - 1].pointer,
+                                              activation: architecture.hiddenActivation))
                 }
             }
         }

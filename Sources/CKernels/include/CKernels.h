@@ -24,12 +24,51 @@ int nsk_padded_rows_s(int m);
 void nsk_pack_d(int transA, int m, int k, const double *a, int lda, double *packed);
 void nsk_pack_s(int transA, int m, int k, const float *a, int lda, float *packed);
 
-/// C[:, col0..<col1] = alpha·P·op(B)[:, col0..<col1] + beta·C (beta = 0 ignores C's contents).
+/// Activations an epilogue applies (the engine's hidden activations).
+enum {
+    NSK_IDENTITY = 0,
+    NSK_SIGMOID = 1,
+    NSK_TANH = 2,
+    NSK_RELU = 3,
+    NSK_LEAKY_RELU = 4,
+};
+
+/// What happens to each result column while it is still in registers.
+enum {
+    /// C = alpha·P·op(B) + beta·C.
+    NSK_PLAIN = 0,
+    /// C = g(P·op(B) + bias), bias one value per row (the forward pass: Z = W·A + b, A = g(Z)).
+    NSK_BIAS_ACTIVATION = 1,
+    /// C = (P·op(B)) ⊙ g'(outputs), outputs = g(Z) laid out like C (the backward pass:
+    /// dZ_prev = (Wᵀ·dZ) ⊙ g'(A_prev)).
+    NSK_DERIVATIVE = 2,
+};
+
+typedef struct {
+    int kind;
+    int activation;
+    double slope;            // leaky relu's slope
+    const double *bias;      // NSK_BIAS_ACTIVATION: m values
+    const double *outputs;   // NSK_DERIVATIVE: like C, leading dimension ldc
+} nsk_epilogue_d;
+
+typedef struct {
+    int kind;
+    int activation;
+    float slope;
+    const float *bias;
+    const float *outputs;
+} nsk_epilogue_s;
+
+/// C[:, col0..<col1] = alpha·P·op(B)[:, col0..<col1] + beta·C (beta = 0 ignores C's contents),
+/// or the epilogue's form (alpha and beta are then ignored).
 /// P is a packed M_pad × K panel; op(B) = B (K × N, ldb ≥ K) or Bᵀ (B is N × K, ldb ≥ N).
 void nsk_gemm_packed_d(int transB, int m, int n, int k, double alpha, const double *packed,
-                       const double *b, int ldb, double beta, double *c, int ldc, int col0, int col1);
+                       const double *b, int ldb, double beta, double *c, int ldc, int col0, int col1,
+                       const nsk_epilogue_d *epilogue);
 void nsk_gemm_packed_s(int transB, int m, int n, int k, float alpha, const float *packed,
-                       const float *b, int ldb, float beta, float *c, int ldc, int col0, int col1);
+                       const float *b, int ldb, float beta, float *c, int ldc, int col0, int col1,
+                       const nsk_epilogue_s *epilogue);
 
 /// out[i] = tanh(x[i]); |error| ≤ 2 ulp, odd, exact ±1 beyond |x| > 22.
 void nsk_tanh_d(const double *x, double *out, size_t count);

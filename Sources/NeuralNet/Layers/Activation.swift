@@ -1,3 +1,5 @@
+import CKernels
+
 /// A hidden-layer activation: a forward map g and its derivative, as a pair.
 ///
 /// Backward passes need only the forward output A = g(Z): sigmoid' = A(1−A),
@@ -28,6 +30,23 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Activation {
+    /// The activation's code in `CKernels` epilogues.
+    var kernelCode: Int32 {
+        switch self {
+        case .sigmoid: return Int32(NSK_SIGMOID)
+        case .tanh: return Int32(NSK_TANH)
+        case .relu: return Int32(NSK_RELU)
+        case .leakyRelu: return Int32(NSK_LEAKY_RELU)
+        case .identity: return Int32(NSK_IDENTITY)
+        }
+    }
+
+    /// Leaky relu's slope (0 for the others).
+    var slope: Double {
+        if case .leakyRelu(let slope) = self { return slope }
+        return 0
+    }
+
     /// `values[i] = g(values[i] + bias[i mod rows])` for a column-major (rows, columns)
     /// buffer: the bias broadcast and the activation fused into one pass (two for sigmoid and
     /// tanh, whose exp and tanh run vectorised over the whole buffer, `CKernels`).

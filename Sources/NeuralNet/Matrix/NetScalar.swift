@@ -38,11 +38,12 @@ public protocol NetScalar: BinaryFloatingPoint, Sendable, LosslessStringConverti
     /// Packs op(A) (rows × depth) into a zero-padded panel of `paddedRows(rows)` × depth.
     static func pack(transpose: Bool, rows: Int, depth: Int, a: UnsafePointer<Self>, lda: Int,
                      into packed: UnsafeMutablePointer<Self>)
-    /// `C[:, range] = alpha·P·op(B)[:, range] + beta·C[:, range]` for a packed panel P.
+    /// `C[:, range] = alpha·P·op(B)[:, range] + beta·C[:, range]` for a packed panel P, or the
+    /// epilogue's form of it (`Epilogue`).
     static func packedProduct(
         transposeB: Bool, rows: Int, columns: Int, depth: Int, alpha: Self, packed: UnsafePointer<Self>,
         b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int,
-        columnRange: Range<Int>)
+        columnRange: Range<Int>, epilogue: Epilogue<Self>)
 
     /// `Trainer.train`, implemented by each conformer with the loop specialised for it.
     static func train(
@@ -93,10 +94,21 @@ extension Double: NetScalar {
     @inline(__always) public static func packedProduct(
         transposeB: Bool, rows: Int, columns: Int, depth: Int, alpha: Double, packed: UnsafePointer<Double>,
         b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int,
-        columnRange: Range<Int>
+        columnRange: Range<Int>, epilogue: Epilogue<Double>
     ) {
+        var form = nsk_epilogue_d(kind: Int32(NSK_PLAIN), activation: 0, slope: 0, bias: nil, outputs: nil)
+        switch epilogue {
+        case .plain: break
+        case let .biasActivation(bias, activation):
+            form = nsk_epilogue_d(kind: Int32(NSK_BIAS_ACTIVATION), activation: activation.kernelCode,
+                                   slope: Double(activation.slope), bias: bias, outputs: nil)
+        case let .derivative(outputs, activation):
+            form = nsk_epilogue_d(kind: Int32(NSK_DERIVATIVE), activation: activation.kernelCode,
+                                   slope: Double(activation.slope), bias: nil, outputs: outputs)
+        }
         nsk_gemm_packed_d(transposeB ? 1 : 0, Int32(rows), Int32(columns), Int32(depth), alpha, packed,
-                           b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound), Int32(columnRange.upperBound))
+                           b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound),
+                           Int32(columnRange.upperBound), &form)
     }
 
     @inline(__always) public static func exponential(_ x: Double) -> Double { Foundation.exp(x) }
@@ -134,10 +146,21 @@ extension Float: NetScalar {
     @inline(__always) public static func packedProduct(
         transposeB: Bool, rows: Int, columns: Int, depth: Int, alpha: Float, packed: UnsafePointer<Float>,
         b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
-        columnRange: Range<Int>
+        columnRange: Range<Int>, epilogue: Epilogue<Float>
     ) {
+        var form = nsk_epilogue_s(kind: Int32(NSK_PLAIN), activation: 0, slope: 0, bias: nil, outputs: nil)
+        switch epilogue {
+        case .plain: break
+        case let .biasActivation(bias, activation):
+            form = nsk_epilogue_s(kind: Int32(NSK_BIAS_ACTIVATION), activation: activation.kernelCode,
+                                   slope: Float(activation.slope), bias: bias, outputs: nil)
+        case let .derivative(outputs, activation):
+            form = nsk_epilogue_s(kind: Int32(NSK_DERIVATIVE), activation: activation.kernelCode,
+                                   slope: Float(activation.slope), bias: nil, outputs: outputs)
+        }
         nsk_gemm_packed_s(transposeB ? 1 : 0, Int32(rows), Int32(columns), Int32(depth), alpha, packed,
-                           b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound), Int32(columnRange.upperBound))
+                           b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound),
+                           Int32(columnRange.upperBound), &form)
     }
 
     @inline(__always) public static func exponential(_ x: Float) -> Float { Foundation.expf(x) }

@@ -45,6 +45,17 @@ struct LayerRoutes: Sendable {
     }
 }
 
+/// What a product does to its result before storing it: in the packed kernel while the
+/// columns are still in registers, after OpenBLAS in a separate pass.
+public enum Epilogue<T: NetScalar> {
+    /// `C = alpha·op(A)·op(B) + beta·C`.
+    case plain
+    /// `C = g(op(A)·op(B) + bias)` (bias: one value per row; alpha 1, beta 0).
+    case biasActivation(bias: UnsafePointer<T>, activation: Activation)
+    /// `C = (op(A)·op(B)) ⊙ g'(outputs)` for outputs = g(Z) laid out like C (alpha 1, beta 0).
+    case derivative(outputs: UnsafePointer<T>, activation: Activation)
+}
+
 /// `C = alpha·op(A)·op(B) + beta·C` (column-major) through OpenBLAS or the packed kernel, with
 /// a panel buffer sized once per workspace.
 final class Products<T: NetScalar> {
@@ -60,36 +71,53 @@ final class Products<T: NetScalar> {
     @inline(__always)
     func multiply(packed: Bool, transposeA: Bool, transposeB: Bool, rows: Int, columns: Int, inner: Int,
                   alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
-                  beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+                  beta: T, c: UnsafeMutablePointer<T>, ldc: Int, epilogue: Epilogue<T> = .plain) {
         guard packed else {
             T.gemm(transposeA: transposeA, transposeB: transposeB, rows: rows, columns: columns, inner: inner,
                    alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            switch epilogue {
+            case .plain: break
+            case let .biasActivation(bias, activation):
+                precondition(ldc == rows, "an epilogue needs a contiguous result")
+                activation.applyWithBias(c, bias: bias, rows: rows, columns: columns)
+            case let .derivative(outputs, activation):
+                precondition(ldc == rows, "an epilogue needs a contiguous result")
+                activation.multiplyByDerivative(c, outputs: outputs, count: rows * columns)
+            }
             return
         }
-        precondition(T.paddedRows(rows) * inner <= panel.count, "packed panel larger than its workspace buffer")
-        T.pack(transpose: transposeA, rows: rows, depth: inner, a: a, lda: lda, into: panel.pointer)
+        // A whose rows fill whole vectors is its own packed panel.
+        let packedA: UnsafePointer<T>
+        if !transposeA && lda == rows && T.paddedRows(rows) == rows {
+            packedA = a
+        } else {
+            precondition(T.paddedRows(rows) * inner <= panel.count, "packed panel larger than its workspace buffer")
+            T.pack(transpose: transposeA, rows: rows, depth: inner, a: a, lda: lda, into: panel.pointer)
+            packedA = UnsafePointer(panel.pointer)
+        }
         let threads = KernelThreads.count.load(ordering: .relaxed)
         let flops = 2 * rows * columns * inner
         if threads > 1 && flops >= Self.parallelThreshold && columns >= 16 * threads {
-            let operands = Operands(panel: UnsafePointer(panel.pointer), b: b, c: c)
+            let operands = Operands(panel: packedA, b: b, c: c, epilogue: epilogue)
             DispatchQueue.concurrentPerform(iterations: threads) { part in
                 let range = (columns * part / threads)..<(columns * (part + 1) / threads)
                 T.packedProduct(transposeB: transposeB, rows: rows, columns: columns, depth: inner, alpha: alpha,
                                 packed: operands.panel, b: operands.b, ldb: ldb, beta: beta, c: operands.c,
-                                ldc: ldc, columnRange: range)
+                                ldc: ldc, columnRange: range, epilogue: operands.epilogue)
             }
         } else {
             T.packedProduct(transposeB: transposeB, rows: rows, columns: columns, depth: inner, alpha: alpha,
-                            packed: panel.pointer, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-                            columnRange: 0..<columns)
+                            packed: packedA, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+                            columnRange: 0..<columns, epilogue: epilogue)
         }
     }
 }
 
 /// The operands of one product, handed to the threads that compute disjoint column ranges of C
 /// (each thread writes only its own columns; the panel and B are read-only while they run).
-private struct Operands<T>: @unchecked Sendable {
+private struct Operands<T: NetScalar>: @unchecked Sendable {
     let panel: UnsafePointer<T>
     let b: UnsafePointer<T>
     let c: UnsafeMutablePointer<T>
+    let epilogue: Epilogue<T>
 }
