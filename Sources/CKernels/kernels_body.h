@@ -108,23 +108,22 @@ TGT static void NSK(pack)(int transA, int m, int k, const T *a, int lda, T *pack
         __builtin_memcpy(packed, a, sizeof(T) * (size_t)m * (size_t)k);
         return;
     }
-    if (!transA && m == 1) {
-        for (int r = 0; r < k; r++) {
-            T *column = packed + (size_t)r * mpad;
-            column[0] = a[(size_t)r * lda];
-            for (int i = 1; i < mpad; i++) column[i] = 0;
-        }
-        return;
-    }
+    // Column by column, a vector at a time: the padding rows are written as zeros by the
+    // same vector stores (no per-column memset).
     for (int r = 0; r < k; r++) {
         T *column = packed + (size_t)r * mpad;
-        if (transA) {
-            for (int i = 0; i < m; i++) column[i] = a[r + (size_t)i * lda];
-        } else {
-            const T *source = a + (size_t)r * lda;
-            for (int i = 0; i < m; i++) column[i] = source[i];
+        for (int i0 = 0; i0 < mpad; i0 += LANES) {
+            VT v = (VT){0};
+            const int lanes = m - i0 < LANES ? m - i0 : LANES;
+            if (transA) {
+                for (int l = 0; l < lanes; l++) v[l] = a[r + (size_t)(i0 + l) * lda];
+            } else {
+                const T *source = a + (size_t)r * lda + i0;
+                if (lanes == LANES) v = LOADV(source);
+                else for (int l = 0; l < lanes; l++) v[l] = source[l];
+            }
+            STOREV(column + i0, v);
         }
-        for (int i = m; i < mpad; i++) column[i] = 0;
     }
 }
 
@@ -198,7 +197,28 @@ DEFINE_BLOCK(6, 1)
 TGT __attribute__((always_inline)) static inline void NSK(store)(
     const int KIND, const int ACT, int m, int mpad, int count, const T *out, T alpha, T beta, T *c,
     int ldc, int col, const T *outputsBase, const T *bias, T slope) {
-    for (int j = 0; j < count; j++) {
+    int j = 0;
+    if (m == 1 && ldc == 1) {
+        // One row (a single-unit layer): C is a contiguous row vector, so LANES columns at a
+        // time are gathered into one vector, go through the epilogue together and are stored
+        // with one vector store.
+        for (; j + LANES <= count; j += LANES) {
+            VT y;
+            for (int l = 0; l < LANES; l++) y[l] = out[(size_t)(j + l) * mpad];
+            T *target = c + (size_t)(col + j);
+            if (KIND == NSK_BIAS_ACTIVATION) {
+                y = y + bias[0];
+                VACTIVATE(y, ACT, slope);
+            } else if (KIND == NSK_DERIVATIVE) {
+                VT a = LOADV(outputsBase + (size_t)(col + j));
+                VDERIVATIVE(y, a, ACT, slope);
+            } else {
+                y = beta == 0 ? alpha * y : alpha * y + beta * LOADV(target);
+            }
+            STOREV(target, y);
+        }
+    }
+    for (; j < count; j++) {
         T *target = c + (size_t)(col + j) * ldc;
         const T *source = out + (size_t)j * mpad;
         const T *outputs = KIND == NSK_DERIVATIVE ? outputsBase + (size_t)(col + j) * ldc : 0;

@@ -81,7 +81,7 @@ struct KernelTests {
                         let c = (0..<(m * n)).map { _ in T(random.gaussian()) }
                         let expected = Self.naive(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                                   alpha: alpha, a: a, b: b, beta: beta, c: c)
-                        for packed in m <= limit ? [true, false] : [false] {
+                        for packed in [true, false] {
                             var result = c
                             let products = Products<T>(capacity: T.paddedRows(m) * k)
                             a.withUnsafeBufferPointer { a in
@@ -111,6 +111,41 @@ struct KernelTests {
     func products() {
         checkProducts(Double.self, tolerance: 1e-13)
         checkProducts(Float.self, tolerance: 1e-5)
+    }
+
+    @Test("epilogues (bias + activation, derivative) agree between the packed kernel, in bands too, and OpenBLAS + Swift passes")
+    func epilogues() {
+        var random = NumpyRandom(seed: 3)
+        let activations: [Activation] = [.identity, .sigmoid, .tanh, .relu, .leakyRelu(slope: 0.2)]
+        for m in [1, 3, 7, 30] {
+            let n = 37, k = 5
+            let a = (0..<(m * k)).map { _ in random.gaussian() }
+            let b = (0..<(k * n)).map { _ in random.gaussian() }
+            let bias = (0..<m).map { _ in random.gaussian() }
+            let outputs = (0..<(m * n)).map { _ in random.uniform() * 2 - 0.5 }
+            for activation in activations {
+                for derivative in [false, true] {
+                    var results: [[Double]] = []
+                    for packed in [true, false] {
+                        var c = [Double](repeating: 0, count: m * n)
+                        let products = Products<Double>(capacity: Double.paddedRows(min(m, Double.packedRowLimit)) * k)
+                        bias.withUnsafeBufferPointer { bias in
+                            outputs.withUnsafeBufferPointer { outputs in
+                                let epilogue: Epilogue<Double> = derivative
+                                    ? .derivative(outputs: outputs.baseAddress!, activation: activation)
+                                    : .biasActivation(bias: bias.baseAddress!, activation: activation)
+                                products.multiply(packed: packed, transposeA: false, transposeB: false,
+                                                  rows: m, columns: n, inner: k, alpha: 1, a: a, lda: m,
+                                                  b: b, ldb: k, beta: 0, c: &c, ldc: m, epilogue: epilogue)
+                            }
+                        }
+                        results.append(c)
+                    }
+                    let error = zip(results[0], results[1]).map { abs($0 - $1) / max(abs($1), 1) }.max() ?? 0
+                    #expect(error < 1e-14, "m \(m) \(activation) derivative \(derivative): \(error)")
+                }
+            }
+        }
     }
 
     @Test("a product split across threads is bit-identical to the serial one")

@@ -26,6 +26,17 @@ public struct ResolvedRun: Sendable {
         return perExample * Double(examples)
     }
 
+    /// A relative estimate of the run's time, for scheduling longest-first: the product FLOPs
+    /// plus, per unit and example, the element-wise work (an activation costs tens of FLOPs'
+    /// time), which dominates small networks such as the planar sweeps.
+    public func estimatedCost(exampleCount: Int) -> Double {
+        let units = architecture.layerSizes.dropFirst().reduce(0, +)
+        let plan = planned.config.training.plan
+        let examples = Double(plan.iterationCount(exampleCount: exampleCount))
+            * Double(min(plan.batchSize ?? exampleCount, exampleCount))
+        return flops(exampleCount: exampleCount) + 60 * Double(units) * examples
+    }
+
     /// Binds `planned` to `data`.
     /// - Throws: `PlanError` when the model does not fit the data (e.g. a sigmoid output on
     ///   ten classes) or a hyperparameter is out of range.

@@ -111,7 +111,13 @@ public struct SweepRunner: Sendable {
         try writeExperimentFile(plan, options: options)
         try AtomicFile.writeJSON(planFile(plan), to: layout.plan)
 
+        // Longest first (by estimate), so that no worker is left alone with a long run at the
+        // end of a sweep; records and reports do not depend on the order.
         let pending = plan.runs.filter { options.force || !plan.isDone($0) }
+            .map { run in (run, plan.data[run.dataKey].map { run.estimatedCost(exampleCount: $0.splits.train.exampleCount) } ?? 0) }
+            .enumerated()
+            .sorted { $0.element.1 > $1.element.1 || ($0.element.1 == $1.element.1 && $0.offset < $1.offset) }
+            .map { $0.element.0 }
         let skipped = plan.runs.count - pending.count
         let scheduler = Scheduler(jobs: options.jobs)
         // One BLAS thread per run while runs share the cores; all cores for a lone run.

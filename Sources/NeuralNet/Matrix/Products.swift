@@ -25,22 +25,30 @@ struct LayerRoutes: Sendable {
 
     /// Inputs at most this wide are read across columns by the packed `dW` kernel.
     static let narrowInput = 256
+    /// Products with an inner dimension at most this small go to the packed kernel whatever
+    /// their row count (in bands of `packedRowLimit` rows): for them OpenBLAS's per-call
+    /// overhead and a separate epilogue pass cost more than the arithmetic (the planar sweeps'
+    /// 2 → 50 → 1 networks).
+    static let shallowInner = 16
 
     init<T: NetScalar>(_: T.Type, layer: Int, sizes: [Int], transposedInput: Bool) {
         let rows = sizes[layer + 1], inner = sizes[layer]
         let limit = T.packedRowLimit
-        forward = rows <= limit
+        forward = rows <= limit || inner <= Self.shallowInner
         weightGradient = rows <= limit && (inner <= Self.narrowInput || (layer == 0 && transposedInput))
-        inputGradient = layer > 0 && inner <= limit
+            || (rows <= Self.narrowInput && inner <= Self.shallowInner)
+        inputGradient = layer > 0 && (inner <= limit || rows <= Self.shallowInner)
     }
 
-    /// Panel elements the packed products of this layer need for `columns` examples.
+    /// Panel elements the packed products of this layer need for `columns` examples (the
+    /// panel holds one band of at most `packedRowLimit` rows).
     func scratch<T: NetScalar>(_: T.Type, layer: Int, sizes: [Int], columns: Int) -> Int {
         let rows = sizes[layer + 1], inner = sizes[layer]
+        func panel(_ rows: Int, _ depth: Int) -> Int { T.paddedRows(min(rows, T.packedRowLimit)) * depth }
         var size = 0
-        if forward { size = max(size, T.paddedRows(rows) * inner) }
-        if weightGradient { size = max(size, T.paddedRows(rows) * columns) }
-        if inputGradient { size = max(size, T.paddedRows(inner) * rows) }
+        if forward { size = max(size, panel(rows, inner)) }
+        if weightGradient { size = max(size, panel(rows, columns)) }
+        if inputGradient { size = max(size, panel(inner, rows)) }
         return size
     }
 }
@@ -54,6 +62,15 @@ public enum Epilogue<T: NetScalar> {
     case biasActivation(bias: UnsafePointer<T>, activation: Activation)
     /// `C = (op(A)·op(B)) ⊙ g'(outputs)` for outputs = g(Z) laid out like C (alpha 1, beta 0).
     case derivative(outputs: UnsafePointer<T>, activation: Activation)
+
+    /// The epilogue of the band of result rows starting at `start`.
+    func rows(from start: Int) -> Epilogue {
+        switch self {
+        case .plain: return .plain
+        case let .biasActivation(bias, activation): return .biasActivation(bias: bias + start, activation: activation)
+        case let .derivative(outputs, activation): return .derivative(outputs: outputs + start, activation: activation)
+        }
+    }
 }
 
 /// `C = alpha·op(A)·op(B) + beta·C` (column-major) through OpenBLAS or the packed kernel, with
@@ -83,6 +100,17 @@ final class Products<T: NetScalar> {
             case let .derivative(outputs, activation):
                 precondition(ldc == rows, "an epilogue needs a contiguous result")
                 activation.multiplyByDerivative(c, outputs: outputs, count: rows * columns)
+            }
+            return
+        }
+        let limit = T.packedRowLimit
+        if rows > limit {
+            // Bands of rows, each a product of its own.
+            for start in stride(from: 0, to: rows, by: limit) {
+                multiply(packed: true, transposeA: transposeA, transposeB: transposeB,
+                         rows: min(limit, rows - start), columns: columns, inner: inner, alpha: alpha,
+                         a: transposeA ? a + start * lda : a + start, lda: lda, b: b, ldb: ldb,
+                         beta: beta, c: c + start, ldc: ldc, epilogue: epilogue.rows(from: start))
             }
             return
         }
