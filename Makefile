@@ -36,7 +36,7 @@ run: build
 reproduce: build
 	tools/reproduce.sh
 
-## bench: NetSweep vs the NumPy baseline on W1-W7, side by side (QUICK=1: 10% of the iterations)
+## bench: NetSweep vs the NumPy baseline on W1-W7, side by side (QUICK=1: 10% of the iterations, one pair, no warm-up)
 bench: build
 	python3 tools/bench.py $(if $(QUICK),--quick --pairs 1)
 

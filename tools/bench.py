@@ -2,7 +2,7 @@
 """`make bench`: NetSweep's runner against the NumPy baseline (../shared/reference/bench_numpy.py),
 side by side in one run, on workloads W1-W7 of ../shared/reference/README.md.
 
-For every workload and precision: one warm-up of each side, then --pairs pairs run alternately
+For every workload and precision: one warm-up of each side (not with --quick), then --pairs pairs run alternately
 (NetSweep, NumPy, NetSweep, NumPy, ...), each in its own process. NetSweep's time is the
 training time the runner records per run in summary.csv (W3: the sum of its two runs; W7: the
 whole sweep process, start-up included); NumPy's is bench_numpy.py's own timing of the training
@@ -78,7 +78,8 @@ def numpy_side(workload, precision, scale, variant, env):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="10%% of the iterations (CI smoke run)")
+    parser.add_argument("--quick", action="store_true",
+                        help="10%% of the iterations and no warm-up (a smoke run, about 1.5 minutes)")
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W7")
     parser.add_argument("--precision", default="float64,float32")
@@ -92,8 +93,9 @@ def main():
         for workload in args.only.split(","):
             variants = [("serial", 1), ("pool2", 2)] if workload == "W7" else [("", 1)]
             for variant, jobs in variants:
-                netsweep(workload, precision, scale, jobs, env)           # warm-up
-                numpy_side(workload, precision, scale, variant, env)
+                if not args.quick:                                        # warm-up
+                    netsweep(workload, precision, scale, jobs, env)
+                    numpy_side(workload, precision, scale, variant, env)
                 ours, theirs, our_rss, their_rss, flops = [], [], [], [], 0.0
                 for _ in range(args.pairs):
                     seconds, rss, flops = netsweep(workload, precision, scale, jobs, env)
