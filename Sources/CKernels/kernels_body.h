@@ -104,10 +104,6 @@ DEFINE_MAP(tanh, VTANH)
 
 TGT static void NSK(pack)(int transA, int m, int k, const T *a, int lda, T *packed) {
     const int mpad = (m + LANES - 1) / LANES * LANES;
-    if (!transA && m == mpad && lda == m) {
-        __builtin_memcpy(packed, a, sizeof(T) * (size_t)m * (size_t)k);
-        return;
-    }
     // Column by column, a vector at a time: the padding rows are written as zeros by the
     // same vector stores (no per-column memset).
     for (int r = 0; r < k; r++) {

@@ -63,13 +63,10 @@ extension Network {
                           keepingTransposedInput: Bool) throws -> (cost: T, gradients: [Dense<T>.Gradients]) {
         try validate(inputs: inputs, labels: labels)
         try regularization.validate()
-        let transposed = keepingTransposedInput && TransposedInput<T>.isUseful(sizes: architecture.layerSizes)
-            ? inputs.storage.withUnsafeBufferPointer { x in
-                x.baseAddress.map { TransposedInput($0, rows: inputs.rows, columns: inputs.columns) }
-            } : nil
-        let workspace = Workspace<T>(architecture: architecture, columns: inputs.columns,
-                                     transposedInput: transposed.map { UnsafePointer($0.buffer.pointer) })
-        defer { withExtendedLifetime(transposed) {} }
+        let workspace = inputs.storage.withUnsafeBufferPointer { x in
+            Workspace<T>(architecture: architecture, columns: inputs.columns,
+                         fixedInput: keepingTransposedInput ? x.baseAddress : nil)
+        }
         var gradients = makeGradients()
         var cost: T = 0
         inputs.storage.withUnsafeBufferPointer { x in

@@ -35,17 +35,24 @@ final class Workspace<T: NetScalar> {
     let predictions: Buffer<Int32>
     /// n_0, n_1, …, n_L (cached: the hot loop never rebuilds the array).
     let sizes: [Int]
-    /// Xᵀ (columns, n_0) when the trainer keeps one for the first layer's `dW` (full batch only).
-    let transposedInput: UnsafePointer<T>?
+    /// Xᵀ (columns, n_0) when the workspace keeps one for the first layer's `dW` (full batch only).
+    private let transposed: TransposedInput<T>?
+    var transposedInput: UnsafePointer<T>? { transposed.map { UnsafePointer($0.buffer.pointer) } }
     /// Which product implementation each layer uses (`LayerRoutes`).
     let routes: [LayerRoutes]
     /// The matrix products, with their packing buffer.
     let products: Products<T>
 
-    init(architecture: Architecture, columns: Int, transposedInput: UnsafePointer<T>? = nil) {
+    /// - Parameter fixedInput: the (n_0, columns) input every pass of this workspace will see
+    ///   (full-batch training); given, the workspace keeps its transpose when the first layer's
+    ///   `dW` would use it (`TransposedInput.isUseful`).
+    init(architecture: Architecture, columns: Int, fixedInput: UnsafePointer<T>? = nil) {
         self.columns = columns
-        self.transposedInput = transposedInput
         let sizes = architecture.layerSizes
+        let transposed = fixedInput.flatMap { input in
+            TransposedInput<T>.isUseful(sizes: sizes) ? TransposedInput(input, rows: sizes[0], columns: columns) : nil
+        }
+        self.transposed = transposed
         self.sizes = sizes
         activations = sizes.dropFirst().map { Buffer(count: $0 * columns, repeating: 0) }
         deltas = sizes.dropFirst().map { Buffer(count: $0 * columns, repeating: 0) }
@@ -54,7 +61,7 @@ final class Workspace<T: NetScalar> {
         predictions = Buffer(count: columns, repeating: 0)
         let layerCount = sizes.count - 1
         let routes = (0..<layerCount).map {
-            LayerRoutes(T.self, layer: $0, sizes: sizes, transposedInput: transposedInput != nil)
+            LayerRoutes(T.self, layer: $0, sizes: sizes, transposedInput: transposed != nil)
         }
         self.routes = routes
         let scratch = (0..<layerCount).map { routes[$0].scratch(T.self, layer: $0, sizes: sizes, columns: columns) }

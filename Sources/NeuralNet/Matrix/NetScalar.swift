@@ -96,16 +96,9 @@ extension Double: NetScalar {
         b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int,
         columnRange: Range<Int>, epilogue: Epilogue<Double>
     ) {
-        var form = nsk_epilogue_d(kind: Int32(NSK_PLAIN), activation: 0, slope: 0, bias: nil, outputs: nil)
-        switch epilogue {
-        case .plain: break
-        case let .biasActivation(bias, activation):
-            form = nsk_epilogue_d(kind: Int32(NSK_BIAS_ACTIVATION), activation: activation.kernelCode,
-                                   slope: Double(activation.slope), bias: bias, outputs: nil)
-        case let .derivative(outputs, activation):
-            form = nsk_epilogue_d(kind: Int32(NSK_DERIVATIVE), activation: activation.kernelCode,
-                                   slope: Double(activation.slope), bias: nil, outputs: outputs)
-        }
+        let parts = epilogue.kernelParts
+        var form = nsk_epilogue_d(kind: parts.kind, activation: parts.activation, slope: Double(parts.slope),
+                                   bias: parts.bias, outputs: parts.outputs)
         nsk_gemm_packed_d(transposeB ? 1 : 0, Int32(rows), Int32(columns), Int32(depth), alpha, packed,
                            b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound),
                            Int32(columnRange.upperBound), &form)
@@ -148,16 +141,9 @@ extension Float: NetScalar {
         b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
         columnRange: Range<Int>, epilogue: Epilogue<Float>
     ) {
-        var form = nsk_epilogue_s(kind: Int32(NSK_PLAIN), activation: 0, slope: 0, bias: nil, outputs: nil)
-        switch epilogue {
-        case .plain: break
-        case let .biasActivation(bias, activation):
-            form = nsk_epilogue_s(kind: Int32(NSK_BIAS_ACTIVATION), activation: activation.kernelCode,
-                                   slope: Float(activation.slope), bias: bias, outputs: nil)
-        case let .derivative(outputs, activation):
-            form = nsk_epilogue_s(kind: Int32(NSK_DERIVATIVE), activation: activation.kernelCode,
-                                   slope: Float(activation.slope), bias: nil, outputs: outputs)
-        }
+        let parts = epilogue.kernelParts
+        var form = nsk_epilogue_s(kind: parts.kind, activation: parts.activation, slope: Float(parts.slope),
+                                   bias: parts.bias, outputs: parts.outputs)
         nsk_gemm_packed_s(transposeB ? 1 : 0, Int32(rows), Int32(columns), Int32(depth), alpha, packed,
                            b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound),
                            Int32(columnRange.upperBound), &form)

@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Synchronization
 
@@ -62,6 +63,19 @@ public enum Epilogue<T: NetScalar> {
     case biasActivation(bias: UnsafePointer<T>, activation: Activation)
     /// `C = (op(A)·op(B)) ⊙ g'(outputs)` for outputs = g(Z) laid out like C (alpha 1, beta 0).
     case derivative(outputs: UnsafePointer<T>, activation: Activation)
+
+    /// The fields of the kernels' `nsk_epilogue_d`/`_s` struct.
+    var kernelParts: (kind: Int32, activation: Int32, slope: Double, bias: UnsafePointer<T>?,
+                      outputs: UnsafePointer<T>?) {
+        switch self {
+        case .plain:
+            return (Int32(NSK_PLAIN), Int32(NSK_IDENTITY), 0, nil, nil)
+        case let .biasActivation(bias, activation):
+            return (Int32(NSK_BIAS_ACTIVATION), activation.kernelCode, activation.slope, bias, nil)
+        case let .derivative(outputs, activation):
+            return (Int32(NSK_DERIVATIVE), activation.kernelCode, activation.slope, nil, outputs)
+        }
+    }
 
     /// The epilogue of the band of result rows starting at `start`.
     func rows(from start: Int) -> Epilogue {
