@@ -32,14 +32,10 @@ typedef __typeof__((nsk_vd){0} < (nsk_vd){0}) nsk_vd_int;
 #define EXP_POLY(r) (2 * (1 + (r) * (1 + (r) * (1.0 / 2 + (r) * (1.0 / 6 + (r) * (1.0 / 24 + (r) * (1.0 / 120      \
     + (r) * (1.0 / 720 + (r) * (1.0 / 5040 + (r) * (1.0 / 40320 + (r) * (1.0 / 362880 + (r) * (1.0 / 3628800      \
     + (r) * (1.0 / 39916800 + (r) * (1.0 / 479001600 + (r) * (1.0 / 6227020800.0)))))))))))))))
-#define TANH_ONE 22.0
-#define TANH_RATIONAL(z, pn, qd)                                                                \
-    do {                                                                                        \
-        pn = ((-9.64399179425052238628E-1 * (z) - 9.92877231001918586564E1) * (z)              \
-              - 1.61468768441708447952E3);                                                      \
-        qd = (((z) + 1.12811678491632931402E2) * (z) + 2.23548839060100448583E3) * (z)         \
-             + 4.84406305325125486048E3;                                                        \
-    } while (0)
+#define TANH_CLAMP 44.0
+#define EXPM1_TAIL(r) (1.0 / 2 + (r) * (1.0 / 6 + (r) * (1.0 / 24 + (r) * (1.0 / 120 + (r) * (1.0 / 720     \
+    + (r) * (1.0 / 5040 + (r) * (1.0 / 40320 + (r) * (1.0 / 362880 + (r) * (1.0 / 3628800                   \
+    + (r) * (1.0 / 39916800 + (r) * (1.0 / 479001600 + (r) * (1.0 / 6227020800.0))))))))))))
 
 #if NSK_HAVE_AVX2_BUILD
 #define TGT TGT_AVX2
@@ -69,8 +65,8 @@ typedef __typeof__((nsk_vd){0} < (nsk_vd){0}) nsk_vd_int;
 #undef EXP_BIAS
 #undef MANTISSA_BITS
 #undef EXP_POLY
-#undef TANH_ONE
-#undef TANH_RATIONAL
+#undef TANH_CLAMP
+#undef EXPM1_TAIL
 
 // ---------------------------------------------------------------------------------------------
 // Single precision: 8 lanes.
@@ -92,13 +88,9 @@ typedef __typeof__((nsk_vs){0} < (nsk_vs){0}) nsk_vs_int;
 #define MANTISSA_BITS 23
 #define EXP_POLY(r) (2 * (((((((1.9875691500E-4f * (r) + 1.3981999507E-3f) * (r) + 8.3334519073E-3f) * (r)    \
     + 4.1665795894E-2f) * (r) + 1.6666665459E-1f) * (r) + 5.0000001201E-1f) * (r) * (r) + (r) + 1)))
-#define TANH_ONE 9.0f
-#define TANH_RATIONAL(z, pn, qd)                                                                \
-    do {                                                                                        \
-        pn = ((((-5.70498872745E-3f * (z) + 2.06390887954E-2f) * (z) - 5.37397155531E-2f) * (z) \
-               + 1.33314422036E-1f) * (z) - 3.33332819422E-1f);                                 \
-        qd = (VT){0} + 1.0f;                                                                    \
-    } while (0)
+#define TANH_CLAMP 40.0f
+#define EXPM1_TAIL(r) (0.5f + (r) * (1.0f / 6 + (r) * (1.0f / 24 + (r) * (1.0f / 120 + (r) * (1.0f / 720     \
+    + (r) * (1.0f / 5040))))))
 
 #if NSK_HAVE_AVX2_BUILD
 #define TGT TGT_AVX2
@@ -159,6 +151,12 @@ void nsk_gemm_packed_s(int transB, int m, int n, int k, float alpha, const float
                        const float *b, int ldb, float beta, float *c, int ldc, int col0, int col1,
                        const nsk_epilogue_s *epilogue) {
     DISPATCH(gemm_packed, s, transB, m, n, k, alpha, packed, b, ldb, beta, c, ldc, col0, col1, epilogue);
+}
+void nsk_transpose_d(int rows, int cols, const double *a, int lda, double *b, int ldb) {
+    DISPATCH(transpose, d, rows, cols, a, lda, b, ldb);
+}
+void nsk_transpose_s(int rows, int cols, const float *a, int lda, float *b, int ldb) {
+    DISPATCH(transpose, s, rows, cols, a, lda, b, ldb);
 }
 void nsk_tanh_d(const double *x, double *out, size_t count) { DISPATCH(tanh, d, x, out, count); }
 void nsk_tanh_s(const float *x, float *out, size_t count) { DISPATCH(tanh, s, x, out, count); }

@@ -63,41 +63,104 @@
 
 DEFINE_MAP(exp, VEXP)
 
-// tanh of one vector, the Cephes way: for |x| < 0.625 x + x·x²·P(x²)/Q(x²); above,
-// (e − 1)/(e + 1) with e = exp(2|x|) and x's sign (2|x| clamped at 2·TANH_ONE, where the
-// quotient rounds to exactly 1). A vector whose lanes all fall on one side computes that side
-// only.
+// tanh of one vector through expm1, with no branch: u = expm1(y) for y = 2|x| (clamped at
+// TANH_CLAMP, where the quotient rounds to exactly 1), then tanh|x| = u/(u + 2) with x's sign.
+// expm1(y) = 2^n·(1 + p) − 1 = 2^n·p + (2^n − 1) for y = n·ln2 + r, |r| ≤ ln2/2, with
+// p = expm1(r) = r + r²·P(r) (Taylor), so small |x| (n = 0) keep their relative accuracy. The
+// roundings that matter are carried as low parts, each recovered exactly (Fast2Sum): r's
+// (r + c = y − n·ln2), p's last addition, u's (u + u_lo = 2^n·p + (2^n − 1)) and the
+// denominator's (d + d_lo = u + 2); the quotient of (u + u_lo)/(d + d_lo + u_lo) is then q
+// corrected to first order, q + (u_lo·(1 − q) − q·d_lo)/d with 1/d = (1 − q)/2. NaN stays NaN
+// (the clamp's comparison is false for it), −0 stays −0.
 #define VTANH(x, result)                                                                        \
     do {                                                                                        \
         VT _x = (x);                                                                            \
         IT _sign = ASINT(_x) & SIGN_MASK;                                                       \
-        VT _a = ASFLT(ASINT(_x) & ~SIGN_MASK);                                                  \
-        IT _big = _a >= (VT){0} + (T)0.625;                                                     \
-        VT _q;                                                                                  \
-        if (__builtin_reduce_and(_big)) {                                                       \
-            VT _e;                                                                              \
-            VEXP_CORE(__builtin_elementwise_min(_a + _a, (VT){0} + 2 * TANH_ONE), _e);          \
-            _q = ASFLT(ASINT((_e - 1) / (_e + 1)) | _sign);                                     \
-        } else if (!__builtin_reduce_or(_big)) {                                                \
-            VT _z = _x * _x;                                                                    \
-            VT _pn, _qd;                                                                        \
-            TANH_RATIONAL(_z, _pn, _qd);                                                        \
-            _q = (_x * _qd + _x * _z * _pn) / _qd;                                              \
-        } else {                                                                                \
-            VT _z = _x * _x;                                                                    \
-            VT _pn, _qd;                                                                        \
-            TANH_RATIONAL(_z, _pn, _qd);                                                        \
-            VT _e;                                                                              \
-            VEXP_CORE(__builtin_elementwise_min(_a + _a, (VT){0} + 2 * TANH_ONE), _e);          \
-            VT _num = SELECT(_big, _e - 1, _x * _qd + _x * _z * _pn);                           \
-            VT _den = SELECT(_big, _e + 1, _qd);                                                \
-            _q = _num / _den;                                                                   \
-            _q = SELECT(_big, ASFLT(ASINT(_q) | _sign), _q);                                    \
-        }                                                                                       \
-        result = _q;                                                                            \
+        VT _y = ASFLT(ASINT(_x) & ~SIGN_MASK);                                                  \
+        _y = _y + _y;                                                                           \
+        _y = SELECT(_y > (VT){0} + TANH_CLAMP, (VT){0} + TANH_CLAMP, _y);                       \
+        VT _t = _y * LOG2E + ROUNDER;                                                           \
+        VT _n = _t - ROUNDER;                                                                   \
+        VT _hi = _y - _n * LN2_HI;                                                              \
+        VT _lo = _n * LN2_LO;                                                                   \
+        VT _r = _hi - _lo;                                                                      \
+        VT _c = (_hi - _r) - _lo;                                                               \
+        VT _tail = (_r * _r) * EXPM1_TAIL(_r);                                                  \
+        VT _p = _r + _tail;                                                                     \
+        VT _p_lo = ((_r - _p) + _tail) + _c * (1 + _p);                                         \
+        VT _s = ASFLT((ASINT(_t) + (EXP_BIAS + 1)) << MANTISSA_BITS);                           \
+        VT _a = _s - 1;                                                                         \
+        VT _b = _s * _p;                                                                        \
+        VT _u = _a + _b;                                                                        \
+        VT _u_lo = ((_a - _u) + _b) + _s * _p_lo;                                               \
+        VT _two = (VT){0} + 2;                                                                  \
+        VT _d = _u + _two;                                                                      \
+        VT _d_lo = (__builtin_elementwise_max(_u, _two) - _d) + __builtin_elementwise_min(_u, _two); \
+        VT _q = _u / _d;                                                                        \
+        VT _one_minus_q = 1 - _q;                                                               \
+        _q = _q + (_u_lo * _one_minus_q - _q * _d_lo) * (_one_minus_q * (T)0.5);                \
+        result = ASFLT(ASINT(_q) | _sign);                                                      \
     } while (0)
 
 DEFINE_MAP(tanh, VTANH)
+
+// ---------------------------------------------------------------------------------------------
+// Transpose: b[j + i·ldb] = a[i + j·lda] for i < rows, j < cols, in LANES × LANES blocks
+// transposed in registers (LANES column loads, shuffles, LANES row stores).
+
+#undef TRANSPOSE_BLOCK
+#if LANES == 4
+#define TRANSPOSE_BLOCK(r, o)                                                                   \
+    do {                                                                                        \
+        VT _t0 = __builtin_shufflevector(r[0], r[1], 0, 4, 2, 6);                               \
+        VT _t1 = __builtin_shufflevector(r[0], r[1], 1, 5, 3, 7);                               \
+        VT _t2 = __builtin_shufflevector(r[2], r[3], 0, 4, 2, 6);                               \
+        VT _t3 = __builtin_shufflevector(r[2], r[3], 1, 5, 3, 7);                               \
+        o[0] = __builtin_shufflevector(_t0, _t2, 0, 1, 4, 5);                                   \
+        o[1] = __builtin_shufflevector(_t1, _t3, 0, 1, 4, 5);                                   \
+        o[2] = __builtin_shufflevector(_t0, _t2, 2, 3, 6, 7);                                   \
+        o[3] = __builtin_shufflevector(_t1, _t3, 2, 3, 6, 7);                                   \
+    } while (0)
+#else
+#define TRANSPOSE_BLOCK(r, o)                                                                   \
+    do {                                                                                        \
+        VT _t[8], _u[8];                                                                        \
+        for (int _p = 0; _p < 4; _p++) {                                                        \
+            _t[2 * _p] = __builtin_shufflevector(r[2 * _p], r[2 * _p + 1], 0, 8, 1, 9, 4, 12, 5, 13);  \
+            _t[2 * _p + 1] = __builtin_shufflevector(r[2 * _p], r[2 * _p + 1], 2, 10, 3, 11, 6, 14, 7, 15); \
+        }                                                                                       \
+        for (int _p = 0; _p < 2; _p++) {                                                        \
+            _u[4 * _p] = __builtin_shufflevector(_t[4 * _p], _t[4 * _p + 2], 0, 1, 8, 9, 4, 5, 12, 13);      \
+            _u[4 * _p + 1] = __builtin_shufflevector(_t[4 * _p], _t[4 * _p + 2], 2, 3, 10, 11, 6, 7, 14, 15); \
+            _u[4 * _p + 2] = __builtin_shufflevector(_t[4 * _p + 1], _t[4 * _p + 3], 0, 1, 8, 9, 4, 5, 12, 13); \
+            _u[4 * _p + 3] = __builtin_shufflevector(_t[4 * _p + 1], _t[4 * _p + 3], 2, 3, 10, 11, 6, 7, 14, 15); \
+        }                                                                                       \
+        for (int _p = 0; _p < 4; _p++) {                                                        \
+            o[_p] = __builtin_shufflevector(_u[_p], _u[_p + 4], 0, 1, 2, 3, 8, 9, 10, 11);      \
+            o[_p + 4] = __builtin_shufflevector(_u[_p], _u[_p + 4], 4, 5, 6, 7, 12, 13, 14, 15); \
+        }                                                                                       \
+    } while (0)
+#endif
+
+// Blocks go down LANES columns of A at a time, so that A is read as LANES sequential streams:
+// going across A's columns instead would touch one line per column, and a column stride that is
+// a multiple of 4 KiB (12288 doubles) maps all of them to the same cache sets.
+TGT static void NSK(transpose)(int rows, int cols, const T *a, int lda, T *b, int ldb) {
+    const int fullRows = rows / LANES * LANES;
+    int j0 = 0;
+    for (; j0 + LANES <= cols; j0 += LANES) {
+        for (int i0 = 0; i0 < fullRows; i0 += LANES) {
+            VT r[LANES], o[LANES];
+            for (int l = 0; l < LANES; l++) r[l] = LOADV(a + i0 + (size_t)(j0 + l) * lda);
+            TRANSPOSE_BLOCK(r, o);
+            for (int l = 0; l < LANES; l++) STOREV(b + j0 + (size_t)(i0 + l) * ldb, o[l]);
+        }
+        for (int i = fullRows; i < rows; i++)
+            for (int l = 0; l < LANES; l++) b[j0 + l + (size_t)i * ldb] = a[i + (size_t)(j0 + l) * lda];
+    }
+    for (; j0 < cols; j0++)
+        for (int i = 0; i < rows; i++) b[j0 + (size_t)i * ldb] = a[i + (size_t)j0 * lda];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Packed small-row product.
@@ -145,11 +208,41 @@ TGT static void NSK(pack)(int transA, int m, int k, const T *a, int lda, T *pack
             for (int v = 0; v < V; v++) STOREV(out + (size_t)j * V * LANES + v * LANES, acc[v][j]); \
     }
 
-DEFINE_BLOCK(1, 8) DEFINE_BLOCK(1, 1)
-DEFINE_BLOCK(2, 6) DEFINE_BLOCK(2, 1)
-DEFINE_BLOCK(3, 3) DEFINE_BLOCK(3, 1)
-DEFINE_BLOCK(4, 2) DEFINE_BLOCK(4, 1)
-DEFINE_BLOCK(5, 2) DEFINE_BLOCK(5, 1)
+// One column of C with S independent partial sums over r (r mod S), added pairwise at the end:
+// a single column's sum over a long k (dW = dZ·A_prevᵀ with few inputs: k = the batch) would
+// otherwise wait on one chain of dependent FMAs.
+#define DEFINE_COLUMN(V, S)                                                                     \
+    TGT __attribute__((noinline)) static void NSK(block_##V##_1)(                               \
+        const int transB, int k, const T *packed, const T *b, int ldb, int col, T *out) {       \
+        VT acc[S][V];                                                                           \
+        for (int s = 0; s < S; s++)                                                             \
+            for (int v = 0; v < V; v++) acc[s][v] = (VT){0};                                    \
+        const T *source = transB ? b + col : b + (size_t)col * ldb;                             \
+        const size_t step = transB ? (size_t)ldb : 1;                                           \
+        int r = 0;                                                                              \
+        for (; r + S <= k; r += S) {                                                            \
+            for (int s = 0; s < S; s++) {                                                       \
+                const T scale = source[(size_t)(r + s) * step];                                 \
+                const T *column = packed + (size_t)(r + s) * V * LANES;                         \
+                for (int v = 0; v < V; v++) acc[s][v] += LOADV(column + v * LANES) * scale;     \
+            }                                                                                   \
+        }                                                                                       \
+        for (; r < k; r++) {                                                                    \
+            const T scale = source[(size_t)r * step];                                           \
+            const T *column = packed + (size_t)r * V * LANES;                                   \
+            for (int v = 0; v < V; v++) acc[0][v] += LOADV(column + v * LANES) * scale;         \
+        }                                                                                       \
+        for (int width = 1; width < S; width *= 2)                                              \
+            for (int s = 0; s + width < S; s += 2 * width)                                      \
+                for (int v = 0; v < V; v++) acc[s][v] += acc[s + width][v];                     \
+        for (int v = 0; v < V; v++) STOREV(out + v * LANES, acc[0][v]);                         \
+    }
+
+DEFINE_BLOCK(1, 8) DEFINE_COLUMN(1, 4)
+DEFINE_BLOCK(2, 6) DEFINE_COLUMN(2, 4)
+DEFINE_BLOCK(3, 3) DEFINE_COLUMN(3, 4)
+DEFINE_BLOCK(4, 2) DEFINE_COLUMN(4, 2)
+DEFINE_BLOCK(5, 2) DEFINE_COLUMN(5, 2)
 DEFINE_BLOCK(6, 1)
 
 // The activation g and its derivative (from the output a = g(z)) on one vector, as the

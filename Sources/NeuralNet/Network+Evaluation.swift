@@ -54,19 +54,9 @@ extension Network {
     /// - Throws: `NeuralNetError` for bad shapes, empty data or labels out of range.
     public func costAndGradients(inputs: Matrix<T>, labels: [Int32], regularization: Regularization = .none)
         throws -> (cost: T, gradients: [Dense<T>.Gradients]) {
-        try costAndGradients(inputs: inputs, labels: labels, regularization: regularization, keepingTransposedInput: false)
-    }
-
-    /// `costAndGradients`, optionally through the trainer's full-batch route that keeps Xᵀ for
-    /// the first layer's `dW` (when `TransposedInput.isUseful`).
-    func costAndGradients(inputs: Matrix<T>, labels: [Int32], regularization: Regularization,
-                          keepingTransposedInput: Bool) throws -> (cost: T, gradients: [Dense<T>.Gradients]) {
         try validate(inputs: inputs, labels: labels)
         try regularization.validate()
-        let workspace = inputs.storage.withUnsafeBufferPointer { x in
-            Workspace<T>(architecture: architecture, columns: inputs.columns,
-                         fixedInput: keepingTransposedInput ? x.baseAddress : nil)
-        }
+        let workspace = Workspace<T>(architecture: architecture, columns: inputs.columns)
         var gradients = makeGradients()
         var cost: T = 0
         inputs.storage.withUnsafeBufferPointer { x in

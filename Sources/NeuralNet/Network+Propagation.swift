@@ -94,13 +94,12 @@ extension Network {
                     } else {
                         beta = 0
                     }
-                    if l == 0, routes.weightGradient, let transposed = workspace.transposedInput {
-                        // A_prevᵀ = Xᵀ kept column-major: op(B) = B, read down its columns.
-                        workspace.products.multiply(
-                            packed: true, transposeA: false, transposeB: false,
+                    if routes.weightGradientTiles {
+                        // A wide A_prev, read through transposed tiles.
+                        workspace.products.multiplyTransposedTiles(
                             rows: rows, columns: inner, inner: columns, alpha: inverseCount,
-                            a: delta, lda: rows, b: transposed, ldb: columns,
-                            beta: beta, c: weightGradient, ldc: rows)
+                            a: delta, lda: rows, b: previous, ldb: inner,
+                            beta: beta, c: weightGradient, ldc: rows, tiles: workspace.tiles)
                     } else {
                         workspace.products.multiply(
                             packed: routes.weightGradient, transposeA: false, transposeB: true,

@@ -191,9 +191,7 @@ private struct TrainingLoop<T: NetScalar> {
 
     private mutating func runFullBatch(record: (CostRecord) -> Void) -> TrainingOutcome {
         let iterations = plan.iterationCount(exampleCount: columns)
-        // X never changes in full-batch training: the workspace may keep Xᵀ for the first
-        // layer's dW (`TransposedInput`), at the cost of a second copy of the data.
-        let workspace = Workspace<T>(architecture: network.architecture, columns: columns, fixedInput: inputs)
+        let workspace = Workspace<T>(architecture: network.architecture, columns: columns)
         for i in 0..<iterations {
             guard step(input: inputs, labels: labels, columns: columns, workspace: workspace,
                        iteration: i, epoch: i, record: record) else {

@@ -35,24 +35,17 @@ final class Workspace<T: NetScalar> {
     let predictions: Buffer<Int32>
     /// n_0, n_1, …, n_L (cached: the hot loop never rebuilds the array).
     let sizes: [Int]
-    /// Xᵀ (columns, n_0) when the workspace keeps one for the first layer's `dW` (full batch only).
-    private let transposed: TransposedInput<T>?
-    var transposedInput: UnsafePointer<T>? { transposed.map { UnsafePointer($0.buffer.pointer) } }
     /// Which product implementation each layer uses (`LayerRoutes`).
     let routes: [LayerRoutes]
     /// The matrix products, with their packing buffer.
     let products: Products<T>
+    /// Transposed tiles of A_prev for the layers whose `dW` reads it that way (one tile per
+    /// kernel thread; `Products.multiplyTransposedTiles`).
+    let tiles: Buffer<T>
 
-    /// - Parameter fixedInput: the (n_0, columns) input every pass of this workspace will see
-    ///   (full-batch training); given, the workspace keeps its transpose when the first layer's
-    ///   `dW` would use it (`TransposedInput.isUseful`).
-    init(architecture: Architecture, columns: Int, fixedInput: UnsafePointer<T>? = nil) {
+    init(architecture: Architecture, columns: Int) {
         self.columns = columns
         let sizes = architecture.layerSizes
-        let transposed = fixedInput.flatMap { input in
-            TransposedInput<T>.isUseful(sizes: sizes) ? TransposedInput(input, rows: sizes[0], columns: columns) : nil
-        }
-        self.transposed = transposed
         self.sizes = sizes
         activations = sizes.dropFirst().map { Buffer(count: $0 * columns, repeating: 0) }
         deltas = sizes.dropFirst().map { Buffer(count: $0 * columns, repeating: 0) }
@@ -60,40 +53,14 @@ final class Workspace<T: NetScalar> {
         exampleLosses = Buffer(count: columns, repeating: 0)
         predictions = Buffer(count: columns, repeating: 0)
         let layerCount = sizes.count - 1
-        let routes = (0..<layerCount).map {
-            LayerRoutes(T.self, layer: $0, sizes: sizes, transposedInput: transposed != nil)
-        }
+        let routes = (0..<layerCount).map { LayerRoutes(T.self, layer: $0, sizes: sizes) }
         self.routes = routes
         let scratch = (0..<layerCount).map { routes[$0].scratch(T.self, layer: $0, sizes: sizes, columns: columns) }
         products = Products(capacity: scratch.max() ?? 0)
-    }
-}
-
-/// Xᵀ of a (rows, columns) column-major input, kept by a full-batch run whose first layer
-/// computes `dW_1 = dZ_1·Xᵀ` with the packed kernel: reading X along its rows is slow (its
-/// columns are 12288 × 8 bytes apart in the cat data), reading Xᵀ along its columns is a stream.
-final class TransposedInput<T: NetScalar> {
-    let buffer: Buffer<T>
-
-    /// Whether a network's first layer would use Xᵀ: packed `dW_1` and an input too wide to
-    /// read across columns.
-    static func isUseful(sizes: [Int]) -> Bool {
-        sizes.count > 1 && sizes[1] <= T.packedRowLimit && sizes[0] > LayerRoutes.narrowInput
-    }
-
-    init(_ input: UnsafePointer<T>, rows: Int, columns: Int) {
-        buffer = Buffer(count: rows * columns, repeating: 0)
-        let target = buffer.pointer
-        let block = 32
-        for columnStart in stride(from: 0, to: columns, by: block) {
-            let columnEnd = min(columnStart + block, columns)
-            for rowStart in stride(from: 0, to: rows, by: block) {
-                let rowEnd = min(rowStart + block, rows)
-                for j in columnStart..<columnEnd {
-                    for i in rowStart..<rowEnd { target[j + i * columns] = input[i + j * rows] }
-                }
-            }
-        }
+        let threads = KernelThreads.count.load(ordering: .relaxed)
+        tiles = Buffer(count: routes.contains { $0.weightGradientTiles }
+                           ? Products<T>.tileCapacity(inner: columns, threads: threads) : 0,
+                       repeating: 0)
     }
 }
 

@@ -25,7 +25,7 @@ struct Plan: ParsableCommand {
         var total = 0.0
         var pending = 0
         for run in plan.runs {
-            let examples = plan.data[run.dataKey]?.splits.train.exampleCount ?? 0
+            let examples = plan.data[run.dataKey]?.trainExamples ?? 0
             let flops = run.flops(exampleCount: examples)
             total += flops
             let done = plan.isDone(run)

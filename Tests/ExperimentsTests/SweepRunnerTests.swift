@@ -45,6 +45,29 @@ struct SweepRunnerTests {
         }
     }
 
+    @Test("a float32-only sweep holds its data in float32 only, and trains as the float32 runs of a mixed sweep do")
+    func float32Only() throws {
+        let single = try makeTemporaryDirectory(), mixed = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: single); try? FileManager.default.removeItem(at: mixed) }
+        let (planSingle, outcomeSingle) = try runExperiment(Self.tinyWithDepth + "\nprecision: float32", root: single, jobs: 2)
+        let (planMixed, _) = try runExperiment(Self.tinyWithDepth + "\n  precision: [float32, float64]", root: mixed, jobs: 2)
+        #expect(outcomeSingle.executed == 4 && outcomeSingle.failedOrDiverged == 0)
+        let dataSingle = try #require(planSingle.data.values.first)
+        #expect(!dataSingle.hasDoubleFeatures && dataSingle.singlePrecision != nil)
+        #expect(dataSingle.splits.train.features.storage.isEmpty)
+        #expect(dataSingle.trainExamples == 60 && dataSingle.featureCount == 2)
+        let dataMixed = try #require(planMixed.data.values.first)
+        #expect(dataMixed.hasDoubleFeatures && dataMixed.singlePrecision != nil)
+        #expect(dataMixed.fingerprint == dataSingle.fingerprint)
+        // Same run ids (config + data) and bit-identical records for the float32 runs.
+        let mixedIds = Set(planMixed.runs.map(\.id))
+        for run in planSingle.runs {
+            #expect(mixedIds.contains(run.id))
+            #expect(try Data(contentsOf: planSingle.layout.parameters(run.id))
+                    == Data(contentsOf: planMixed.layout.parameters(run.id)))
+        }
+    }
+
     @Test("a stopped sweep resumes: only the missing runs execute")
     func resume() throws {
         let root = try makeTemporaryDirectory()

@@ -2,14 +2,43 @@ import Datasets
 import Foundation
 import NeuralNet
 
-/// A dataset resolved from its configuration, in both precisions on demand, shared read-only
+/// A dataset resolved from its configuration, in the precisions its runs need, shared read-only
 /// by every run that uses it.
 public struct PreparedData: Sendable {
-    public var splits: DataSplits
+    /// Labels, class names and source of both splits, and their float64 features unless no run
+    /// needs them (`hasDoubleFeatures`; a float32-only sweep keeps just `singlePrecision`, so
+    /// that the data are not held twice). Shapes: `trainExamples`, `featureCount`.
+    public private(set) var splits: DataSplits
     /// `train.features` and `test.features` in Float, made once when a float32 run needs them.
-    public var singlePrecision: (train: Matrix<Float>, test: Matrix<Float>?)?
+    public private(set) var singlePrecision: (train: Matrix<Float>, test: Matrix<Float>?)?
+    /// Whether `splits` still holds the float64 features.
+    public private(set) var hasDoubleFeatures: Bool
     /// The content hash folded into run ids.
-    public var fingerprint: String
+    public let fingerprint: String
+    /// m of the training split.
+    public let trainExamples: Int
+    /// n_0.
+    public let featureCount: Int
+    /// "generator planar: train (2, 400), 2 classes; no test split", for `runner plan`.
+    public let summary: String
+
+    init(splits: DataSplits, keepDouble: Bool, makeSingle: Bool) {
+        fingerprint = splits.fingerprint
+        trainExamples = splits.train.exampleCount
+        featureCount = splits.train.featureCount
+        summary = "\(splits.source): train \(splits.train.shapeDescription)"
+            + (splits.test.map { "; test \($0.shapeDescription)" } ?? "; no test split")
+        singlePrecision = makeSingle
+            ? (splits.train.features.converted(to: Float.self), splits.test?.features.converted(to: Float.self)) : nil
+        var kept = splits
+        if !keepDouble && makeSingle {
+            // Released: every run of the sweep reads `singlePrecision`.
+            kept.train.features = Matrix(rows: 0, columns: 0)
+            kept.test?.features = Matrix(rows: 0, columns: 0)
+        }
+        self.splits = kept
+        hasDoubleFeatures = keepDouble || !makeSingle
+    }
 }
 
 /// Turns `dataset:` sections into data: an embedded generator or files found by a `DataLocator`,
@@ -21,21 +50,17 @@ public struct DataSource: Sendable {
         self.locator = locator
     }
 
-    /// Loads (or generates) and preprocesses one dataset.
+    /// Loads (or generates) and preprocesses one dataset, keeping the precisions asked for.
     /// - Throws: `DatasetError` naming the file and what was wrong.
-    public func load(_ config: DatasetConfig, singlePrecision: Bool = false) throws -> PreparedData {
+    public func load(_ config: DatasetConfig, double: Bool = true, single: Bool = false) throws -> PreparedData {
         var (train, test, source) = try rawSplits(config)
         let preprocessing = Preprocessing(
             keepClasses: config.keepClasses, takeTrain: config.takeTrain, takeTest: config.takeTest,
             testFraction: config.testFraction, splitSeed: config.splitSeed ?? 0, scale: config.scale,
             standardize: config.standardize ?? false)
         (train, test) = try preprocessing.apply(train: train, test: test)
-        let splits = DataSplits(train: train, test: test, source: source)
-        return PreparedData(
-            splits: splits,
-            singlePrecision: singlePrecision
-                ? (train.features.converted(to: Float.self), test?.features.converted(to: Float.self)) : nil,
-            fingerprint: splits.fingerprint)
+        return PreparedData(splits: DataSplits(train: train, test: test, source: source),
+                            keepDouble: double, makeSingle: single)
     }
 
     private func rawSplits(_ config: DatasetConfig) throws -> (Dataset, Dataset?, String) {

@@ -55,7 +55,7 @@ public struct ResolvedRun: Sendable {
             output = .softmax(classes: train.classNames.count)
         }
         do {
-            architecture = try Architecture(inputCount: train.featureCount, hiddenSizes: config.model.hidden,
+            architecture = try Architecture(inputCount: data.featureCount, hiddenSizes: config.model.hidden,
                                             hiddenActivation: config.model.activation, output: output)
             try config.training.plan.validate()
         } catch {

@@ -12,17 +12,17 @@ struct RunExecutor: Sendable {
             id: run.id, index: run.planned.index, configurationIndex: run.planned.configurationIndex,
             sweptValues: run.planned.sweptValues, status: .failed, divergedAt: nil, error: nil, iterations: 0,
             finalCost: nil, trainAccuracy: nil, testAccuracy: nil, wallSeconds: 0,
-            flops: run.flops(exampleCount: data.splits.train.exampleCount), config: run.planned.config)
+            flops: run.flops(exampleCount: data.trainExamples), config: run.planned.config)
         do {
-            switch run.planned.config.precision {
-            case .float64:
+            // `SweepRunner.plan` prepares every precision its runs use.
+            switch (run.planned.config.precision, data.singlePrecision) {
+            case (.float64, _) where data.hasDoubleFeatures:
                 try train(run, inputs: data.splits.train.features, test: data.splits.test?.features,
                           data: data, record: &record)
-            case .float32:
-                let single = data.singlePrecision
-                    ?? (data.splits.train.features.converted(to: Float.self),
-                        data.splits.test?.features.converted(to: Float.self))
+            case (.float32, let single?):
                 try train(run, inputs: single.train, test: single.test, data: data, record: &record)
+            case (let precision, _):
+                throw PlanError(run: run.planned, message: "the data were not prepared in \(precision)")
             }
         } catch {
             record.status = .failed

@@ -52,10 +52,7 @@ public struct SweepPlan: Sendable {
         for run in runs where !seen.contains(run.dataKey) {
             seen.append(run.dataKey)
             guard let prepared = data[run.dataKey] else { continue }
-            let splits = prepared.splits
-            lines.append("\(splits.source): train \(splits.train.shapeDescription)"
-                         + (splits.test.map { "; test \($0.shapeDescription)" } ?? "; no test split")
-                         + " [fingerprint \(prepared.fingerprint.prefix(16))]")
+            lines.append(prepared.summary + " [fingerprint \(prepared.fingerprint.prefix(16))]")
         }
         return lines
     }
@@ -92,8 +89,9 @@ public struct SweepRunner: Sendable {
         for planned in experiment.runs {
             let key = planned.config.dataset
             if data[key] == nil {
-                let needsSingle = experiment.runs.contains { $0.config.dataset == key && $0.config.precision == .float32 }
-                data[key] = try dataSource.load(key, singlePrecision: needsSingle)
+                let precisions = Set(experiment.runs.filter { $0.config.dataset == key }.map(\.config.precision))
+                data[key] = try dataSource.load(key, double: precisions.contains(.float64),
+                                                single: precisions.contains(.float32))
             }
             guard let prepared = data[key] else { continue }
             runs.append(try ResolvedRun(planned: planned, data: prepared))
@@ -114,7 +112,7 @@ public struct SweepRunner: Sendable {
         // Longest first (by estimate), so that no worker is left alone with a long run at the
         // end of a sweep; records and reports do not depend on the order.
         let pending = plan.runs.filter { options.force || !plan.isDone($0) }
-            .map { run in (run, plan.data[run.dataKey].map { run.estimatedCost(exampleCount: $0.splits.train.exampleCount) } ?? 0) }
+            .map { run in (run, plan.data[run.dataKey].map { run.estimatedCost(exampleCount: $0.trainExamples) } ?? 0) }
             .enumerated()
             .sorted { $0.element.1 > $1.element.1 || ($0.element.1 == $1.element.1 && $0.offset < $1.offset) }
             .map { $0.element.0 }

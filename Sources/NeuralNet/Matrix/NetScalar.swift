@@ -38,6 +38,9 @@ public protocol NetScalar: BinaryFloatingPoint, Sendable, LosslessStringConverti
     /// Packs op(A) (rows × depth) into a zero-padded panel of `paddedRows(rows)` × depth.
     static func pack(transpose: Bool, rows: Int, depth: Int, a: UnsafePointer<Self>, lda: Int,
                      into packed: UnsafeMutablePointer<Self>)
+    /// `b[j + i·ldb] = a[i + j·lda]` for i < rows, j < columns: B = Aᵀ (columns × rows).
+    static func transpose(rows: Int, columns: Int, a: UnsafePointer<Self>, lda: Int,
+                          into b: UnsafeMutablePointer<Self>, ldb: Int)
     /// `C[:, range] = alpha·P·op(B)[:, range] + beta·C[:, range]` for a packed panel P, or the
     /// epilogue's form of it (`Epilogue`).
     static func packedProduct(
@@ -91,6 +94,10 @@ extension Double: NetScalar {
                                               into packed: UnsafeMutablePointer<Double>) {
         nsk_pack_d(transpose ? 1 : 0, Int32(rows), Int32(depth), a, Int32(lda), packed)
     }
+    @inline(__always) public static func transpose(rows: Int, columns: Int, a: UnsafePointer<Double>, lda: Int,
+                                                   into b: UnsafeMutablePointer<Double>, ldb: Int) {
+        nsk_transpose_d(Int32(rows), Int32(columns), a, Int32(lda), b, Int32(ldb))
+    }
     @inline(__always) public static func packedProduct(
         transposeB: Bool, rows: Int, columns: Int, depth: Int, alpha: Double, packed: UnsafePointer<Double>,
         b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int,
@@ -135,6 +142,10 @@ extension Float: NetScalar {
     @inline(__always) public static func pack(transpose: Bool, rows: Int, depth: Int, a: UnsafePointer<Float>, lda: Int,
                                               into packed: UnsafeMutablePointer<Float>) {
         nsk_pack_s(transpose ? 1 : 0, Int32(rows), Int32(depth), a, Int32(lda), packed)
+    }
+    @inline(__always) public static func transpose(rows: Int, columns: Int, a: UnsafePointer<Float>, lda: Int,
+                                                   into b: UnsafeMutablePointer<Float>, ldb: Int) {
+        nsk_transpose_s(Int32(rows), Int32(columns), a, Int32(lda), b, Int32(ldb))
     }
     @inline(__always) public static func packedProduct(
         transposeB: Bool, rows: Int, columns: Int, depth: Int, alpha: Float, packed: UnsafePointer<Float>,

@@ -18,9 +18,12 @@ enum KernelThreads {
 struct LayerRoutes: Sendable {
     /// `Z = W·A_prev`: packed when W has few rows.
     var forward: Bool
-    /// `dW = dZ·A_prevᵀ`: packed when dZ has few rows and A_prevᵀ can be read along its rows
-    /// (a narrow A_prev, or the first layer when the trainer keeps a transposed copy of X).
+    /// `dW = dZ·A_prevᵀ`: packed when dZ has few rows.
     var weightGradient: Bool
+    /// … reading A_prevᵀ from tiles transposed on the fly (`Products.multiplyTransposedTiles`):
+    /// a wide A_prev (the cat data's 12288 features) read across its columns would jump
+    /// 12288 × 8 bytes per element, and a whole transposed copy would double the data's memory.
+    var weightGradientTiles: Bool
     /// `dA_prev = Wᵀ·dZ`: packed when A_prev has few rows.
     var inputGradient: Bool
 
@@ -32,24 +35,29 @@ struct LayerRoutes: Sendable {
     /// 2 → 50 → 1 networks).
     static let shallowInner = 16
 
-    init<T: NetScalar>(_: T.Type, layer: Int, sizes: [Int], transposedInput: Bool) {
+    init<T: NetScalar>(_: T.Type, layer: Int, sizes: [Int]) {
         let rows = sizes[layer + 1], inner = sizes[layer]
         let limit = T.packedRowLimit
         forward = rows <= limit || inner <= Self.shallowInner
-        weightGradient = rows <= limit && (inner <= Self.narrowInput || (layer == 0 && transposedInput))
-            || (rows <= Self.narrowInput && inner <= Self.shallowInner)
+        weightGradient = rows <= limit || (rows <= Self.narrowInput && inner <= Self.shallowInner)
+        weightGradientTiles = rows <= limit && inner > Self.narrowInput
         inputGradient = layer > 0 && (inner <= limit || rows <= Self.shallowInner)
     }
 
-    /// Panel elements the packed products of this layer need for `columns` examples (the
-    /// panel holds one band of at most `packedRowLimit` rows).
+    /// Panel elements the packed products of this layer need for `columns` examples.
     func scratch<T: NetScalar>(_: T.Type, layer: Int, sizes: [Int], columns: Int) -> Int {
         let rows = sizes[layer + 1], inner = sizes[layer]
-        func panel(_ rows: Int, _ depth: Int) -> Int { T.paddedRows(min(rows, T.packedRowLimit)) * depth }
         var size = 0
-        if forward { size = max(size, panel(rows, inner)) }
-        if weightGradient { size = max(size, panel(rows, columns)) }
-        if inputGradient { size = max(size, panel(inner, rows)) }
+        if forward {
+            size = max(size, Products<T>.panelCapacity(rows: rows, columns: columns, inner: inner, transposeB: false))
+        }
+        if weightGradient {
+            size = max(size, Products<T>.panelCapacity(rows: rows, columns: inner, inner: columns,
+                                                       transposeB: !weightGradientTiles))
+        }
+        if inputGradient {
+            size = max(size, Products<T>.panelCapacity(rows: inner, columns: columns, inner: rows, transposeB: false))
+        }
         return size
     }
 }
@@ -99,6 +107,27 @@ final class Products<T: NetScalar> {
         panel = Buffer(count: capacity, repeating: 0)
     }
 
+    /// op(A) (rows × depth) as a packed panel: A itself when its rows fill whole vectors,
+    /// else packed into the panel buffer.
+    private func packedPanel(transpose: Bool, rows: Int, depth: Int, a: UnsafePointer<T>, lda: Int) -> UnsafePointer<T> {
+        if !transpose && lda == rows && T.paddedRows(rows) == rows { return a }
+        precondition(T.paddedRows(rows) * depth <= panel.count, "packed panel larger than its workspace buffer")
+        T.pack(transpose: transpose, rows: rows, depth: depth, a: a, lda: lda, into: panel.pointer)
+        return UnsafePointer(panel.pointer)
+    }
+
+    /// Panel elements a packed product of this shape may need: one band of at most
+    /// `packedRowLimit` rows of op(A), or of B when a one-row product is computed transposed.
+    static func panelCapacity(rows: Int, columns: Int, inner: Int, transposeB: Bool) -> Int {
+        func panel(_ rows: Int) -> Int { T.paddedRows(min(rows, T.packedRowLimit)) * inner }
+        return rows == 1 && transposeB ? max(panel(1), panel(columns)) : panel(rows)
+    }
+
+    /// Column ranges of a product split over threads start at multiples of this: every block
+    /// width of the packed kernel divides it, so each column is summed in the same order as in
+    /// the serial product (results are bit-identical whatever the thread count).
+    static var splitAlignment: Int { 24 }
+
     @inline(__always)
     func multiply(packed: Bool, transposeA: Bool, transposeB: Bool, rows: Int, columns: Int, inner: Int,
                   alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
@@ -117,6 +146,15 @@ final class Products<T: NetScalar> {
             }
             return
         }
+        if rows == 1 && transposeB && ldc == 1 && (transposeA || lda == 1), case .plain = epilogue {
+            // A one-row result times a transposed B (dW of a single-unit layer): computed as its
+            // transpose, Cᵀ = B·op(A)ᵀ, so B is the panel (often already packed as it lies) and
+            // op(A)ᵀ the single column that streams, instead of a 1-row panel padded to a whole
+            // vector per element.
+            multiply(packed: true, transposeA: false, transposeB: false, rows: columns, columns: 1, inner: inner,
+                     alpha: alpha, a: b, lda: ldb, b: a, ldb: inner, beta: beta, c: c, ldc: columns)
+            return
+        }
         let limit = T.packedRowLimit
         if rows > limit {
             // Bands of rows, each a product of its own.
@@ -128,21 +166,16 @@ final class Products<T: NetScalar> {
             }
             return
         }
-        // A whose rows fill whole vectors is its own packed panel.
-        let packedA: UnsafePointer<T>
-        if !transposeA && lda == rows && T.paddedRows(rows) == rows {
-            packedA = a
-        } else {
-            precondition(T.paddedRows(rows) * inner <= panel.count, "packed panel larger than its workspace buffer")
-            T.pack(transpose: transposeA, rows: rows, depth: inner, a: a, lda: lda, into: panel.pointer)
-            packedA = UnsafePointer(panel.pointer)
-        }
+        let packedA = packedPanel(transpose: transposeA, rows: rows, depth: inner, a: a, lda: lda)
         let threads = KernelThreads.count.load(ordering: .relaxed)
         let flops = 2 * rows * columns * inner
-        if threads > 1 && flops >= Self.parallelThreshold && columns >= 16 * threads {
+        if threads > 1 && flops >= Self.parallelThreshold && columns >= Self.splitAlignment * threads {
             let operands = Operands(panel: packedA, b: b, c: c, epilogue: epilogue)
+            let alignment = Self.splitAlignment
             DispatchQueue.concurrentPerform(iterations: threads) { part in
-                let range = (columns * part / threads)..<(columns * (part + 1) / threads)
+                let start = (columns * part / threads) / alignment * alignment
+                let end = part + 1 == threads ? columns : (columns * (part + 1) / threads) / alignment * alignment
+                let range = start..<end
                 T.packedProduct(transposeB: transposeB, rows: rows, columns: columns, depth: inner, alpha: alpha,
                                 packed: operands.panel, b: operands.b, ldb: ldb, beta: beta, c: operands.c,
                                 ldc: ldc, columnRange: range, epilogue: operands.epilogue)
@@ -153,6 +186,66 @@ final class Products<T: NetScalar> {
                             columnRange: 0..<columns, epilogue: epilogue)
         }
     }
+}
+
+extension Products {
+    /// Columns of B per transposed tile for a product of inner dimension `inner`: tiles of about
+    /// 64 Ki elements (512 KiB in double), which stay in L2 while the kernel reads them (16, 32,
+    /// 64 and 128 Ki measured on the cat network: 64-128 Ki fastest, 16 Ki 10 % slower), and a
+    /// multiple of `splitAlignment` so that every tile but the last has no leftover columns.
+    static func tileWidth(inner: Int) -> Int {
+        max(splitAlignment, (65_536 / max(inner, 1)) / splitAlignment * splitAlignment)
+    }
+
+    /// Elements of the tile buffer `multiplyTransposedTiles` needs, one tile per thread.
+    static func tileCapacity(inner: Int, threads: Int) -> Int {
+        tileWidth(inner: inner) * inner * max(threads, 1)
+    }
+
+    /// `C = alpha·A·Bᵀ + beta·C` for A (rows × inner, lda; rows ≤ `packedRowLimit`) and B
+    /// (columns × inner, ldb), with B read along its columns: each tile of `tileWidth` rows of B is
+    /// transposed into `tiles` (contiguous, in cache) and multiplied by the packed A while it is
+    /// hot. Tiles are independent, so threads take every `threads`-th tile; each tile's columns
+    /// are summed the same way whatever the thread count (bit-identical results).
+    func multiplyTransposedTiles(rows: Int, columns: Int, inner: Int, alpha: T, a: UnsafePointer<T>, lda: Int,
+                                 b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int,
+                                 tiles: Buffer<T>) {
+        precondition(rows <= T.packedRowLimit, "transposed tiles need a packed A")
+        let width = Self.tileWidth(inner: inner)
+        let tileCount = (columns + width - 1) / width
+        let packedA = packedPanel(transpose: false, rows: rows, depth: inner, a: a, lda: lda)
+        let operands = Operands(panel: packedA, b: b, c: c, epilogue: .plain)
+        let tileElements = width * inner
+        let tileBuffer = TileBuffer(pointer: tiles.pointer)
+        let available = tiles.count / max(tileElements, 1)
+        let requested = KernelThreads.count.load(ordering: .relaxed)
+        let flops = 2 * rows * columns * inner
+        let threads = flops >= Self.parallelThreshold ? max(1, min(requested, available, tileCount)) : 1
+        precondition(available >= 1, "tile buffer smaller than one tile")
+        let work = { @Sendable (part: Int) in
+            let tile = tileBuffer.pointer + part * tileElements
+            var index = part
+            while index < tileCount {
+                let start = index * width
+                let count = min(width, columns - start)
+                T.transpose(rows: count, columns: inner, a: operands.b + start, lda: ldb, into: tile, ldb: inner)
+                T.packedProduct(transposeB: false, rows: rows, columns: count, depth: inner, alpha: alpha,
+                                packed: operands.panel, b: tile, ldb: inner, beta: beta,
+                                c: operands.c + start * ldc, ldc: ldc, columnRange: 0..<count, epilogue: .plain)
+                index += threads
+            }
+        }
+        if threads > 1 {
+            DispatchQueue.concurrentPerform(iterations: threads, execute: work)
+        } else {
+            work(0)
+        }
+    }
+}
+
+/// The per-thread tile buffer of `multiplyTransposedTiles` (each thread writes only its own tile).
+private struct TileBuffer<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>
 }
 
 /// The operands of one product, handed to the threads that compute disjoint column ranges of C
