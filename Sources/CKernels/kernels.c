@@ -142,15 +142,29 @@ void nsk_pack_d(int transA, int m, int k, const double *a, int lda, double *pack
 void nsk_pack_s(int transA, int m, int k, const float *a, int lda, float *packed) {
     DISPATCH(pack, s, transA, m, k, a, lda, packed);
 }
-void nsk_gemm_packed_d(int transB, int m, int n, int k, double alpha, const double *packed,
+void nsk_gemm_packed_d(int transB, int m, int n, int k, double alpha, const double *packed, int lpanel,
                        const double *b, int ldb, double beta, double *c, int ldc, int col0, int col1,
                        const nsk_epilogue_d *epilogue) {
-    DISPATCH(gemm_packed, d, transB, m, n, k, alpha, packed, b, ldb, beta, c, ldc, col0, col1, epilogue);
+    DISPATCH(gemm_packed, d, transB, m, n, k, alpha, packed, lpanel, b, ldb, beta, c, ldc, col0, col1, epilogue);
 }
-void nsk_gemm_packed_s(int transB, int m, int n, int k, float alpha, const float *packed,
+void nsk_gemm_packed_s(int transB, int m, int n, int k, float alpha, const float *packed, int lpanel,
                        const float *b, int ldb, float beta, float *c, int ldc, int col0, int col1,
                        const nsk_epilogue_s *epilogue) {
-    DISPATCH(gemm_packed, s, transB, m, n, k, alpha, packed, b, ldb, beta, c, ldc, col0, col1, epilogue);
+    DISPATCH(gemm_packed, s, transB, m, n, k, alpha, packed, lpanel, b, ldb, beta, c, ldc, col0, col1, epilogue);
+}
+void nsk_gemm_row_d(int n, int k, double alpha, const double *a, const double *b, int ldb, double beta,
+                    double *c, const nsk_epilogue_d *epilogue) {
+    DISPATCH(gemm_row, d, n, k, alpha, a, b, ldb, beta, c, epilogue);
+}
+void nsk_gemm_row_s(int n, int k, float alpha, const float *a, const float *b, int ldb, float beta,
+                    float *c, const nsk_epilogue_s *epilogue) {
+    DISPATCH(gemm_row, s, n, k, alpha, a, b, ldb, beta, c, epilogue);
+}
+void nsk_row_sums_d(int m, int n, const double *a, int lda, double *out) {
+    DISPATCH(row_sums, d, m, n, a, lda, out);
+}
+void nsk_row_sums_s(int m, int n, const float *a, int lda, float *out) {
+    DISPATCH(row_sums, s, m, n, a, lda, out);
 }
 void nsk_transpose_d(int rows, int cols, const double *a, int lda, double *b, int ldb) {
     DISPATCH(transpose, d, rows, cols, a, lda, b, ldb);

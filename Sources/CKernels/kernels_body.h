@@ -105,6 +105,85 @@ DEFINE_MAP(exp, VEXP)
 DEFINE_MAP(tanh, VTANH)
 
 // ---------------------------------------------------------------------------------------------
+// Row sums in NumPy's pairwise order (numpy/_core/src/umath/loops_utils.h.src, pairwise_sum):
+// below 8 terms a plain loop from 0; up to 128, eight partial sums r[k] over a[i + k] combined
+// as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the leftover terms in order; above,
+// the two halves (the first a multiple of 8) summed recursively. Every lane follows that order,
+// so each row's sum is exactly the scalar one.
+
+// Loads `lanes` (≤ LANES) consecutive values, zeros in the other lanes.
+#define LOADN(p, lanes) ({ const T *_lp = (p); VT _lv;                                          \
+    if ((lanes) == LANES) _lv = LOADV(_lp);                                                     \
+    else { _lv = (VT){0}; for (int _l = 0; _l < (lanes); _l++) _lv[_l] = _lp[_l]; }             \
+    _lv; })
+
+// Rows i0 … i0 + lanes − 1 (a points at row i0 of column 0), columns 0 … n − 1.
+TGT static void NSK(pairwise_rows)(const T *a, int lda, int lanes, int n, T *out) {
+    VT result;
+    if (n < 8) {
+        result = (VT){0};
+        for (int j = 0; j < n; j++) result += LOADN(a + (size_t)j * lda, lanes);
+    } else if (n <= 128) {
+        VT r[8];
+        for (int q = 0; q < 8; q++) r[q] = LOADN(a + (size_t)q * lda, lanes);
+        int j = 8;
+        for (; j < n - n % 8; j += 8)
+            for (int q = 0; q < 8; q++) r[q] += LOADN(a + (size_t)(j + q) * lda, lanes);
+        result = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; j < n; j++) result += LOADN(a + (size_t)j * lda, lanes);
+    } else {
+        int half = n / 2;
+        half -= half % 8;
+        T first[LANES], second[LANES];
+        NSK(pairwise_rows)(a, lda, lanes, half, first);
+        NSK(pairwise_rows)(a + (size_t)half * lda, lda, lanes, n - half, second);
+        result = LOADV(first) + LOADV(second);
+    }
+    STOREV(out, result);
+}
+
+// One contiguous row: the eight partial sums are 8 / LANES vectors of consecutive terms.
+TGT static T NSK(pairwise_contiguous)(const T *a, int n) {
+    if (n < 8) {
+        T result = 0;
+        for (int j = 0; j < n; j++) result += a[j];
+        return result;
+    }
+    if (n <= 128) {
+        VT r[8 / LANES > 0 ? 8 / LANES : 1];
+        for (int q = 0; q < 8 / LANES; q++) r[q] = LOADV(a + q * LANES);
+        int j = 8;
+        for (; j < n - n % 8; j += 8)
+            for (int q = 0; q < 8 / LANES; q++) r[q] += LOADV(a + j + q * LANES);
+        T partial[8];
+        for (int q = 0; q < 8 / LANES; q++) STOREV(partial + q * LANES, r[q]);
+        T result = ((partial[0] + partial[1]) + (partial[2] + partial[3]))
+                 + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+        for (; j < n; j++) result += a[j];
+        return result;
+    }
+    int half = n / 2;
+    half -= half % 8;
+    return NSK(pairwise_contiguous)(a, half) + NSK(pairwise_contiguous)(a + half, n - half);
+}
+
+TGT static void NSK(row_sums)(int m, int n, const T *a, int lda, T *out) {
+    if (m == 1) {
+        if (lda == 1) { out[0] = NSK(pairwise_contiguous)(a, n); return; }
+        T one[LANES];
+        NSK(pairwise_rows)(a, lda, 1, n, one);
+        out[0] = one[0];
+        return;
+    }
+    for (int i0 = 0; i0 < m; i0 += LANES) {
+        const int lanes = m - i0 < LANES ? m - i0 : LANES;
+        T sums[LANES];
+        NSK(pairwise_rows)(a + i0, lda, lanes, n, sums);
+        for (int l = 0; l < lanes; l++) out[i0 + l] = sums[l];
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Transpose: b[j + i·ldb] = a[i + j·lda] for i < rows, j < cols, in LANES × LANES blocks
 // transposed in registers (LANES column loads, shuffles, LANES row stores).
 
@@ -190,12 +269,12 @@ TGT static void NSK(pack)(int transA, int m, int k, const T *a, int lda, T *pack
 // out (mpad × CB, column-major) = acc.
 #define DEFINE_BLOCK(V, CB)                                                                     \
     TGT __attribute__((noinline)) static void NSK(block_##V##_##CB)(               \
-        const int transB, int k, const T *packed, const T *b, int ldb, int col, T *out) {       \
+        const int transB, int k, const T *packed, int ps, const T *b, int ldb, int col, T *out) { \
         VT acc[V][CB];                                                                          \
         for (int v = 0; v < V; v++)                                                             \
             for (int j = 0; j < CB; j++) acc[v][j] = (VT){0};                                   \
         const T *column = packed;                                                               \
-        for (int r = 0; r < k; r++, column += V * LANES) {                                      \
+        for (int r = 0; r < k; r++, column += ps) {                                             \
             VT p[V];                                                                            \
             for (int v = 0; v < V; v++) p[v] = LOADV(column + v * LANES);                       \
             for (int j = 0; j < CB; j++) {                                                      \
@@ -213,7 +292,7 @@ TGT static void NSK(pack)(int transA, int m, int k, const T *a, int lda, T *pack
 // otherwise wait on one chain of dependent FMAs.
 #define DEFINE_COLUMN(V, S)                                                                     \
     TGT __attribute__((noinline)) static void NSK(block_##V##_1)(                               \
-        const int transB, int k, const T *packed, const T *b, int ldb, int col, T *out) {       \
+        const int transB, int k, const T *packed, int ps, const T *b, int ldb, int col, T *out) { \
         VT acc[S][V];                                                                           \
         for (int s = 0; s < S; s++)                                                             \
             for (int v = 0; v < V; v++) acc[s][v] = (VT){0};                                    \
@@ -223,13 +302,13 @@ TGT static void NSK(pack)(int transA, int m, int k, const T *a, int lda, T *pack
         for (; r + S <= k; r += S) {                                                            \
             for (int s = 0; s < S; s++) {                                                       \
                 const T scale = source[(size_t)(r + s) * step];                                 \
-                const T *column = packed + (size_t)(r + s) * V * LANES;                         \
+                const T *column = packed + (size_t)(r + s) * ps;                                \
                 for (int v = 0; v < V; v++) acc[s][v] += LOADV(column + v * LANES) * scale;     \
             }                                                                                   \
         }                                                                                       \
         for (; r < k; r++) {                                                                    \
             const T scale = source[(size_t)r * step];                                           \
-            const T *column = packed + (size_t)r * V * LANES;                                   \
+            const T *column = packed + (size_t)r * ps;                                          \
             for (int v = 0; v < V; v++) acc[0][v] += LOADV(column + v * LANES) * scale;         \
         }                                                                                       \
         for (int width = 1; width < S; width *= 2)                                              \
@@ -342,8 +421,8 @@ TGT __attribute__((always_inline)) static inline void NSK(store)(
 
 #define RUN_COLUMNS(V, CB, KIND, ACT)                                                           \
     for (; col + CB <= col1; col += CB) {                                                       \
-        if (transB) NSK(block_##V##_##CB)(1, k, packed, b, ldb, col, out);                      \
-        else NSK(block_##V##_##CB)(0, k, packed, b, ldb, col, out);                             \
+        if (transB) NSK(block_##V##_##CB)(1, k, packed, ps, b, ldb, col, out);                  \
+        else NSK(block_##V##_##CB)(0, k, packed, ps, b, ldb, col, out);                         \
         NSK(store)(KIND, ACT, m, mpad, CB, out, alpha, beta, c, ldc, col, outputs, bias, slope); \
     }
 
@@ -372,12 +451,13 @@ TGT __attribute__((always_inline)) static inline void NSK(store)(
         }                                                                                       \
     } while (0)
 
-TGT static void NSK(gemm_packed)(int transB, int m, int n, int k, T alpha, const T *packed,
+TGT static void NSK(gemm_packed)(int transB, int m, int n, int k, T alpha, const T *packed, int lpanel,
                                  const T *b, int ldb, T beta, T *c, int ldc, int col0, int col1,
                                  const EPILOGUE *epilogue) {
     (void)n;
     const int vectors = (m + LANES - 1) / LANES;
     const int mpad = vectors * LANES;
+    const int ps = lpanel > 0 ? lpanel : mpad; // the panel's column stride
     const int kind = epilogue ? epilogue->kind : NSK_PLAIN;
     const int activation = kind == NSK_PLAIN ? NSK_IDENTITY : epilogue->activation;
     const T slope = kind == NSK_PLAIN ? 0 : epilogue->slope;
@@ -394,5 +474,74 @@ TGT static void NSK(gemm_packed)(int transB, int m, int n, int k, T alpha, const
     case 5: RUN_EPILOGUES(5, 2); break;
     case 6: RUN_EPILOGUES(6, 1); break;
     default: break;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-row product: c[j] = epilogue(Σ_r a[r]·B(r, j)) for a contiguous row a (k values), B
+// column-major (ldb ≥ k) and a contiguous result row c (a single-unit layer's Z = W·A_prev,
+// whose packed panel would fill one lane of each vector). LANES columns at a time: one
+// accumulator per column, vectorised along r, then reduced across lanes into one vector of
+// LANES column sums, which goes through the epilogue together.
+
+#undef HSUM_COLUMNS
+#if LANES == 4
+#define HSUM_COLUMNS(acc, y)                                                                    \
+    do {                                                                                        \
+        VT _h0 = __builtin_shufflevector(acc[0], acc[1], 0, 4, 2, 6)                            \
+               + __builtin_shufflevector(acc[0], acc[1], 1, 5, 3, 7);                           \
+        VT _h1 = __builtin_shufflevector(acc[2], acc[3], 0, 4, 2, 6)                            \
+               + __builtin_shufflevector(acc[2], acc[3], 1, 5, 3, 7);                           \
+        y = __builtin_shufflevector(_h0, _h1, 0, 1, 4, 5) + __builtin_shufflevector(_h0, _h1, 2, 3, 6, 7); \
+    } while (0)
+#else
+#define HSUM_COLUMNS(acc, y)                                                                    \
+    do {                                                                                        \
+        VT _p[4], _q[2];                                                                        \
+        for (int _k = 0; _k < 4; _k++)                                                          \
+            _p[_k] = __builtin_shufflevector(acc[2 * _k], acc[2 * _k + 1], 0, 8, 2, 10, 4, 12, 6, 14) \
+                   + __builtin_shufflevector(acc[2 * _k], acc[2 * _k + 1], 1, 9, 3, 11, 5, 13, 7, 15); \
+        for (int _k = 0; _k < 2; _k++)                                                          \
+            _q[_k] = __builtin_shufflevector(_p[2 * _k], _p[2 * _k + 1], 0, 1, 8, 9, 4, 5, 12, 13) \
+                   + __builtin_shufflevector(_p[2 * _k], _p[2 * _k + 1], 2, 3, 10, 11, 6, 7, 14, 15); \
+        y = __builtin_shufflevector(_q[0], _q[1], 0, 1, 2, 3, 8, 9, 10, 11)                     \
+          + __builtin_shufflevector(_q[0], _q[1], 4, 5, 6, 7, 12, 13, 14, 15);                  \
+    } while (0)
+#endif
+
+TGT static void NSK(gemm_row)(int n, int k, T alpha, const T *a, const T *b, int ldb, T beta, T *c,
+                              const EPILOGUE *epilogue) {
+    const int kind = epilogue ? epilogue->kind : NSK_PLAIN;
+    const int activation = kind == NSK_PLAIN ? NSK_IDENTITY : epilogue->activation;
+    const T slope = kind == NSK_PLAIN ? 0 : epilogue->slope;
+    const T bias = kind == NSK_BIAS_ACTIVATION ? epilogue->bias[0] : 0;
+    const int full = k / LANES * LANES, tail = k - full;
+    VT tailWeights = LOADN(a + full, tail);
+    for (int j0 = 0; j0 < n; j0 += LANES) {
+        const int columns = n - j0 < LANES ? n - j0 : LANES;
+        VT acc[LANES];
+        for (int l = 0; l < LANES; l++) acc[l] = (VT){0};
+        for (int l = 0; l < columns; l++) {
+            const T *column = b + (size_t)(j0 + l) * ldb;
+            VT sum = (VT){0};
+            for (int r = 0; r < full; r += LANES) sum += LOADV(a + r) * LOADV(column + r);
+            if (tail) sum += tailWeights * LOADN(column + full, tail);
+            acc[l] = sum;
+        }
+        VT y;
+        HSUM_COLUMNS(acc, y);
+        VT previous = (VT){0};
+        if (kind == NSK_DERIVATIVE) previous = LOADN(epilogue->outputs + j0, columns);
+        else if (kind == NSK_PLAIN && beta != 0) previous = LOADN(c + j0, columns);
+        if (kind == NSK_BIAS_ACTIVATION) {
+            y = y + bias;
+            VACTIVATE(y, activation, slope);
+        } else if (kind == NSK_DERIVATIVE) {
+            VDERIVATIVE(y, previous, activation, slope);
+        } else {
+            y = beta == 0 ? alpha * y : alpha * y + beta * previous;
+        }
+        if (columns == LANES) STOREV(c + j0, y);
+        else for (int l = 0; l < columns; l++) c[j0 + l] = y[l];
     }
 }

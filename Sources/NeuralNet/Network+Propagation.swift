@@ -43,7 +43,9 @@ extension Network {
         architecture.output.exampleLosses(
             logits: workspace.logits.pointer, labels: labels,
             into: workspace.exampleLosses.pointer, columns: columns)
-        return Kernels.pairwiseSum(workspace.exampleLosses.pointer, count: columns, stride: 1)
+        var total: T = 0
+        T.rowSums(rows: 1, columns: columns, a: workspace.exampleLosses.pointer, lda: 1, into: &total)
+        return total
     }
 
     /// The L2 term of the cost for a batch of `batchSize` examples.
@@ -109,10 +111,9 @@ extension Network {
                     }
                 }
                 gradients[l].bias.storage.withUnsafeMutableBufferPointer { biasGradient in
-                    for i in 0..<rows {
-                        biasGradient[i] = inverseCount
-                            * Kernels.pairwiseSum(UnsafePointer(delta + i), count: columns, stride: rows)
-                    }
+                    guard let sums = biasGradient.baseAddress else { return }
+                    T.rowSums(rows: rows, columns: columns, a: delta, lda: rows, into: sums)
+                    for i in 0..<rows { sums[i] = inverseCount * sums[i] }
                     if l == lastLayer { outputBiasSum = biasGradient.reduce(0, +) }
                 }
                 if l > 0 {

@@ -188,6 +188,33 @@ struct KernelTests {
         #expect(product(threads: 2) == product(threads: 1))
     }
 
+    func checkRowSums<T: NetScalar>(_: T.Type) {
+        var random = NumpyRandom(seed: 17)
+        for m in [1, 2, 4, 5, 9, 50] {
+            for n in [1, 7, 8, 9, 100, 128, 129, 400, 1000] {
+                for lda in Set([m, m + 3]) {
+                    let a = (0..<(lda * n)).map { _ in T(random.gaussian()) }
+                    var sums = [T](repeating: .nan, count: m)
+                    a.withUnsafeBufferPointer { a in
+                        sums.withUnsafeMutableBufferPointer { out in
+                            T.rowSums(rows: m, columns: n, a: a.baseAddress!, lda: lda, into: out.baseAddress!)
+                        }
+                    }
+                    let expected = (0..<m).map { i in
+                        a.withUnsafeBufferPointer { Kernels.pairwiseSum($0.baseAddress! + i, count: n, stride: lda) }
+                    }
+                    #expect(sums == expected, "m \(m) n \(n) lda \(lda)")
+                }
+            }
+        }
+    }
+
+    @Test("row sums are each row's pairwise sum, bit for bit (np.sum's order), in both precisions")
+    func rowSums() {
+        checkRowSums(Double.self)
+        checkRowSums(Float.self)
+    }
+
     @Test("dW = dZ·Aᵀ through transposed tiles equals the definition, bit-identical on 1 and 2 threads")
     func transposedTiles() {
         var random = NumpyRandom(seed: 5)

@@ -62,13 +62,27 @@ typedef struct {
 
 /// C[:, col0..<col1] = alpha·P·op(B)[:, col0..<col1] + beta·C (beta = 0 ignores C's contents),
 /// or the epilogue's form (alpha and beta are then ignored).
-/// P is a packed M_pad × K panel; op(B) = B (K × N, ldb ≥ K) or Bᵀ (B is N × K, ldb ≥ N).
-void nsk_gemm_packed_d(int transB, int m, int n, int k, double alpha, const double *packed,
+/// P is a packed M_pad × K panel (lpanel = 0), or any M × K matrix with M a multiple of the
+/// vector width and leading dimension lpanel ≥ M (A used in place, no packing);
+/// op(B) = B (K × N, ldb ≥ K) or Bᵀ (B is N × K, ldb ≥ N).
+void nsk_gemm_packed_d(int transB, int m, int n, int k, double alpha, const double *packed, int lpanel,
                        const double *b, int ldb, double beta, double *c, int ldc, int col0, int col1,
                        const nsk_epilogue_d *epilogue);
-void nsk_gemm_packed_s(int transB, int m, int n, int k, float alpha, const float *packed,
+void nsk_gemm_packed_s(int transB, int m, int n, int k, float alpha, const float *packed, int lpanel,
                        const float *b, int ldb, float beta, float *c, int ldc, int col0, int col1,
                        const nsk_epilogue_s *epilogue);
+
+/// One-row product, c[j] = alpha·Σ_r a[r]·b[r + j·ldb] + beta·c[j] for j < n, r < k (or the
+/// epilogue's form): a contiguous row a, B column-major, a contiguous result row c.
+void nsk_gemm_row_d(int n, int k, double alpha, const double *a, const double *b, int ldb, double beta,
+                    double *c, const nsk_epilogue_d *epilogue);
+void nsk_gemm_row_s(int n, int k, float alpha, const float *a, const float *b, int ldb, float beta,
+                    float *c, const nsk_epilogue_s *epilogue);
+
+/// out[i] = Σ_j a[i + j·lda] over j < n for i < m, each summed in NumPy's pairwise order
+/// (bit-identical to np.sum along a contiguous axis), vectorised across rows.
+void nsk_row_sums_d(int m, int n, const double *a, int lda, double *out);
+void nsk_row_sums_s(int m, int n, const float *a, int lda, float *out);
 
 /// b[j + i·ldb] = a[i + j·lda] for i < rows, j < cols: B (cols × rows) = Aᵀ, column-major.
 void nsk_transpose_d(int rows, int cols, const double *a, int lda, double *b, int ldb);

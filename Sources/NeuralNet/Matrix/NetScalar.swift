@@ -38,6 +38,13 @@ public protocol NetScalar: BinaryFloatingPoint, Sendable, LosslessStringConverti
     /// Packs op(A) (rows × depth) into a zero-padded panel of `paddedRows(rows)` × depth.
     static func pack(transpose: Bool, rows: Int, depth: Int, a: UnsafePointer<Self>, lda: Int,
                      into packed: UnsafeMutablePointer<Self>)
+    /// The one-row product `c[j] = alpha·Σ_r a[r]·b[r + j·ldb] + beta·c[j]` (or the epilogue's
+    /// form) for a contiguous row a (depth values) and a contiguous result row c.
+    static func rowProduct(columns: Int, depth: Int, alpha: Self, a: UnsafePointer<Self>, b: UnsafePointer<Self>,
+                           ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, epilogue: Epilogue<Self>)
+    /// `out[i] = Σ_j a[i + j·lda]` for i < rows, over j < columns, in NumPy's pairwise order
+    /// (`Kernels.pairwiseSum` per row, bit for bit), vectorised across rows.
+    static func rowSums(rows: Int, columns: Int, a: UnsafePointer<Self>, lda: Int, into out: UnsafeMutablePointer<Self>)
     /// `b[j + i·ldb] = a[i + j·lda]` for i < rows, j < columns: B = Aᵀ (columns × rows).
     static func transpose(rows: Int, columns: Int, a: UnsafePointer<Self>, lda: Int,
                           into b: UnsafeMutablePointer<Self>, ldb: Int)
@@ -45,7 +52,7 @@ public protocol NetScalar: BinaryFloatingPoint, Sendable, LosslessStringConverti
     /// epilogue's form of it (`Epilogue`).
     static func packedProduct(
         transposeB: Bool, rows: Int, columns: Int, depth: Int, alpha: Self, packed: UnsafePointer<Self>,
-        b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int,
+        panelStride: Int, b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int,
         columnRange: Range<Int>, epilogue: Epilogue<Self>)
 
     /// `Trainer.train`, implemented by each conformer with the loop specialised for it.
@@ -94,20 +101,35 @@ extension Double: NetScalar {
                                               into packed: UnsafeMutablePointer<Double>) {
         nsk_pack_d(transpose ? 1 : 0, Int32(rows), Int32(depth), a, Int32(lda), packed)
     }
+    /// The kernels' C form of an epilogue.
+    @inline(__always) static func kernelEpilogue(_ epilogue: Epilogue<Double>) -> nsk_epilogue_d {
+        let parts = epilogue.kernelParts
+        return nsk_epilogue_d(kind: parts.kind, activation: parts.activation, slope: Double(parts.slope),
+                              bias: parts.bias, outputs: parts.outputs)
+    }
+    @inline(__always) public static func rowProduct(
+        columns: Int, depth: Int, alpha: Double, a: UnsafePointer<Double>, b: UnsafePointer<Double>, ldb: Int, beta: Double,
+        c: UnsafeMutablePointer<Double>, epilogue: Epilogue<Double>
+    ) {
+        var form = kernelEpilogue(epilogue)
+        nsk_gemm_row_d(Int32(columns), Int32(depth), alpha, a, b, Int32(ldb), beta, c, &form)
+    }
+    @inline(__always) public static func rowSums(rows: Int, columns: Int, a: UnsafePointer<Double>, lda: Int,
+                                                 into out: UnsafeMutablePointer<Double>) {
+        nsk_row_sums_d(Int32(rows), Int32(columns), a, Int32(lda), out)
+    }
     @inline(__always) public static func transpose(rows: Int, columns: Int, a: UnsafePointer<Double>, lda: Int,
                                                    into b: UnsafeMutablePointer<Double>, ldb: Int) {
         nsk_transpose_d(Int32(rows), Int32(columns), a, Int32(lda), b, Int32(ldb))
     }
     @inline(__always) public static func packedProduct(
         transposeB: Bool, rows: Int, columns: Int, depth: Int, alpha: Double, packed: UnsafePointer<Double>,
-        b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int,
+        panelStride: Int, b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int,
         columnRange: Range<Int>, epilogue: Epilogue<Double>
     ) {
-        let parts = epilogue.kernelParts
-        var form = nsk_epilogue_d(kind: parts.kind, activation: parts.activation, slope: Double(parts.slope),
-                                   bias: parts.bias, outputs: parts.outputs)
+        var form = kernelEpilogue(epilogue)
         nsk_gemm_packed_d(transposeB ? 1 : 0, Int32(rows), Int32(columns), Int32(depth), alpha, packed,
-                           b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound),
+                           Int32(panelStride), b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound),
                            Int32(columnRange.upperBound), &form)
     }
 
@@ -143,20 +165,35 @@ extension Float: NetScalar {
                                               into packed: UnsafeMutablePointer<Float>) {
         nsk_pack_s(transpose ? 1 : 0, Int32(rows), Int32(depth), a, Int32(lda), packed)
     }
+    /// The kernels' C form of an epilogue.
+    @inline(__always) static func kernelEpilogue(_ epilogue: Epilogue<Float>) -> nsk_epilogue_s {
+        let parts = epilogue.kernelParts
+        return nsk_epilogue_s(kind: parts.kind, activation: parts.activation, slope: Float(parts.slope),
+                              bias: parts.bias, outputs: parts.outputs)
+    }
+    @inline(__always) public static func rowProduct(
+        columns: Int, depth: Int, alpha: Float, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+        c: UnsafeMutablePointer<Float>, epilogue: Epilogue<Float>
+    ) {
+        var form = kernelEpilogue(epilogue)
+        nsk_gemm_row_s(Int32(columns), Int32(depth), alpha, a, b, Int32(ldb), beta, c, &form)
+    }
+    @inline(__always) public static func rowSums(rows: Int, columns: Int, a: UnsafePointer<Float>, lda: Int,
+                                                 into out: UnsafeMutablePointer<Float>) {
+        nsk_row_sums_s(Int32(rows), Int32(columns), a, Int32(lda), out)
+    }
     @inline(__always) public static func transpose(rows: Int, columns: Int, a: UnsafePointer<Float>, lda: Int,
                                                    into b: UnsafeMutablePointer<Float>, ldb: Int) {
         nsk_transpose_s(Int32(rows), Int32(columns), a, Int32(lda), b, Int32(ldb))
     }
     @inline(__always) public static func packedProduct(
         transposeB: Bool, rows: Int, columns: Int, depth: Int, alpha: Float, packed: UnsafePointer<Float>,
-        b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+        panelStride: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
         columnRange: Range<Int>, epilogue: Epilogue<Float>
     ) {
-        let parts = epilogue.kernelParts
-        var form = nsk_epilogue_s(kind: parts.kind, activation: parts.activation, slope: Float(parts.slope),
-                                   bias: parts.bias, outputs: parts.outputs)
+        var form = kernelEpilogue(epilogue)
         nsk_gemm_packed_s(transposeB ? 1 : 0, Int32(rows), Int32(columns), Int32(depth), alpha, packed,
-                           b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound),
+                           Int32(panelStride), b, Int32(ldb), beta, c, Int32(ldc), Int32(columnRange.lowerBound),
                            Int32(columnRange.upperBound), &form)
     }
 

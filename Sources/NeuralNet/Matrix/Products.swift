@@ -107,14 +107,20 @@ final class Products<T: NetScalar> {
         panel = Buffer(count: capacity, repeating: 0)
     }
 
-    /// op(A) (rows × depth) as a packed panel: A itself when its rows fill whole vectors,
-    /// else packed into the panel buffer.
-    private func packedPanel(transpose: Bool, rows: Int, depth: Int, a: UnsafePointer<T>, lda: Int) -> UnsafePointer<T> {
-        if !transpose && lda == rows && T.paddedRows(rows) == rows { return a }
+    /// op(A) (rows × depth) as a panel for the packed kernel and its column stride: A itself
+    /// (stride lda) when its rows fill whole vectors, else packed into the zero-padded panel
+    /// buffer (stride 0: the padded row count).
+    private func packedPanel(transpose: Bool, rows: Int, depth: Int, a: UnsafePointer<T>,
+                             lda: Int) -> (UnsafePointer<T>, Int) {
+        if !transpose && T.paddedRows(rows) == rows { return (a, lda) }
         precondition(T.paddedRows(rows) * depth <= panel.count, "packed panel larger than its workspace buffer")
         T.pack(transpose: transpose, rows: rows, depth: depth, a: a, lda: lda, into: panel.pointer)
-        return UnsafePointer(panel.pointer)
+        return (UnsafePointer(panel.pointer), 0)
     }
+
+    /// Products with at most this many result columns read A in place where they can
+    /// (`multiply`): packing costs about as much as the product itself.
+    static var fewColumns: Int { 8 }
 
     /// Panel elements a packed product of this shape may need: one band of at most
     /// `packedRowLimit` rows of op(A), or of B when a one-row product is computed transposed.
@@ -146,6 +152,14 @@ final class Products<T: NetScalar> {
             }
             return
         }
+        if rows == 1 && !transposeB && ldc == 1 && (transposeA || lda == 1) {
+            // A one-row result (a single-unit layer's Z = W·A_prev): dot products along B's
+            // columns, LANES columns per vector of results, instead of a 1-row panel that would
+            // fill one lane of every vector.
+            T.rowProduct(columns: columns, depth: inner, alpha: alpha, a: a, b: b, ldb: ldb, beta: beta, c: c,
+                         epilogue: epilogue)
+            return
+        }
         if rows == 1 && transposeB && ldc == 1 && (transposeA || lda == 1), case .plain = epilogue {
             // A one-row result times a transposed B (dW of a single-unit layer): computed as its
             // transpose, Cᵀ = B·op(A)ᵀ, so B is the panel (often already packed as it lies) and
@@ -153,6 +167,20 @@ final class Products<T: NetScalar> {
             // vector per element.
             multiply(packed: true, transposeA: false, transposeB: false, rows: columns, columns: 1, inner: inner,
                      alpha: alpha, a: b, lda: ldb, b: a, ldb: inner, beta: beta, c: c, ldc: columns)
+            return
+        }
+        let lanes = T.paddedRows(1)
+        if !transposeA && columns <= Self.fewColumns && rows > lanes && rows % lanes != 0 {
+            // Few result columns (dW of a narrow input, a single-unit layer's transposed dW): packing
+            // all of A would cost as much as the product. The rows that fill whole vectors are read
+            // in place; only the remainder (fewer than a vector) is packed, as a product of its own.
+            let top = rows - rows % lanes
+            multiply(packed: true, transposeA: false, transposeB: transposeB, rows: top, columns: columns,
+                     inner: inner, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+                     epilogue: epilogue)
+            multiply(packed: true, transposeA: false, transposeB: transposeB, rows: rows - top, columns: columns,
+                     inner: inner, alpha: alpha, a: a + top, lda: lda, b: b, ldb: ldb, beta: beta, c: c + top,
+                     ldc: ldc, epilogue: epilogue.rows(from: top))
             return
         }
         let limit = T.packedRowLimit
@@ -166,7 +194,7 @@ final class Products<T: NetScalar> {
             }
             return
         }
-        let packedA = packedPanel(transpose: transposeA, rows: rows, depth: inner, a: a, lda: lda)
+        let (packedA, panelStride) = packedPanel(transpose: transposeA, rows: rows, depth: inner, a: a, lda: lda)
         let threads = KernelThreads.count.load(ordering: .relaxed)
         let flops = 2 * rows * columns * inner
         if threads > 1 && flops >= Self.parallelThreshold && columns >= Self.splitAlignment * threads {
@@ -177,12 +205,12 @@ final class Products<T: NetScalar> {
                 let end = part + 1 == threads ? columns : (columns * (part + 1) / threads) / alignment * alignment
                 let range = start..<end
                 T.packedProduct(transposeB: transposeB, rows: rows, columns: columns, depth: inner, alpha: alpha,
-                                packed: operands.panel, b: operands.b, ldb: ldb, beta: beta, c: operands.c,
+                                packed: operands.panel, panelStride: panelStride, b: operands.b, ldb: ldb, beta: beta, c: operands.c,
                                 ldc: ldc, columnRange: range, epilogue: operands.epilogue)
             }
         } else {
             T.packedProduct(transposeB: transposeB, rows: rows, columns: columns, depth: inner, alpha: alpha,
-                            packed: packedA, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+                            packed: packedA, panelStride: panelStride, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
                             columnRange: 0..<columns, epilogue: epilogue)
         }
     }
@@ -213,7 +241,7 @@ extension Products {
         precondition(rows <= T.packedRowLimit, "transposed tiles need a packed A")
         let width = Self.tileWidth(inner: inner)
         let tileCount = (columns + width - 1) / width
-        let packedA = packedPanel(transpose: false, rows: rows, depth: inner, a: a, lda: lda)
+        let (packedA, panelStride) = packedPanel(transpose: false, rows: rows, depth: inner, a: a, lda: lda)
         let operands = Operands(panel: packedA, b: b, c: c, epilogue: .plain)
         let tileElements = width * inner
         let tileBuffer = TileBuffer(pointer: tiles.pointer)
@@ -230,7 +258,7 @@ extension Products {
                 let count = min(width, columns - start)
                 T.transpose(rows: count, columns: inner, a: operands.b + start, lda: ldb, into: tile, ldb: inner)
                 T.packedProduct(transposeB: false, rows: rows, columns: count, depth: inner, alpha: alpha,
-                                packed: operands.panel, b: tile, ldb: inner, beta: beta,
+                                packed: operands.panel, panelStride: panelStride, b: tile, ldb: inner, beta: beta,
                                 c: operands.c + start * ldc, ldc: ldc, columnRange: 0..<count, epilogue: .plain)
                 index += threads
             }
