@@ -227,6 +227,22 @@ TGT static void NSK(row_sums)(int m, int n, const T *a, int lda, T *out) {
 TGT static void NSK(transpose)(int rows, int cols, const T *a, int lda, T *b, int ldb) {
     const int fullRows = rows / LANES * LANES;
     int j0 = 0;
+    // Two blocks side by side: 2·LANES streams of A, and whole 64-byte lines of B per row.
+    for (; j0 + 2 * LANES <= cols; j0 += 2 * LANES) {
+        for (int i0 = 0; i0 < fullRows; i0 += LANES) {
+            VT r[LANES], o[LANES], r2[LANES], o2[LANES];
+            for (int l = 0; l < LANES; l++) r[l] = LOADV(a + i0 + (size_t)(j0 + l) * lda);
+            for (int l = 0; l < LANES; l++) r2[l] = LOADV(a + i0 + (size_t)(j0 + LANES + l) * lda);
+            TRANSPOSE_BLOCK(r, o);
+            TRANSPOSE_BLOCK(r2, o2);
+            for (int l = 0; l < LANES; l++) {
+                STOREV(b + j0 + (size_t)(i0 + l) * ldb, o[l]);
+                STOREV(b + j0 + LANES + (size_t)(i0 + l) * ldb, o2[l]);
+            }
+        }
+        for (int i = fullRows; i < rows; i++)
+            for (int l = 0; l < 2 * LANES; l++) b[j0 + l + (size_t)i * ldb] = a[i + (size_t)(j0 + l) * lda];
+    }
     for (; j0 + LANES <= cols; j0 += LANES) {
         for (int i0 = 0; i0 < fullRows; i0 += LANES) {
             VT r[LANES], o[LANES];
