@@ -11,6 +11,7 @@ Peak RSS is each process's maximum resident set (wait4). GFLOP/s count matrix pr
 (the reference README's rule). Writes results/bench/bench.csv and prints the table.
 
   python3 tools/bench.py [--quick] [--pairs N] [--only W1,W4] [--precision float64,float32]
+  NETSWEEP_REFERENCE=/path/to/bench_numpy.py python3 tools/bench.py   # baseline elsewhere
 """
 import argparse
 import csv
@@ -24,7 +25,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNNER = os.path.join(ROOT, ".build", "release", "runner")
-REFERENCE = os.path.normpath(os.path.join(ROOT, "..", "shared", "reference", "bench_numpy.py"))
+# The NumPy baseline: $NETSWEEP_REFERENCE (a bench_numpy.py), else ../shared/reference beside the checkout.
+REFERENCE = os.environ.get("NETSWEEP_REFERENCE") or os.path.normpath(
+    os.path.join(ROOT, "..", "shared", "reference", "bench_numpy.py"))
 OUT = os.path.join(ROOT, "results", "bench")
 NAMES = {"W1": "cat-2layer", "W2": "cat-4layer", "W3": "tanh_vs_relu", "W4": "planar",
          "W5": "cifar-2layer", "W6": "mnist-mlp", "W7": "sweep"}
@@ -84,6 +87,9 @@ def main():
     parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W7")
     parser.add_argument("--precision", default="float64,float32")
     args = parser.parse_args()
+    if not os.path.isfile(REFERENCE):
+        sys.exit(f"bench: cannot find the NumPy baseline {REFERENCE}; expected ../shared/reference/bench_numpy.py "
+                 "beside the checkout, or set NETSWEEP_REFERENCE to its path")
     scale = 0.1 if args.quick else 1.0
     threads = os.environ.get("OPENBLAS_NUM_THREADS") or str(os.cpu_count())
     env = dict(os.environ, OPENBLAS_NUM_THREADS=threads)
