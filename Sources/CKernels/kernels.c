@@ -37,36 +37,8 @@ typedef __typeof__((nsk_vd){0} < (nsk_vd){0}) nsk_vd_int;
     + (r) * (1.0 / 5040 + (r) * (1.0 / 40320 + (r) * (1.0 / 362880 + (r) * (1.0 / 3628800                   \
     + (r) * (1.0 / 39916800 + (r) * (1.0 / 479001600 + (r) * (1.0 / 6227020800.0))))))))))))
 
-#if NSK_HAVE_AVX2_BUILD
-#define TGT TGT_AVX2
-#define NSK(name) nsk_avx2_##name##_d
-#include "kernels_body.h"
-#undef TGT
-#undef NSK
-#endif
-#define TGT
-#define NSK(name) nsk_base_##name##_d
-#include "kernels_body.h"
-#undef TGT
-#undef NSK
-
-#undef T
-#undef LANES
-#undef EPILOGUE
-#undef VT
-#undef IT
-#undef SIGN_MASK
-#undef EXP_LO
-#undef EXP_HI
-#undef LOG2E
-#undef ROUNDER
-#undef LN2_HI
-#undef LN2_LO
-#undef EXP_BIAS
-#undef MANTISSA_BITS
-#undef EXP_POLY
-#undef TANH_CLAMP
-#undef EXPM1_TAIL
+#define SUFFIX d
+#include "kernels_instantiate.h"
 
 // ---------------------------------------------------------------------------------------------
 // Single precision: 8 lanes.
@@ -92,18 +64,8 @@ typedef __typeof__((nsk_vs){0} < (nsk_vs){0}) nsk_vs_int;
 #define EXPM1_TAIL(r) (0.5f + (r) * (1.0f / 6 + (r) * (1.0f / 24 + (r) * (1.0f / 120 + (r) * (1.0f / 720     \
     + (r) * (1.0f / 5040))))))
 
-#if NSK_HAVE_AVX2_BUILD
-#define TGT TGT_AVX2
-#define NSK(name) nsk_avx2_##name##_s
-#include "kernels_body.h"
-#undef TGT
-#undef NSK
-#endif
-#define TGT
-#define NSK(name) nsk_base_##name##_s
-#include "kernels_body.h"
-#undef TGT
-#undef NSK
+#define SUFFIX s
+#include "kernels_instantiate.h"
 
 // ---------------------------------------------------------------------------------------------
 // Dispatch: AVX2 + FMA when the CPU has them.

@@ -152,7 +152,9 @@ final class Products<T: NetScalar> {
             }
             return
         }
-        if rows == 1 && !transposeB && ldc == 1 && (transposeA || lda == 1) {
+        // A one-row op(A) stored contiguously, into a one-row C stored contiguously.
+        let contiguousRow = rows == 1 && ldc == 1 && (transposeA || lda == 1)
+        if contiguousRow && !transposeB {
             // A one-row result (a single-unit layer's Z = W·A_prev): dot products along B's
             // columns, LANES columns per vector of results, instead of a 1-row panel that would
             // fill one lane of every vector.
@@ -160,7 +162,7 @@ final class Products<T: NetScalar> {
                          epilogue: epilogue)
             return
         }
-        if rows == 1 && transposeB && ldc == 1 && (transposeA || lda == 1), case .plain = epilogue {
+        if contiguousRow && transposeB, case .plain = epilogue {
             // A one-row result times a transposed B (dW of a single-unit layer): computed as its
             // transpose, Cᵀ = B·op(A)ᵀ, so B is the panel (often already packed as it lies) and
             // op(A)ᵀ the single column that streams, instead of a 1-row panel padded to a whole
@@ -240,40 +242,51 @@ extension Products {
                                  tiles: Buffer<T>) {
         precondition(rows <= T.packedRowLimit, "transposed tiles need a packed A")
         let width = Self.tileWidth(inner: inner)
+        let available = tiles.count / (width * inner)
+        precondition(available >= 1, "tile buffer smaller than one tile")
         let tileCount = (columns + width - 1) / width
         let (packedA, panelStride) = packedPanel(transpose: false, rows: rows, depth: inner, a: a, lda: lda)
-        let operands = Operands(panel: packedA, b: b, c: c, epilogue: .plain)
-        let tileElements = width * inner
-        let tileBuffer = TileBuffer(pointer: tiles.pointer)
-        let available = tiles.count / max(tileElements, 1)
-        let requested = KernelThreads.count.load(ordering: .relaxed)
+        let job = TileJob(rows: rows, columns: columns, inner: inner, width: width, tileCount: tileCount,
+                          alpha: alpha, panel: packedA, panelStride: panelStride, b: b, ldb: ldb, beta: beta,
+                          c: c, ldc: ldc, tiles: tiles.pointer)
         let flops = 2 * rows * columns * inner
-        let threads = flops >= Self.parallelThreshold ? max(1, min(requested, available, tileCount)) : 1
-        precondition(available >= 1, "tile buffer smaller than one tile")
-        let work = { @Sendable (part: Int) in
-            let tile = tileBuffer.pointer + part * tileElements
-            var index = part
-            while index < tileCount {
-                let start = index * width
-                let count = min(width, columns - start)
-                T.transpose(rows: count, columns: inner, a: operands.b + start, lda: ldb, into: tile, ldb: inner)
-                T.packedProduct(transposeB: false, rows: rows, columns: count, depth: inner, alpha: alpha,
-                                packed: operands.panel, panelStride: panelStride, b: tile, ldb: inner, beta: beta,
-                                c: operands.c + start * ldc, ldc: ldc, columnRange: 0..<count, epilogue: .plain)
-                index += threads
-            }
-        }
+        let threads = flops >= Self.parallelThreshold
+            ? max(1, min(KernelThreads.count.load(ordering: .relaxed), available, tileCount)) : 1
         if threads > 1 {
-            DispatchQueue.concurrentPerform(iterations: threads, execute: work)
+            DispatchQueue.concurrentPerform(iterations: threads) { job.run(part: $0, of: threads) }
         } else {
-            work(0)
+            job.run(part: 0, of: 1)
         }
     }
 }
 
-/// The per-thread tile buffer of `multiplyTransposedTiles` (each thread writes only its own tile).
-private struct TileBuffer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
+/// One `multiplyTransposedTiles` call's operands, shared by its threads: thread `part` takes
+/// tiles part, part + threads, … and writes only its own tile buffer and those tiles' columns of C.
+private struct TileJob<T: NetScalar>: @unchecked Sendable {
+    let rows, columns, inner, width, tileCount: Int
+    let alpha: T
+    let panel: UnsafePointer<T>
+    let panelStride: Int
+    let b: UnsafePointer<T>
+    let ldb: Int
+    let beta: T
+    let c: UnsafeMutablePointer<T>
+    let ldc: Int
+    let tiles: UnsafeMutablePointer<T>
+
+    func run(part: Int, of threads: Int) {
+        let tile = tiles + part * width * inner
+        var index = part
+        while index < tileCount {
+            let start = index * width
+            let count = min(width, columns - start)
+            T.transpose(rows: count, columns: inner, a: b + start, lda: ldb, into: tile, ldb: inner)
+            T.packedProduct(transposeB: false, rows: rows, columns: count, depth: inner, alpha: alpha,
+                            packed: panel, panelStride: panelStride, b: tile, ldb: inner, beta: beta,
+                            c: c + start * ldc, ldc: ldc, columnRange: 0..<count, epilogue: .plain)
+            index += threads
+        }
+    }
 }
 
 /// The operands of one product, handed to the threads that compute disjoint column ranges of C
