@@ -37,6 +37,8 @@ let package = Package(
             name: "CKernels",
             cSettings: [.unsafeFlags(["-O3"])]
         ),
+        // The runner's signal handlers, installed by a C constructor before main (see SignalGate).
+        .target(name: "CSignalGate"),
         // Numerics and networks: no file I/O, no YAML; Dispatch only to split a product's columns.
         .target(
             name: "NeuralNet",
@@ -55,7 +57,7 @@ let package = Package(
         // The command line: arguments in, exit code out.
         .executableTarget(
             name: "runner",
-            dependencies: ["Experiments", "Datasets", "NeuralNet", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Experiments", "Datasets", "NeuralNet", "CSignalGate", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "NeuralNetTests",

@@ -112,3 +112,17 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension Array where Element == Int {
+    /// The product of the elements, or nil when it overflows `Int`: a file header's
+    /// dimensions are checked with this before any buffer is sized from them.
+    public var checkedProduct: Int? {
+        var product = 1
+        for value in self {
+            let (next, overflow) = product.multipliedReportingOverflow(by: value)
+            if overflow { return nil }
+            product = next
+        }
+        return product
+    }
+}

@@ -16,6 +16,27 @@ public struct Architecture: Sendable, Hashable {
         for (index, width) in hiddenSizes.enumerated() where width <= 0 {
             throw NeuralNetError.invalidWidth(layer: index + 1, found: width)
         }
+        // Sizes are bounded so that every count derived from them (parameters, FLOPs, bytes)
+        // fits in 64 bits: a layer of more than 2^31 units or a network of more than 2^40
+        // parameters (8 TiB in float64) is refused here, before anything is allocated.
+        let limit = 1 << 31
+        for (index, width) in hiddenSizes.enumerated() where width > limit {
+            throw NeuralNetError.invalidHyperparameter(
+                name: "hidden[\(index)]", expected: "a width of at most \(limit) units", found: "\(width)")
+        }
+        guard inputCount <= limit else { throw NeuralNetError.invalidWidth(layer: 0, found: inputCount) }
+        let sizes = [inputCount] + hiddenSizes + [output.unitCount]
+        var parameters = 0
+        for l in 1..<sizes.count {
+            // n_l·n_{l−1} + n_l, each factor < 2^31, so the product cannot overflow.
+            let (sum, overflow) = parameters.addingReportingOverflow(sizes[l] * sizes[l - 1] + sizes[l])
+            guard !overflow, sum <= 1 << 40 else {
+                throw NeuralNetError.invalidHyperparameter(
+                    name: "hidden", expected: "a network of at most 2^40 parameters",
+                    found: "\(hiddenSizes) on \(inputCount) inputs (more than 2^40 parameters)")
+            }
+            parameters = sum
+        }
         if case .softmax(let classes) = output, classes < 2 {
             throw NeuralNetError.invalidHyperparameter(
                 name: "classes", expected: "at least 2 for a softmax output", found: "\(classes)")

@@ -36,7 +36,9 @@ public struct TrainingPlan: Sendable, Hashable {
         case .iterations(let count): return count
         case .epochs(let epochs):
             guard let batchSize, batchSize < exampleCount else { return epochs }
-            return epochs * ((exampleCount + batchSize - 1) / batchSize)
+            // Saturates: a count beyond Int.max is no different in practice, and never wraps.
+            let (count, overflow) = epochs.multipliedReportingOverflow(by: (exampleCount - 1) / batchSize + 1)
+            return overflow ? Int.max : count
         }
     }
 
@@ -84,6 +86,8 @@ public enum TrainingStatus: Sendable, Equatable {
     case finished
     /// The cost or the output gradient became NaN or infinite at this iteration.
     case diverged(iteration: Int)
+    /// `shouldStop` returned true before this iteration (the caller asked the run to end early).
+    case stopped(iteration: Int)
 }
 
 /// What a run reports once it stops.
@@ -105,20 +109,23 @@ public enum Trainer {
     /// Iteration i's cost is the forward pass made after i updates; the last record is the
     /// cost after the final update. Mini-batches come from `random.permutation(m)` once per
     /// epoch, then contiguous slices of the permuted columns (the last one may be narrower).
+    /// `shouldStop` is asked before every iteration (a cheap flag read: it is how a sweep stops a
+    /// run in progress on a signal); when it answers true the run ends as `.stopped`.
     /// - Throws: `NeuralNetError` for invalid data or hyperparameters (before any work).
     public static func train<T: NetScalar>(
         _ network: inout Network<T>, inputs: Matrix<T>, labels: [Int32], plan: TrainingPlan,
-        random: inout NumpyRandom, record: (CostRecord) -> Void = { _ in }
+        random: inout NumpyRandom, record: (CostRecord) -> Void = { _ in }, shouldStop: () -> Bool = { false }
     ) throws -> TrainingOutcome {
         // Dispatch through the scalar type so the loop below always runs specialised for
         // Double or Float, even when the caller is generic code in another module.
-        try T.train(&network, inputs: inputs, labels: labels, plan: plan, random: &random, record: record)
+        try T.train(&network, inputs: inputs, labels: labels, plan: plan, random: &random, record: record,
+                    shouldStop: shouldStop)
     }
 
     /// The training loop, specialised per scalar type by `NetScalar.train`.
     static func trainSpecialized<T: NetScalar>(
         _ network: inout Network<T>, inputs: Matrix<T>, labels: [Int32], plan: TrainingPlan,
-        random: inout NumpyRandom, record: (CostRecord) -> Void
+        random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool
     ) throws -> TrainingOutcome {
         try network.validate(inputs: inputs, labels: labels)
         try plan.validate()
@@ -129,7 +136,7 @@ public enum Trainer {
                 }
                 var loop = TrainingLoop(network: network, plan: plan, inputs: x, labels: y,
                                         rows: inputs.rows, columns: inputs.columns)
-                let outcome = loop.run(random: &random, record: record)
+                let outcome = loop.run(random: &random, record: record, shouldStop: shouldStop)
                 network = loop.network
                 return outcome
             }
@@ -160,11 +167,12 @@ private struct TrainingLoop<T: NetScalar> {
         gradients = network.makeGradients()
     }
 
-    mutating func run(random: inout NumpyRandom, record: (CostRecord) -> Void) -> TrainingOutcome {
+    mutating func run(random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool) -> TrainingOutcome {
         if let batchSize = plan.batchSize {
-            return runMiniBatches(batchSize: Swift.min(batchSize, columns), random: &random, record: record)
+            return runMiniBatches(batchSize: Swift.min(batchSize, columns), random: &random, record: record,
+                                  shouldStop: shouldStop)
         }
-        return runFullBatch(record: record)
+        return runFullBatch(record: record, shouldStop: shouldStop)
     }
 
     /// One forward, (optional) cost, backward and update; returns false on divergence.
@@ -189,10 +197,11 @@ private struct TrainingLoop<T: NetScalar> {
         return true
     }
 
-    private mutating func runFullBatch(record: (CostRecord) -> Void) -> TrainingOutcome {
+    private mutating func runFullBatch(record: (CostRecord) -> Void, shouldStop: () -> Bool) -> TrainingOutcome {
         let iterations = plan.iterationCount(exampleCount: columns)
         let workspace = Workspace<T>(architecture: network.architecture, columns: columns)
         for i in 0..<iterations {
+            if shouldStop() { return TrainingOutcome(status: .stopped(iteration: i), iterations: i) }
             guard step(input: inputs, labels: labels, columns: columns, workspace: workspace,
                        iteration: i, epoch: i, record: record) else {
                 return TrainingOutcome(status: .diverged(iteration: i), iterations: i)
@@ -202,7 +211,7 @@ private struct TrainingLoop<T: NetScalar> {
     }
 
     private mutating func runMiniBatches(batchSize: Int, random: inout NumpyRandom,
-                                         record: (CostRecord) -> Void) -> TrainingOutcome {
+                                         record: (CostRecord) -> Void, shouldStop: () -> Bool) -> TrainingOutcome {
         let iterations = plan.iterationCount(exampleCount: columns)
         let full = Workspace<T>(architecture: network.architecture, columns: batchSize)
         let remainderWidth = columns % batchSize
@@ -218,6 +227,7 @@ private struct TrainingLoop<T: NetScalar> {
             random.shuffle(&order)
             var start = 0
             while start < columns, iteration < iterations {
+                if shouldStop() { return TrainingOutcome(status: .stopped(iteration: iteration), iterations: iteration) }
                 let width = Swift.min(batchSize, columns - start)
                 let workspace = width == batchSize ? full : (remainder ?? full)
                 order.withUnsafeBufferPointer { order in

@@ -15,16 +15,19 @@ struct Check: ParsableCommand {
               runner check results/toy_backprop
             """)
 
+    @Flag(help: "Report records made by different engine builds together.")
+    var allowMixed = false
+
     @Argument(help: "A results folder, e.g. results/toy_backprop.", completion: .directory)
     var directory: String
 
     func run() throws {
         let report: Reporter.Report
         do {
-            report = try Reporter(layout: ResultsLayout(directory: URL(fileURLWithPath: directory))).write()
+            report = try Reporter(layout: ResultsLayout(directory: URL(fileURLWithPath: directory))).write(allowMixed: allowMixed)
         } catch {
             printError("\(directory): error: \(error)")
-            throw Exit.badInput
+            throw Exit.code(for: error)
         }
         guard !report.expectations.isEmpty else {
             print("\(report.plan.experiment): no expectations to check")

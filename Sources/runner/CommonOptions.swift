@@ -16,8 +16,14 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Where data files are looked for first (then $NETSWEEP_DATA, ./data, ../shared/datasets, /usr/share/datasets).")
     var dataDir: String?
 
-    @Option(help: "Refuse sweeps with more runs than this.")
+    @Option(help: "Refuse sweeps with more runs than this (at most 1000000).")
     var maxRuns: Int = 10_000
+
+    @Option(help: ArgumentHelp(
+        "Refuse sweeps whose data and concurrent runs need more memory than this (default: the machine's memory).",
+        discussion: "A number of bytes with an optional K, M, G or T suffix (powers of 1024), e.g. 8G.",
+        valueName: "size"))
+    var maxMemory: String?
 
     @Option(help: "Results root; each experiment writes to <out>/<name>/.")
     var out: String = "results"
@@ -26,7 +32,38 @@ struct ExperimentOptions: ParsableArguments {
     var skipMissingData = false
 
     func validate() throws {
-        guard maxRuns >= 1 else { throw ValidationError("--max-runs must be at least 1; found \(maxRuns)") }
+        guard (1...1_000_000).contains(maxRuns) else {
+            throw ValidationError("--max-runs must be in 1...1000000; found \(maxRuns)")
+        }
+        if let maxMemory, Self.bytes(maxMemory) == nil {
+            throw ValidationError("--max-memory must be a size such as 512M, 8G or 1.5T; found '\(maxMemory)'")
+        }
+    }
+
+    /// "8G" → 8·2^30 bytes; nil for anything that is not a positive size.
+    static func bytes(_ text: String) -> Double? {
+        let suffixes: [Character: Double] = ["K": 0x1p10, "M": 0x1p20, "G": 0x1p30, "T": 0x1p40]
+        var number = Substring(text.uppercased())
+        if number.hasSuffix("IB") || number.hasSuffix("B") { number = number.dropLast(number.hasSuffix("IB") ? 2 : 1) }
+        var scale = 1.0
+        if let last = number.last, let factor = suffixes[last] {
+            scale = factor
+            number = number.dropLast()
+        }
+        guard let value = Double(number), value.isFinite, value > 0 else { return nil }
+        return value * scale
+    }
+
+    /// Refuses, with exit 64, a sweep that would not fit in memory with `jobs` runs at once.
+    func checkMemory(_ plan: SweepPlan, jobs: Int) throws {
+        let limit = maxMemory.flatMap(Self.bytes) ?? Double(ProcessInfo.processInfo.physicalMemory)
+        do {
+            try plan.checkMemory(jobs: jobs, limit: limit,
+                                 limitSource: maxMemory == nil ? "the machine's memory" : "--max-memory")
+        } catch {
+            printError("\(experiment): error: \(error)")
+            throw Exit.badInput
+        }
     }
 
     /// Loads the experiment and binds it to its data, printing located errors and exiting 64 on bad input.

@@ -8,11 +8,13 @@ struct Plan: ParsableCommand {
         abstract: "Show the runs an experiment would execute (dry run).",
         discussion: """
             One line per run: its index, id, swept values, whether its record already exists
-            (done) and its matrix-product work in GFLOP. The list is exactly what 'runner run'
-            executes, in the same order.
+            (done), its matrix-product work in GFLOP and its memory estimate (parameters,
+            gradients, optimizer state and one batch's activations, besides the shared data).
+            The list is exactly what 'runner run' executes, in the same order; a sweep that
+            would not fit in memory with one run per core is refused (exit 64).
 
             Example:
-              runner plan experiments/lr_depth_width.yaml --set sweep.seed=[1]
+              runner plan experiments/lr_depth_width.yaml --set sweep.activation=[tanh]
             """)
 
     @OptionGroup var options: ExperimentOptions
@@ -21,7 +23,7 @@ struct Plan: ParsableCommand {
         let plan = try options.loadPlan()
         for line in plan.datasetDescriptions { print("data: \(line)") }
         let columns = plan.experiment.columns
-        var rows: [[String]] = [["#", "run_id"] + columns + ["status", "GFLOP"]]
+        var rows: [[String]] = [["#", "run_id"] + columns + ["status", "GFLOP", "memory"]]
         var total = 0.0
         var pending = 0
         for run in plan.runs {
@@ -31,13 +33,16 @@ struct Plan: ParsableCommand {
             let done = plan.isDone(run)
             if !done { pending += 1 }
             rows.append([String(run.planned.index), run.id] + run.planned.sweptValues
-                        + [done ? "done" : "pending", String(format: "%.3f", flops / 1e9)])
+                        + [done ? "done" : "pending", String(format: "%.3f", flops / 1e9),
+                           MemoryLimitError.format(plan.memoryBytes(run))])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
             print(zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  "))
         }
         print("\(plan.runs.count) runs (\(pending) pending, \(plan.runs.count - pending) done), "
-              + String(format: "%.2f", total / 1e9) + " GFLOP of matrix products in all; results in \(plan.layout.directory.path)")
+              + String(format: "%.2f", total / 1e9) + " GFLOP of matrix products in all; data "
+              + MemoryLimitError.format(plan.dataBytes) + " in memory; results in \(plan.layout.directory.path)")
+        try options.checkMemory(plan, jobs: ProcessInfo.processInfo.activeProcessorCount)
     }
 }

@@ -14,6 +14,9 @@ struct Report: ParsableCommand {
               runner report results/quickstart --rows hidden --columns activation
             """)
 
+    @Flag(help: "Report records made by different engine builds together.")
+    var allowMixed = false
+
     @Argument(help: "A results folder, e.g. results/quickstart.", completion: .directory)
     var directory: String
 
@@ -26,13 +29,13 @@ struct Report: ParsableCommand {
     func run() throws {
         let reporter = Reporter(layout: ResultsLayout(directory: URL(fileURLWithPath: directory)))
         do {
-            let report = try reporter.write(rows: rows, columns: columns)
+            let report = try reporter.write(rows: rows, columns: columns, allowMixed: allowMixed)
             print(report.table)
             let done = report.records.compactMap { $0 }.count
             print("\n\(done) of \(report.plan.runs.count) runs have records; reports written to \(directory)")
         } catch {
             printError("\(directory): error: \(error)")
-            throw Exit.badInput
+            throw Exit.code(for: error)
         }
     }
 }

@@ -9,8 +9,10 @@ struct Run: ParsableCommand {
         abstract: "Run an experiment's sweep (the default command).",
         discussion: """
             Runs whose record already exists under <out>/<name>/runs/ are skipped (--force re-runs
-            them), so a stopped sweep resumes where it left off. The first Ctrl-C stops starting new
-            runs, lets running ones finish and writes the reports; a second one quits at once.
+            them), so a stopped sweep resumes where it left off. Several runner processes may
+            share one results folder: each run is claimed by one of them. The first Ctrl-C (or
+            SIGTERM, SIGHUP) stops the runs in progress at their next iteration, keeps them
+            pending and writes the reports; a second one exits at once.
 
             Examples:
               runner experiments/quickstart.yaml
@@ -26,7 +28,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Re-run runs whose record already exists.")
     var force = false
 
-    @Flag(help: "No progress line and no table on the terminal.")
+    @Flag(help: "No progress line, no accuracy table and no expectations table unless one fails.")
     var quiet = false
 
     @Option(help: "Swept key for the accuracy table's rows.")
@@ -35,19 +37,22 @@ struct Run: ParsableCommand {
     @Option(help: "Swept key for the accuracy table's columns.")
     var columns: String?
 
+    @Flag(help: "Keep and report records made by another engine build together with this one's.")
+    var allowMixed = false
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1; found \(jobs)") }
     }
 
     func run() throws {
         let plan = try options.loadPlan()
-        let stop = StopFlag()
-        let signals = SignalHandler(stop: stop)
-        defer { signals.cancel() }
+        try options.checkMemory(plan, jobs: jobs)
+        let stop = SignalGate.stop
+        SignalGate.beginSweep()
         let progress = Progress(total: plan.runs.count, isEnabled: !quiet && isatty(STDERR_FILENO) == 1)
         let sweepOptions = SweepOptions(
             jobs: jobs, outputRoot: options.out, force: force, tableRows: rows, tableColumns: columns,
-            runnerVersion: Runner.version, gitCommit: GitCommit.current())
+            build: EngineBuild.current(), allowMixed: allowMixed)
         let outcome: SweepOutcome
         do {
             outcome = try SweepRunner(dataSource: DataSource(locator: DataLocator(directories: [])))
@@ -55,7 +60,7 @@ struct Run: ParsableCommand {
         } catch {
             progress.finish()
             printError("\(options.experiment): error: \(error)")
-            throw ExitCode.failure
+            throw Exit.code(for: error)
         }
         progress.finish()
         if !quiet {
@@ -66,39 +71,23 @@ struct Run: ParsableCommand {
         let diverged = records.filter { $0.status == .diverged }.count
         let failed = records.filter { $0.status == .failed }
         print("\(plan.experiment.name): \(plan.runs.count) runs — \(outcome.executed) run now, \(outcome.skipped) already done"
-              + (outcome.notStarted > 0 ? ", \(outcome.notStarted) not started" : "")
+              + (outcome.claimedElsewhere > 0 ? ", \(outcome.claimedElsewhere) running in another process" : "")
+              + (outcome.notStarted > 0 ? ", \(outcome.notStarted) not run (pending)" : "")
               + "; \(records.count - diverged - failed.count) finished, \(diverged) diverged, \(failed.count) failed."
               + " Results in \(plan.layout.directory.path)")
         for record in failed { printError("run \(record.index) (\(record.id)) failed: \(record.error ?? "unknown error")") }
-        if !outcome.report.expectations.isEmpty {
+        // --quiet keeps the table for when it matters: a failed expectation.
+        if !outcome.report.expectations.isEmpty && (!quiet || outcome.report.hasFailedExpectation) {
             print("")
             print(ExpectationChecker.table(outcome.report.expectations))
         }
-        if stop.isRaised { throw Exit.interrupted }
+        if let error = outcome.fileSystemError {
+            printError("\(options.experiment): error: \(error); the sweep stopped, the records written before are kept (re-run to resume)")
+            throw Exit.fileSystem
+        }
+        if let code = SignalGate.exitCode { throw ExitCode(code) }
         if diverged + failed.count > 0 || outcome.report.hasFailedExpectation { throw Exit.runsFailed }
     }
-}
-
-/// Ctrl-C: the first stops new runs, the second exits at once with 130.
-final class SignalHandler {
-    private let source: DispatchSourceSignal
-
-    init(stop: StopFlag) {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler {
-            if stop.isRaised {
-                printError("\ninterrupted again: exiting now")
-                Foundation.exit(130)
-            }
-            stop.raise()
-            printError("\ninterrupt: finishing the runs in progress, then writing the reports (Ctrl-C again to quit now)")
-        }
-        source.resume()
-        self.source = source
-    }
-
-    func cancel() { source.cancel() }
 }
 
 /// A progress line on standard error: runs done/total, elapsed time, ETA.
@@ -128,20 +117,3 @@ final class Progress: Sendable {
     }
 }
 
-/// The checkout's commit, if the runner is run inside a git work tree.
-enum GitCommit {
-    static func current() -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "rev-parse", "--short=12", "HEAD"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let commit = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return commit.isEmpty ? nil : commit
-    }
-}

@@ -1,19 +1,31 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 
-/// `runner`: batch experiments for fully connected networks, from a YAML file.
+/// The entry point: signals are taken in hand before anything else runs.
 @main
+enum Entry {
+    static func main() {
+        SignalGate.install()
+        Runner.main()
+    }
+}
+
+/// `runner`: batch experiments for fully connected networks, from a YAML file.
 struct Runner: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = "0.2.0"
 
     static let configuration = CommandConfiguration(
         commandName: "runner",
         abstract: "Run neural-network experiments (sweeps of fully connected networks) from a YAML file.",
         discussion: """
             Exit codes: 0 all runs finished (and every expectation passed); 1 some run failed or
-            diverged (still reported), or an expectation failed; 64 bad input or usage; 130 interrupted;
-            3 a data file is missing (only with --skip-missing-data).
+            diverged (still reported), or an expectation failed; 3 a data file is missing (only
+            with --skip-missing-data); 64 bad input or usage; 74 a file could not be read or
+            written (disk full, read-only folder, name too long); 75 the results folder is in
+            use by another runner with a different plan; 130 interrupted (SIGINT), 143 stopped
+            by SIGTERM, 129 by SIGHUP.
 
             Examples:
               runner experiments/quickstart.yaml
@@ -31,12 +43,62 @@ struct Runner: ParsableCommand {
 enum Exit {
     static let runsFailed = ExitCode(1)
     static let badInput = ExitCode(64)
-    static let interrupted = ExitCode(130)
+    /// A file of the results could not be written (or read): EX_IOERR.
+    static let fileSystem = ExitCode(74)
+    /// Another runner uses the results folder for a different plan: EX_TEMPFAIL.
+    static let folderInUse = ExitCode(75)
     /// Only with --skip-missing-data: a data file is not present.
     static let missingData = ExitCode(3)
+}
+
+extension Exit {
+    /// The exit code that names what went wrong.
+    static func code(for error: Error) -> ExitCode {
+        switch error {
+        case is FileSystemError: return fileSystem
+        case SweepError.folderInUse: return folderInUse
+        case is SweepError, is ReportError, is ResultsError, is PlanError: return badInput
+        default: return ExitCode.failure
+        }
+    }
 }
 
 /// Writes a line to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+extension EngineBuild {
+    /// This executable: its version, the commit of the checkout it was built in (when it sits
+    /// in one, as `.build/release/runner` does) and a hash of its own bytes.
+    static func current() -> EngineBuild {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return EngineBuild(version: Runner.version, gitCommit: GitCommit.of(directory: executable.deletingLastPathComponent()),
+                           executable: executableHash(executable))
+    }
+
+    private static func executableHash(_ url: URL) -> String? {
+        guard let data = try? FileSystem.read(url) else { return nil }
+        var hasher = ContentHasher()
+        data.withUnsafeBytes { hasher.combine(bytes: $0) }
+        return hasher.hexDigest
+    }
+}
+
+/// The commit of the git checkout holding a folder.
+enum GitCommit {
+    static func of(directory: URL) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", directory.path, "rev-parse", "--short=12", "HEAD"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        let commit = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return commit.isEmpty ? nil : commit
+    }
 }

@@ -83,7 +83,7 @@ struct ExpectationTests {
             Expectation(line: 3, selector: [:], best: .finalCost, bestValues: ["activation": "relu"], tolerance: 0,
                         checks: []),
         ]
-        let results = ExpectationChecker(layout: plan.layout).check(plan: file, records: outcome.report.records)
+        let results = try ExpectationChecker(layout: plan.layout).check(plan: file, records: outcome.report.records)
         #expect(results.map(\.passed) == [true, true, false, false,
                                           records[1].finalCost! <= records[0].finalCost!])
         #expect(results[2].got == "not recorded")   // iteration 5 is not a multiple of record_every

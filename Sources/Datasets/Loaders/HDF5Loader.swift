@@ -1,3 +1,4 @@
+import Foundation
 @preconcurrency import CHDF5
 import NeuralNet
 
@@ -29,6 +30,11 @@ public enum HDF5Loader {
             throw DatasetError.corrupt(file: path, problem: "dataset '\(xKey)' has no examples (shape \(xShape))")
         }
         let features = xValues.count / count
+        // A NaN or infinite pixel would surface only as a run that "diverged at 0".
+        if let bad = xValues.firstIndex(where: { !$0.isFinite }) {
+            throw DatasetError.corrupt(file: path, problem:
+                "dataset '\(xKey)' has a non-finite value (\(xValues[bad])) at example \(bad / max(features, 1)), feature \(bad % max(features, 1))")
+        }
         let (yShape, yValues) = try readNumbers(file: file, path: path, key: yKey)
         guard yValues.count == count else {
             throw DatasetError.corrupt(file: path, problem:
@@ -75,7 +81,7 @@ public enum HDF5Loader {
             throw DatasetError.corrupt(file: path, problem: "dataset '\(key)' is not numeric")
         }
         let shape = try extent(dataset: dataset, path: path, key: key)
-        let count = shape.reduce(1, *)
+        let count = try checkedCount(shape, path: path, key: key)
         var values = [Double](repeating: 0, count: count)
         let status = values.withUnsafeMutableBytes { buffer in
             H5Dread(dataset, H5T_NATIVE_DOUBLE_g, 0, 0, 0, buffer.baseAddress)
@@ -94,7 +100,10 @@ public enum HDF5Loader {
             throw DatasetError.corrupt(file: path, problem: "'\(key)' is not a fixed-length string dataset")
         }
         let width = H5Tget_size(type)
-        let count = try extent(dataset: dataset, path: path, key: key).reduce(1, *)
+        let count = try checkedCount(try extent(dataset: dataset, path: path, key: key), path: path, key: key)
+        guard count.multipliedReportingOverflow(by: max(width, 1)).partialValue <= 1 << 30 else {
+            throw DatasetError.corrupt(file: path, problem: "'\(key)' claims \(count) strings of \(width) bytes: more than 1 GiB")
+        }
         var bytes = [UInt8](repeating: 0, count: count * width)
         let status = bytes.withUnsafeMutableBytes { H5Dread(dataset, type, 0, 0, 0, $0.baseAddress) }
         guard status >= 0 else { throw DatasetError.corrupt(file: path, problem: "cannot read '\(key)'") }
@@ -102,6 +111,21 @@ public enum HDF5Loader {
             let slice = bytes[(index * width)..<((index + 1) * width)].prefix { $0 != 0 }
             return String(decoding: slice, as: UTF8.self)
         }
+    }
+
+    /// The number of values a shape holds, refused when it overflows or is implausible for the
+    /// file's size (more than 1024 values per byte of file, and over 2^27 values): a header that
+    /// claims terabytes is a corrupt file, not a reason to allocate them.
+    private static func checkedCount(_ shape: [Int], path: String, key: String) throws -> Int {
+        guard let count = shape.checkedProduct else {
+            throw DatasetError.corrupt(file: path, problem: "dataset '\(key)' has shape \(shape): more than 2^63 values")
+        }
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if count > 1 << 27, count / 1024 > fileSize {
+            throw DatasetError.corrupt(file: path, problem:
+                "dataset '\(key)' claims shape \(shape) (\(count) values) but the file has only \(fileSize) bytes")
+        }
+        return count
     }
 
     private static func extent(dataset: hid_t, path: String, key: String) throws -> [Int] {

@@ -52,16 +52,24 @@ public enum IDXLoader {
         let dims = (0..<expectedRank).map { index in
             dimensionBytes[(index * 4)..<(index * 4 + 4)].reduce(0) { $0 << 8 | Int($1) }
         }
-        let count = dims.reduce(1, *)
+        // The header's product may be anything up to 2^96: checked, then read in bounded chunks
+        // so that a header claiming more than the file holds fails as truncated, having
+        // allocated no more than the file's real (decompressed) length.
+        guard let count = dims.checkedProduct else {
+            throw DatasetError.corrupt(file: path, problem: "the header's dimensions \(dims) describe more than 2^63 values")
+        }
         let values = try readBytes(file, count: count, path: path, what: "\(count) values (dimensions \(dims))")
         return (dims, values)
     }
 
+    /// Reads exactly `count` bytes, growing the buffer as data arrive (at most 16 MiB ahead of
+    /// what was read), so the allocation is bounded by the file, not by a header's claim.
     private static func readBytes(_ file: gzFile, count: Int, path: String, what: String) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
+        var bytes: [UInt8] = []
         var offset = 0
         while offset < count {
-            let chunk = min(count - offset, 1 << 30)
+            let chunk = min(count - offset, 1 << 24)
+            bytes.append(contentsOf: repeatElement(0, count: chunk))
             let read = bytes.withUnsafeMutableBytes { buffer -> Int32 in
                 guard let base = buffer.baseAddress else { return -1 }
                 return gzread(file, base + offset, UInt32(chunk))
@@ -69,6 +77,7 @@ public enum IDXLoader {
             if read < 0 { throw DatasetError.corrupt(file: path, problem: "corrupt gzip data") }
             if read == 0 { throw DatasetError.corrupt(file: path, problem: "truncated: expected \(what), file ended after \(offset) bytes") }
             offset += Int(read)
+            bytes.removeLast(chunk - Int(read))
         }
         return bytes
     }

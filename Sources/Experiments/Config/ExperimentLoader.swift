@@ -41,6 +41,11 @@ public struct ExperimentLoader: Sendable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the experiment file: no such file")])
         }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= 1 << 20 else {
+            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0,
+                                            message: "the experiment file is \(size) bytes; an experiment is at most 1 MiB")])
+        }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigErrors([ConfigError(file: path, line: 0, column: 0,
                                             message: "cannot read the experiment file: permission denied or not UTF-8 text")])
@@ -113,6 +118,7 @@ public struct ExperimentLoader: Sendable {
                 throw ConfigErrors([ConfigError(file: file, line: 1, column: 1,
                                                 message: "expected a mapping of experiment keys (name, dataset, model, training, …); found an empty or scalar document")])
             }
+            if let error = Self.checkBounds(root, file: file) { throw ConfigErrors([error]) }
             return root
         } catch let error as ConfigErrors {
             throw error
@@ -121,6 +127,40 @@ public struct ExperimentLoader: Sendable {
         } catch {
             throw ConfigErrors([ConfigError(file: file, line: 0, column: 0, message: "\(error)")])
         }
+    }
+
+    /// Limits on a document as its aliases expand: a "billion laughs" of a few lines is refused
+    /// wherever it sits (a free-form `description:` included) before anything walks it.
+    static let maximumNodes = 100_000
+    static let maximumDepth = 64
+
+    /// The first bound the document breaks, located at the node where it was crossed.
+    static func checkBounds(_ root: Node, file: String) -> ConfigError? {
+        var count = 0
+        func walk(_ node: Node, depth: Int) -> ConfigError? {
+            count += 1
+            if count > maximumNodes {
+                return ConfigError(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, message:
+                    "the document has more than \(maximumNodes) values once its aliases are expanded (an alias bomb?)")
+            }
+            if depth > maximumDepth {
+                return ConfigError(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, message:
+                    "the document nests deeper than \(maximumDepth) levels")
+            }
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    if let error = walk(key, depth: depth + 1) ?? walk(value, depth: depth + 1) { return error }
+                }
+            case .sequence(let sequence):
+                for value in sequence {
+                    if let error = walk(value, depth: depth + 1) { return error }
+                }
+            default: break
+            }
+            return nil
+        }
+        return walk(root, depth: 0)
     }
 
     private func apply(_ overrides: [String], to root: Node, file: String) throws(ConfigErrors) -> Node {
@@ -206,7 +246,8 @@ public struct ExperimentLoader: Sendable {
         }
         if errors.isEmpty, expansion.runCount > runCap {
             errors.append(located(sweepNode ?? root.mapping?["repeats"], file: file,
-                                  "the sweep has \(expansion.runCount) runs, more than the cap of \(runCap) (raise it with --max-runs)"))
+                                  "the sweep has " + (expansion.runCount == Int.max ? "more than 2^63" : "\(expansion.runCount)")
+                                  + " runs, more than the cap of \(runCap) (raise it with --max-runs)"))
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return expansion

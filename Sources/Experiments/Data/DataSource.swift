@@ -22,6 +22,12 @@ public struct PreparedData: Sendable {
     /// "generator planar: train (2, 400), 2 classes; no test split", for `runner plan`.
     public let summary: String
 
+    /// Bytes the features occupy in every precision kept (labels are negligible beside them).
+    public var bytes: Double {
+        let values = Double(featureCount) * Double(trainExamples + (splits.test?.exampleCount ?? 0))
+        return values * ((hasDoubleFeatures ? 8 : 0) + (singlePrecision == nil ? 0 : 4))
+    }
+
     init(splits: DataSplits, keepDouble: Bool, makeSingle: Bool) {
         fingerprint = splits.fingerprint
         trainExamples = splits.train.exampleCount

@@ -61,10 +61,15 @@ struct AccuracyTable {
         }
     }
 
+    /// Mean and population standard deviation, computed on values shifted by the first one
+    /// (mean = v₀ + Σ(vᵢ − v₀)/n), so that equal values give exactly their value and a
+    /// deviation of exactly 0 (a plain Σvᵢ/n of three 0.8625 is 0.8625000000000002).
     static func meanAndDeviation(_ values: [Double]) -> (Double, Double)? {
-        guard !values.isEmpty else { return nil }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)
+        guard let first = values.first else { return nil }
+        let count = Double(values.count)
+        let shift = values.reduce(0) { $0 + ($1 - first) } / count
+        let mean = first + shift
+        let variance = values.reduce(0) { $0 + ($1 - first - shift) * ($1 - first - shift) } / count
         return (mean, variance.squareRoot())
     }
 

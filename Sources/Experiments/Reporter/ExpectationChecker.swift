@@ -24,7 +24,7 @@ public struct ExpectationChecker: Sendable {
     }
 
     /// Every check's result, in `expect:` order.
-    public func check(plan: PlanFile, records: [RunRecord?]) -> [ExpectationResult] {
+    public func check(plan: PlanFile, records: [RunRecord?]) throws -> [ExpectationResult] {
         var results: [ExpectationResult] = []
         for (position, expectation) in plan.expectations.enumerated() {
             func result(_ subject: String, _ quantity: String, _ expected: String, _ got: String, _ passed: Bool) {
@@ -43,7 +43,7 @@ public struct ExpectationChecker: Sendable {
                 continue
             }
             if let metric = expectation.best {
-                checkBest(metric, expectation, plan: plan, records: records, selected: selected, result: result)
+                try checkBest(metric, expectation, plan: plan, records: records, selected: selected, result: result)
                 continue
             }
             for index in selected {
@@ -55,7 +55,7 @@ public struct ExpectationChecker: Sendable {
                     continue
                 }
                 for check in expectation.checks {
-                    let value = self.value(check.quantity, record: record)
+                    let value = try self.value(check.quantity, record: record)
                     let got = value.map { CSVWriter.number($0) } ?? (record.status == .finished ? "not recorded" : record.status.rawValue)
                     result(subject, check.quantity.description, check.bound.text, got,
                            value.map { check.bound.accepts($0, tolerance: expectation.tolerance) } ?? false)
@@ -66,7 +66,14 @@ public struct ExpectationChecker: Sendable {
     }
 
     private func checkBest(_ metric: ReportConfig.Metric, _ expectation: Expectation, plan: PlanFile, records: [RunRecord?],
-                           selected: [Int], result: (String, String, String, String, Bool) -> Void) {
+                           selected: [Int], result: (String, String, String, String, Bool) -> Void) throws {
+        let subject = "best by \(metric.rawValue)" + (expectation.selector.isEmpty ? "" : " where " + Self.describe(expectation.selector))
+        // A best-of is only meaningful over the whole set: runs that never ran could be better.
+        let missing = selected.filter { records[$0] == nil }.count
+        if missing > 0 {
+            result(subject, "runs", "all \(selected.count) run", "\(missing) not run", false)
+            return
+        }
         // Mean of the metric per configuration (over repeats); lower is better for cost.
         var groups: [Int: [Double]] = [:]
         var firstIndex: [Int: Int] = [:]
@@ -76,9 +83,8 @@ public struct ExpectationChecker: Sendable {
             groups[configuration, default: []].append(value)
             if firstIndex[configuration] == nil { firstIndex[configuration] = index }
         }
-        let means = groups.mapValues { $0.reduce(0, +) / Double($0.count) }
+        let means = groups.mapValues { AccuracyTable.meanAndDeviation($0)?.0 ?? .nan }
         let ordered = means.sorted { metric == .finalCost ? ($0.value, $0.key) < ($1.value, $1.key) : ($0.value, -$0.key) > ($1.value, -$1.key) }
-        let subject = "best by \(metric.rawValue)" + (expectation.selector.isEmpty ? "" : " where " + Self.describe(expectation.selector))
         guard let (configuration, mean) = ordered.first, let index = firstIndex[configuration] else {
             result(subject, "configuration", "a finished run", "none", false)
             return
@@ -90,18 +96,18 @@ public struct ExpectationChecker: Sendable {
         }
         for check in expectation.checks {
             let value: Double? = check.quantity.description == metric.rawValue ? mean
-                : records[index].flatMap { self.value(check.quantity, record: $0) }
+                : try records[index].flatMap { try self.value(check.quantity, record: $0) }
             result(subject, check.quantity.description, check.bound.text, value.map { CSVWriter.number($0) } ?? "not recorded",
                    value.map { check.bound.accepts($0, tolerance: expectation.tolerance) } ?? false)
         }
     }
 
-    private func value(_ quantity: Expectation.Quantity, record: RunRecord) -> Double? {
+    private func value(_ quantity: Expectation.Quantity, record: RunRecord) throws -> Double? {
         switch quantity {
         case .finalCost: return record.finalCost
         case .trainAccuracy: return record.trainAccuracy
         case .testAccuracy: return record.testAccuracy
-        case .cost(let iteration): return curveValue(run: record.id, iteration: iteration)
+        case .cost(let iteration): return try layout.readCurve(for: record).first { $0.iteration == iteration }?.cost
         }
     }
 
@@ -111,17 +117,6 @@ public struct ExpectationChecker: Sendable {
         case .trainAccuracy: return record.trainAccuracy
         case .finalCost: return record.finalCost
         }
-    }
-
-    /// The cost a run recorded at `iteration`, from its curve file.
-    private func curveValue(run: String, iteration: Int) -> Double? {
-        guard let text = try? String(contentsOf: layout.curve(run), encoding: .utf8) else { return nil }
-        let prefix = "\(iteration),"
-        for line in text.split(separator: "\r\n") where line.hasPrefix(prefix) {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            return fields.count > 2 ? Double(fields[2]) : nil
-        }
-        return nil
     }
 
     /// Swept values are equal as text, or as numbers ("0.001" and "1e-3").

@@ -25,24 +25,53 @@ public struct Reporter: Sendable {
     }
 
     /// Reads the plan and records, writes `summary.csv`, `curves.csv` and `accuracy_table.csv`.
-    /// - Parameter rows, columns: override the plan's table layout.
-    /// - Throws: when `plan.json` is missing or unreadable, or a file cannot be written.
+    /// - Parameters:
+    ///   - rows, columns: override the plan's table layout (each must be a swept key).
+    ///   - allowMixed: accept records made by different engine builds in one report.
+    /// - Throws: `ReportError` when `plan.json` is missing or unreadable, a table key is not
+    ///   swept or records of different builds meet; `ResultsError` for a damaged record or
+    ///   curve; `FileSystemError` when a file cannot be written.
     @discardableResult
-    public func write(rows: String? = nil, columns: String? = nil) throws -> Report {
+    public func write(rows: String? = nil, columns: String? = nil, allowMixed: Bool = false) throws -> Report {
         let plan = try readPlan()
-        let records = plan.runs.map { layout.existingRecord($0.id) }
-        try AtomicFile.write(Data(summary(plan, records).utf8), to: layout.summary)
-        try writeCurves(plan, records)
         var report = plan.report
+        for (option, key) in [("--rows", rows), ("--columns", columns)] {
+            guard let key else { continue }
+            guard plan.columns.contains(key) else {
+                throw ReportError("\(option) '\(key)' is not a swept key of \(plan.experiment)"
+                                  + (plan.columns.isEmpty ? " (it sweeps nothing)" : "; swept: " + plan.columns.joined(separator: ", "))
+                                  + Suggestion.phrase(for: key, among: plan.columns))
+            }
+        }
         if let rows { report.rows = rows }
         if let columns { report.columns = columns }
+        let records = try plan.runs.map { try layout.readRecord($0.id) }
+        if !allowMixed { try Self.checkOneBuild(records) }
+        try AtomicFile.write(Data(summary(plan, records).utf8), to: layout.summary)
+        try writeCurves(plan, records)
         let table = AccuracyTable(plan: plan, records: records, report: report)
         try AtomicFile.write(Data(table.csv().utf8), to: layout.accuracyTable)
-        let expectations = ExpectationChecker(layout: layout).check(plan: plan, records: records)
+        let expectations = try ExpectationChecker(layout: layout).check(plan: plan, records: records)
         if !plan.expectations.isEmpty {
             try AtomicFile.write(Data(ExpectationChecker.csv(expectations).utf8), to: layout.expectations)
         }
         return Report(plan: plan, records: records, table: table.text(), expectations: expectations)
+    }
+
+    /// Refuses records of more than one engine build (records from before builds were
+    /// recorded count as one unknown build).
+    static func checkOneBuild(_ records: [RunRecord?]) throws {
+        var counts: [String: Int] = [:]
+        var order: [String] = []
+        for record in records.compactMap({ $0 }) {
+            let name = record.build?.description ?? "an unrecorded build"
+            if counts[name] == nil { order.append(name) }
+            counts[name, default: 0] += 1
+        }
+        guard order.count > 1 else { return }
+        throw ReportError("the records come from \(order.count) engine builds: "
+                          + order.map { "\(counts[$0] ?? 0) from \($0)" }.joined(separator: ", ")
+                          + "; re-run with --force to redo them with this build, or pass --allow-mixed to report them together")
     }
 
     /// Reads `plan.json`.
@@ -82,23 +111,18 @@ public struct Reporter: Sendable {
     /// Long format: one row per (run, recorded iteration), streamed run by run from each
     /// run's own curve file.
     func writeCurves(_ plan: PlanFile, _ records: [RunRecord?]) throws {
-        let temporary = layout.directory.appendingPathComponent(".curves.csv.partial")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw ReportError("cannot write \(temporary.path)")
-        }
-        let handle = try FileHandle(forWritingTo: temporary)
-        handle.write(Data(CSVWriter(header: ["run_id"] + plan.columns + ["iteration", "epoch", "cost", "train_accuracy"]).text.utf8))
-        for (entry, record) in zip(plan.runs, records) where record != nil {
-            guard let text = try? String(contentsOf: layout.curve(entry.id), encoding: .utf8) else { continue }
+        let writer = try AtomicWriter(layout.curves)
+        try writer.write(CSVWriter(header: ["run_id"] + plan.columns + ["iteration", "epoch", "cost", "train_accuracy"]).text)
+        for (entry, record) in zip(plan.runs, records) {
+            guard let record else { continue }
             let prefix = ([entry.id] + entry.sweptValues).map(CSVWriter.escape).joined(separator: ",") + ","
             var chunk = ""
-            for line in text.split(separator: "\r\n", omittingEmptySubsequences: true).dropFirst() {
-                chunk += prefix + line + "\r\n"
+            for point in try layout.readCurve(for: record) {
+                chunk += prefix + point.text + "\r\n"
             }
-            handle.write(Data(chunk.utf8))
+            try writer.write(chunk)
         }
-        try handle.close()
-        try AtomicFile.moveIntoPlace(temporary, layout.curves)
+        try writer.commit()
     }
 }
 

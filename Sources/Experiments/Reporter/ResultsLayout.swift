@@ -17,6 +17,8 @@ public struct ResultsLayout: Sendable {
     public func record(_ id: String) -> URL { runDirectory(id).appendingPathComponent("record.json") }
     public func curve(_ id: String) -> URL { runDirectory(id).appendingPathComponent("curve.csv") }
     public func parameters(_ id: String) -> URL { runDirectory(id).appendingPathComponent("params.npz") }
+    /// The lock a process holds while it trains the run (see `RunClaim`).
+    public func claim(_ id: String) -> URL { runDirectory(id).appendingPathComponent("claim") }
     public var plan: URL { directory.appendingPathComponent("plan.json") }
     public var experimentFile: URL { directory.appendingPathComponent("experiment.yaml") }
     public var summary: URL { directory.appendingPathComponent("summary.csv") }
@@ -24,33 +26,99 @@ public struct ResultsLayout: Sendable {
     public var accuracyTable: URL { directory.appendingPathComponent("accuracy_table.csv") }
     public var expectations: URL { directory.appendingPathComponent("expectations.csv") }
 
-    /// The run's record, if it finished in an earlier invocation.
-    public func existingRecord(_ id: String) -> RunRecord? {
-        guard let data = try? Data(contentsOf: record(id)) else { return nil }
-        return try? JSONDecoder().decode(RunRecord.self, from: data)
+    /// The run's record if one was written (nil: the run has not ended).
+    /// - Throws: `ResultsError` when the record exists but cannot be read or decoded: a damaged
+    ///   record is reported, never taken for "not run".
+    public func readRecord(_ id: String) throws -> RunRecord? {
+        let url = record(id)
+        guard FileSystem.exists(url) else { return nil }
+        let data = try FileSystem.read(url)
+        do {
+            return try JSONDecoder().decode(RunRecord.self, from: data)
+        } catch {
+            throw ResultsError.corruptRecord(path: url.path, problem: Self.describe(error))
+        }
+    }
+
+    /// A run's cost curve, checked: the header, four numeric fields a row, and (for a finished
+    /// run) a last row at the record's final iteration.
+    /// - Throws: `ResultsError.corruptCurve` naming the file and line.
+    public func readCurve(for record: RunRecord) throws -> [CostPoint] {
+        let url = curve(record.id)
+        guard FileSystem.exists(url) else {
+            if record.status == .failed { return [] }
+            throw ResultsError.corruptCurve(path: url.path, problem: "missing (the run's record says \(record.status.rawValue))")
+        }
+        let text = String(decoding: try FileSystem.read(url), as: UTF8.self)
+        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
+        guard lines.first.map(String.init).map({ $0 + "\r\n" }) == CurveStream.header else {
+            throw ResultsError.corruptCurve(path: url.path, problem: "line 1 is not the header '\(CurveStream.header.dropLast(2))'")
+        }
+        guard lines.last == "" else {
+            throw ResultsError.corruptCurve(path: url.path, problem: "truncated: the last line has no line end")
+        }
+        lines.removeLast()
+        var points: [CostPoint] = []
+        points.reserveCapacity(lines.count - 1)
+        for (offset, line) in lines.dropFirst().enumerated() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count == 4, let iteration = Int(fields[0]), let epoch = Int(fields[1]),
+                  let cost = Double(fields[2]), let accuracy = Double(fields[3]) else {
+                throw ResultsError.corruptCurve(path: url.path, problem: "line \(offset + 2) is not iteration,epoch,cost,train_accuracy: '\(line)'")
+            }
+            points.append(CostPoint(iteration: iteration, epoch: epoch, cost: cost, trainAccuracy: accuracy, text: line))
+        }
+        if record.status == .finished, points.last?.iteration != record.iterations {
+            throw ResultsError.corruptCurve(path: url.path, problem:
+                "truncated: it ends at iteration \(points.last.map { String($0.iteration) } ?? "none") but the run made \(record.iterations) updates")
+        }
+        return points
+    }
+
+    private static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context): return context.underlyingError.map { "\($0)" } ?? context.debugDescription
+        case DecodingError.keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        default: return "\(error)"
+        }
     }
 }
 
-/// Writes files all at once: to a temporary name in the same folder, then `rename(2)`, so a
-/// reader (or a killed sweep) never sees half a file.
+/// One point of a saved cost curve.
+public struct CostPoint: Sendable, Equatable {
+    public var iteration: Int
+    public var epoch: Int
+    public var cost: Double
+    public var trainAccuracy: Double
+    /// The row as written (the reporter copies it unchanged).
+    public var text: Substring
+}
+
+/// A results folder that cannot be read as written.
+public enum ResultsError: Error, Sendable, CustomStringConvertible {
+    case corruptRecord(path: String, problem: String)
+    case corruptCurve(path: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case let .corruptRecord(path, problem):
+            return "\(path) is damaged (\(problem)); delete it to re-run that run"
+        case let .corruptCurve(path, problem):
+            return "\(path) is damaged (\(problem)); delete its run folder to re-run that run"
+        }
+    }
+}
+
+/// Writes files all at once: to a temporary name unique to this process in the same folder,
+/// then `rename(2)`, so a reader (or a killed sweep) never sees half a file.
 public enum AtomicFile {
     /// Writes `data` to `url`, creating the folder if needed.
-    public static func write(_ data: Data, to url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
-        try data.write(to: temporary)
-        try moveIntoPlace(temporary, url)
-    }
-
-    /// Renames `temporary` over `url` atomically.
-    public static func moveIntoPlace(_ temporary: URL, _ url: URL) throws {
-        guard rename(temporary.path, url.path) == 0 else {
-            let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path,
-                                                           NSLocalizedDescriptionKey: String(cString: strerror(code))])
-        }
+    public static func write(_ data: Data, to url: URL) throws(FileSystemError) {
+        let writer = try AtomicWriter(url)
+        try writer.write(data)
+        try writer.commit()
     }
 
     /// Writes `value` as pretty, key-sorted JSON.

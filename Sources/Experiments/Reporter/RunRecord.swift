@@ -30,12 +30,48 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var flops: Double
     /// The resolved configuration the run used.
     public var config: RunConfig
+    /// The engine build that made the record (absent in records of builds before 0.2).
+    public var build: EngineBuild?
 
     enum CodingKeys: String, CodingKey {
         case id, index, configurationIndex = "configuration_index", sweptValues = "swept_values", status
         case divergedAt = "diverged_at", error, iterations, finalCost = "final_cost"
         case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy", wallSeconds = "wall_seconds"
-        case flops, config
+        case flops, config, build
+    }
+}
+
+/// Which build of the engine made a record: results of different builds are not mixed in one
+/// report unless asked (`--allow-mixed`), because a kernel change can move the last bits.
+public struct EngineBuild: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// The runner's version ("0.2.0").
+    public var version: String
+    /// The git commit the runner was built from, when known.
+    public var gitCommit: String?
+    /// A content hash of the runner executable itself: what actually computed the numbers.
+    public var executable: String?
+
+    public init(version: String, gitCommit: String?, executable: String?) {
+        self.version = version
+        self.gitCommit = gitCommit
+        self.executable = executable
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, gitCommit = "git_commit", executable
+    }
+
+    /// "runner 0.2.0 (commit 90d5c8e1a2b3, executable 1f2e3d4c5b6a7980)".
+    public var description: String {
+        "runner \(version) (" + [gitCommit.map { "commit \($0)" }, executable.map { "executable \($0)" }]
+            .compactMap { $0 }.joined(separator: ", ") + ")"
+    }
+
+    /// Whether two builds computed alike: the same executable when both are known, else the
+    /// same version and commit.
+    public func isSame(as other: EngineBuild) -> Bool {
+        if let executable, let otherExecutable = other.executable { return executable == otherExecutable }
+        return version == other.version && gitCommit == other.gitCommit
     }
 }
 

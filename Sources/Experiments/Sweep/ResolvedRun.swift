@@ -37,6 +37,28 @@ public struct ResolvedRun: Sendable {
         return flops(exampleCount: exampleCount) + 60 * Double(units) * examples
     }
 
+    /// Bytes the run allocates while it trains, apart from the shared data: parameters and
+    /// their gradients, the optimizer's state, the activations and deltas of one batch (and the
+    /// gathered batch itself for mini-batches), in the run's precision. Within a few percent of
+    /// the workspace `Trainer` allocates; the data are counted once per sweep by `SweepPlan`.
+    public func memoryBytes(exampleCount: Int) -> Double {
+        let config = planned.config
+        let scalar = Double(config.precision == .float32 ? 4 : 8)
+        let parameters = Double(architecture.parameterCount)
+        let optimizerCopies: Double
+        switch config.training.plan.optimizer {
+        case .gradientDescent: optimizerCopies = 0
+        case .momentum: optimizerCopies = 1
+        case .adam: optimizerCopies = 2
+        }
+        let batch = Double(min(config.training.plan.batchSize ?? exampleCount, exampleCount))
+        let units = Double(architecture.layerSizes.dropFirst().reduce(0, +))
+        // Activations and deltas per layer, the logits, per-example losses and predictions.
+        let activations = (2 * units + Double(architecture.output.unitCount) + 2) * batch
+        let gathered = config.training.plan.batchSize == nil ? 0 : Double(architecture.inputCount + 1) * batch
+        return scalar * ((2 + optimizerCopies) * parameters + activations + gathered)
+    }
+
     /// Binds `planned` to `data`.
     /// - Throws: `PlanError` when the model does not fit the data (e.g. a sigmoid output on
     ///   ten classes) or a hyperparameter is out of range.

@@ -1,52 +1,94 @@
 import Foundation
 import NeuralNet
 
+/// What became of one run handed to a process.
+enum RunOutcome: Sendable {
+    /// Trained (finished, diverged or failed) and its record written.
+    case recorded(RunRecord)
+    /// Another live process holds the run's claim: it is that process's to do.
+    case claimedElsewhere
+    /// Another process finished it between planning and claiming.
+    case doneElsewhere(RunRecord)
+    /// Stopped by a signal before it ended: its partial results were discarded, it stays pending.
+    case stopped
+}
+
 /// Trains one run and writes its outputs under `runs/<id>/`: the cost curve (streamed while
-/// training), the parameters (`params.npz`), and last, atomically, `record.json`.
+/// training), the parameters (`params.npz`), and last, atomically, `record.json`. The run's
+/// claim is held throughout, so no other process trains it at the same time.
 struct RunExecutor: Sendable {
     var layout: ResultsLayout
+    var force: Bool
+    var build: EngineBuild?
+    var stop: StopFlag
 
-    func execute(_ run: ResolvedRun, data: PreparedData) -> RunRecord {
+    /// - Throws: `FileSystemError` when the run's files cannot be written: the record is not
+    ///   written, so the run stays pending for a re-run.
+    func execute(_ run: ResolvedRun, data: PreparedData) throws(FileSystemError) -> RunOutcome {
+        guard let claim = try RunClaim.acquire(layout.claim(run.id)) else { return .claimedElsewhere }
+        defer {
+            claim.release()
+            // A run stopped before writing anything leaves no empty folder (rmdir fails otherwise).
+            rmdir(layout.runDirectory(run.id).path)
+        }
+        if !force, let existing = try? layout.readRecord(run.id), existing.status != .failed {
+            return .doneElsewhere(existing)
+        }
         let start = DispatchTime.now()
         var record = RunRecord(
             id: run.id, index: run.planned.index, configurationIndex: run.planned.configurationIndex,
             sweptValues: run.planned.sweptValues, status: .failed, divergedAt: nil, error: nil, iterations: 0,
             finalCost: nil, trainAccuracy: nil, testAccuracy: nil, wallSeconds: 0,
-            flops: run.flops(exampleCount: data.trainExamples), config: run.planned.config)
+            flops: run.flops(exampleCount: data.trainExamples), config: run.planned.config, build: build)
         do {
             // `SweepRunner.plan` prepares every precision its runs use.
+            let trained: Bool
             switch (run.planned.config.precision, data.singlePrecision) {
             case (.float64, _) where data.hasDoubleFeatures:
-                try train(run, inputs: data.splits.train.features, test: data.splits.test?.features,
-                          data: data, record: &record)
+                trained = try train(run, inputs: data.splits.train.features, test: data.splits.test?.features,
+                                    data: data, record: &record)
             case (.float32, let single?):
-                try train(run, inputs: single.train, test: single.test, data: data, record: &record)
+                trained = try train(run, inputs: single.train, test: single.test, data: data, record: &record)
             case (let precision, _):
                 throw PlanError(run: run.planned, message: "the data were not prepared in \(precision)")
             }
+            if !trained { return .stopped }
+        } catch let error as FileSystemError {
+            throw error
         } catch {
             record.status = .failed
             record.error = "\(error)"
         }
         record.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json: Data
         do {
-            try AtomicFile.writeJSON(record, to: layout.record(run.id))
+            json = try encoder.encode(record)
         } catch {
-            record.status = .failed
-            record.error = "cannot write the run record: \(error)"
+            throw FileSystemError(operation: "encode the record of run \(run.id) for", path: layout.record(run.id).path,
+                                  reason: "\(error)")
         }
-        return record
+        try AtomicFile.write(json, to: layout.record(run.id))
+        return .recorded(record)
     }
 
+    /// Trains and writes the curve and parameters; false when stopped (nothing is kept).
     private func train<T: NetScalar>(_ run: ResolvedRun, inputs: Matrix<T>, test: Matrix<T>?, data: PreparedData,
-                                     record: inout RunRecord) throws {
+                                     record: inout RunRecord) throws -> Bool {
         let config = run.planned.config
         var random = NumpyRandom(seed: config.seed)
         var network = Network<T>(architecture: run.architecture, initializer: config.model.initializer,
                                  seed: config.model.initSeed ?? config.seed, random: &random)
         let curve = try CurveStream(url: layout.curve(run.id))
+        let stop = self.stop
         let outcome = try Trainer.train(&network, inputs: inputs, labels: data.splits.train.labels,
-                                        plan: config.training.plan, random: &random) { curve.append($0) }
+                                        plan: config.training.plan, random: &random,
+                                        record: { curve.append($0) }, shouldStop: { stop.isRaised })
+        if case .stopped = outcome.status {
+            curve.discard()
+            return false
+        }
         try curve.finish()
         record.iterations = outcome.iterations
         switch outcome.status {
@@ -60,6 +102,8 @@ struct RunExecutor: Sendable {
         case .diverged(let iteration):
             record.status = .diverged
             record.divergedAt = iteration
+        case .stopped:
+            return false
         }
         var arrays: [(String, Matrix<T>)] = []
         for (index, layer) in network.layers.enumerated() {
@@ -67,6 +111,7 @@ struct RunExecutor: Sendable {
             arrays.append(("b\(index + 1)", layer.bias))
         }
         try AtomicFile.write(NpzWriter.archive(arrays), to: layout.parameters(run.id))
+        return true
     }
 }
 
@@ -74,35 +119,31 @@ struct RunExecutor: Sendable {
 /// stays flat however long the run) and renamed into place when the run ends.
 final class CurveStream {
     static let header = "iteration,epoch,cost,train_accuracy\r\n"
-    private let url: URL
-    private let temporary: URL
-    private let handle: FileHandle
-    private var buffer = ""
+    private let writer: AtomicWriter
+    /// The first write error; reported by `finish` (the trainer's callback cannot throw).
+    private var failure: FileSystemError?
 
-    init(url: URL) throws {
-        self.url = url
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        temporary = url.deletingLastPathComponent().appendingPathComponent(".curve.csv.partial")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
-        }
-        handle = try FileHandle(forWritingTo: temporary)
-        buffer = Self.header
+    init(url: URL) throws(FileSystemError) {
+        writer = try AtomicWriter(url)
+        try writer.write(Self.header)
     }
 
     func append(_ point: CostRecord) {
-        buffer += "\(point.iteration),\(point.epoch),\(CSVWriter.number(point.cost)),\(CSVWriter.number(point.accuracy))\r\n"
-        if buffer.utf8.count > 1 << 16 { flush() }
+        guard failure == nil else { return }
+        do {
+            try writer.write("\(point.iteration),\(point.epoch),\(CSVWriter.number(point.cost)),\(CSVWriter.number(point.accuracy))\r\n")
+        } catch {
+            failure = error
+        }
     }
 
-    private func flush() {
-        handle.write(Data(buffer.utf8))
-        buffer = ""
+    func finish() throws(FileSystemError) {
+        if let failure {
+            writer.discard()
+            throw failure
+        }
+        try writer.commit()
     }
 
-    func finish() throws {
-        flush()
-        try handle.close()
-        try AtomicFile.moveIntoPlace(temporary, url)
-    }
+    func discard() { writer.discard() }
 }

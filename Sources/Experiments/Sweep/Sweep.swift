@@ -66,10 +66,15 @@ struct SweepExpansion {
             + (repeatSeeds.isEmpty ? [] : [axes.count])
     }
 
-    /// Number of runs: Π |axis| × max(1, repeats).
+    /// Number of runs: Π |axis| × max(1, repeats), saturating at `Int.max` (it never wraps:
+    /// four axes of 65 536 values are 2^64 runs, not 0).
     var runCount: Int {
-        axes.reduce(1) { $0.multipliedReportingOverflow(by: $1.points.count).partialValue }
-            .multipliedReportingOverflow(by: max(1, repeatSeeds.count)).partialValue
+        var count = max(1, repeatSeeds.count)
+        for axis in axes {
+            let (product, overflow) = count.multipliedReportingOverflow(by: axis.points.count)
+            count = overflow ? Int.max : product
+        }
+        return count
     }
 
     /// Every combination as (configuration index, values per axis, repeat seed), in run order.

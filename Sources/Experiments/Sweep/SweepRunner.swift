@@ -14,20 +14,21 @@ public struct SweepOptions: Sendable {
     /// Accuracy-table layout overrides.
     public var tableRows: String?
     public var tableColumns: String?
-    /// The runner's version, recorded in `experiment.yaml`.
-    public var runnerVersion: String
-    /// The git commit of the checkout, if any.
-    public var gitCommit: String?
+    /// The engine build, recorded in `experiment.yaml` and every record.
+    public var build: EngineBuild
+    /// Keep and report records of other engine builds together with this one's.
+    public var allowMixed: Bool
 
     public init(jobs: Int, outputRoot: String, force: Bool = false, tableRows: String? = nil,
-                tableColumns: String? = nil, runnerVersion: String = "dev", gitCommit: String? = nil) {
+                tableColumns: String? = nil, build: EngineBuild = EngineBuild(version: "dev", gitCommit: nil, executable: nil),
+                allowMixed: Bool = false) {
         self.jobs = jobs
         self.outputRoot = outputRoot
         self.force = force
         self.tableRows = tableRows
         self.tableColumns = tableColumns
-        self.runnerVersion = runnerVersion
-        self.gitCommit = gitCommit
+        self.build = build
+        self.allowMixed = allowMixed
     }
 }
 
@@ -39,10 +40,37 @@ public struct SweepPlan: Sendable {
     public var data: [DatasetConfig: PreparedData]
     public var layout: ResultsLayout
 
-    /// Whether run `index` has a usable record from an earlier invocation (failed runs are retried).
+    /// Whether run `index` has a usable record from an earlier invocation (failed runs are
+    /// retried, and so is a run whose record is damaged: the new record replaces it).
     public func isDone(_ run: ResolvedRun) -> Bool {
-        guard let record = layout.existingRecord(run.id) else { return false }
+        guard let record = try? layout.readRecord(run.id) else { return false }
         return record.status != .failed
+    }
+
+    /// Bytes of the data every run shares (each dataset once, in the precisions kept).
+    public var dataBytes: Double { data.values.reduce(0) { $0 + $1.bytes } }
+
+    /// A run's estimate of its own memory (see `ResolvedRun.memoryBytes`).
+    public func memoryBytes(_ run: ResolvedRun) -> Double {
+        run.memoryBytes(exampleCount: data[run.dataKey]?.trainExamples ?? 0)
+    }
+
+    /// Refuses a sweep whose data and `jobs` largest concurrent runs would not fit in `limit`
+    /// bytes: the runs are estimated at plan time, before any of them allocates.
+    /// - Parameter limitSource: what the limit is ("--max-memory", "the machine's memory").
+    /// - Throws: `MemoryLimitError` naming the largest run, its estimate and the limit.
+    public func checkMemory(jobs: Int, limit: Double, limitSource: String) throws {
+        let sorted = runs.map { ($0, memoryBytes($0)) }.sorted { $0.1 > $1.1 }
+        guard let (largest, largestBytes) = sorted.first else { return }
+        let concurrent = sorted.prefix(max(1, jobs)).reduce(0) { $0 + $1.1 }
+        if dataBytes + largestBytes > limit {
+            throw MemoryLimitError(run: largest, runBytes: largestBytes, dataBytes: dataBytes, jobs: 1,
+                                   totalBytes: dataBytes + largestBytes, limit: limit, limitSource: limitSource)
+        }
+        if dataBytes + concurrent > limit {
+            throw MemoryLimitError(run: largest, runBytes: largestBytes, dataBytes: dataBytes, jobs: min(jobs, sorted.count),
+                                   totalBytes: dataBytes + concurrent, limit: limit, limitSource: limitSource)
+        }
     }
 
     /// Shapes of the distinct datasets, for `runner plan`.
@@ -64,8 +92,13 @@ public struct SweepOutcome: Sendable {
     /// Runs executed now, and runs skipped because their record existed.
     public var executed: Int
     public var skipped: Int
-    /// Runs never started because the sweep was stopped.
+    /// Runs never started, or stopped part-way (their partial results discarded), because the
+    /// sweep was stopped: they stay pending.
     public var notStarted: Int
+    /// Runs left to other live processes that held their claims.
+    public var claimedElsewhere: Int
+    /// The I/O failure that stopped the sweep, if any (records written before it are valid).
+    public var fileSystemError: FileSystemError?
 
     public var failedOrDiverged: Int {
         report.records.compactMap { $0 }.filter { $0.status != .finished }.count
@@ -96,18 +129,32 @@ public struct SweepRunner: Sendable {
             guard let prepared = data[key] else { continue }
             runs.append(try ResolvedRun(planned: planned, data: prepared))
         }
+        // Two runs with one configuration would share one id and one folder: refuse the sweep
+        // (a repeated value in a list is almost always a typo; repeats: varies the seed).
+        var firstWithID: [String: ResolvedRun] = [:]
+        for run in runs {
+            if let first = firstWithID[run.id] {
+                throw PlanError(run: run.planned, message: "the same configuration as run \(first.planned.index)"
+                    + (first.planned.sweptValues.isEmpty ? "" : " (" + first.planned.sweptValues.joined(separator: ", ") + ")")
+                    + ": a value is repeated in a sweep list; remove it (use repeats: to train a configuration with several seeds)")
+            }
+            firstWithID[run.id] = run
+        }
         return SweepPlan(experiment: experiment, runs: runs, data: data,
                          layout: ResultsLayout(root: outputRoot, experiment: experiment.name))
     }
 
     /// Runs the pending runs of `plan` and writes the reports.
     /// - Parameter progress: called after each run with (done, total) runs of this invocation.
+    /// - Throws: `SweepError` when the folder belongs to another live plan or holds records of
+    ///   another build; `FileSystemError` when the shared files cannot be written.
     public func run(_ plan: SweepPlan, options: SweepOptions, stop: StopFlag,
                     progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> SweepOutcome {
         let layout = plan.layout
-        try FileManager.default.createDirectory(at: layout.runsDirectory, withIntermediateDirectories: true)
+        try FileSystem.createDirectories(layout.runsDirectory)
+        try claimFolder(plan)
+        if !options.force && !options.allowMixed { try checkBuilds(plan, build: options.build) }
         try writeExperimentFile(plan, options: options)
-        try AtomicFile.writeJSON(planFile(plan), to: layout.plan)
 
         // Longest first (by estimate), so that no worker is left alone with a long run at the
         // end of a sweep; records and reports do not depend on the order.
@@ -122,24 +169,76 @@ public struct SweepRunner: Sendable {
         let cores = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
             ?? ProcessInfo.processInfo.activeProcessorCount
         BLAS.setThreadCount(min(scheduler.jobs, pending.count) > 1 ? 1 : cores)
-        let executor = RunExecutor(layout: layout)
+        let executor = RunExecutor(layout: layout, force: options.force, build: options.build, stop: stop)
         let finished = Counter()
         let data = plan.data
-        let results = scheduler.run(count: pending.count, stop: stop) { index -> RunRecord in
+        let failure = Mutex<FileSystemError?>(nil)
+        let results = scheduler.run(count: pending.count, stop: stop) { index -> RunOutcome? in
             let run = pending[index]
             // Every run's data was prepared in `plan`, so the lookup cannot miss.
-            let record = data[run.dataKey].map { executor.execute(run, data: $0) }
-                ?? RunRecord(id: run.id, index: run.planned.index, configurationIndex: run.planned.configurationIndex,
-                             sweptValues: run.planned.sweptValues, status: .failed, divergedAt: nil,
-                             error: "no data prepared", iterations: 0, finalCost: nil, trainAccuracy: nil,
-                             testAccuracy: nil, wallSeconds: 0, flops: 0, config: run.planned.config)
-            progress(finished.increment(), pending.count)
-            return record
+            guard let prepared = data[run.dataKey] else { return nil }
+            do throws(FileSystemError) {
+                let outcome = try executor.execute(run, data: prepared)
+                if case .stopped = outcome { return outcome }
+                progress(finished.increment(), pending.count)
+                return outcome
+            } catch {
+                // A full disk or a vanished folder fails every later run alike: stop the sweep.
+                failure.withLock { if $0 == nil { $0 = error } }
+                stop.raise()
+                return nil
+            }
         }
-        let executed = results.compactMap { $0 }.count
-        let report = try Reporter(layout: layout).write(rows: options.tableRows, columns: options.tableColumns)
-        return SweepOutcome(report: report, executed: executed, skipped: skipped,
-                            notStarted: pending.count - executed)
+        let outcomes = results.compactMap { $0.flatMap { $0 } }
+        let executed = outcomes.filter { if case .recorded = $0 { true } else { false } }.count
+        let elsewhere = outcomes.filter { if case .claimedElsewhere = $0 { true } else { false } }.count
+        let doneElsewhere = outcomes.filter { if case .doneElsewhere = $0 { true } else { false } }.count
+        let ioError = failure.withLock { $0 }
+        let report: Reporter.Report
+        do {
+            report = try Reporter(layout: layout).write(rows: options.tableRows, columns: options.tableColumns,
+                                                        allowMixed: options.allowMixed || options.force)
+        } catch {
+            // The run's own I/O failure is the cause worth naming.
+            if let ioError { throw ioError }
+            throw error
+        }
+        return SweepOutcome(report: report, executed: executed, skipped: skipped + doneElsewhere,
+                            notStarted: pending.count - executed - elsewhere - doneElsewhere,
+                            claimedElsewhere: elsewhere, fileSystemError: ioError)
+    }
+
+    /// Writes `plan.json`, unless the folder holds a different plan that a live process is
+    /// running (two experiments sharing one name and folder would mix their reports).
+    func claimFolder(_ plan: SweepPlan) throws {
+        let ours = planFile(plan)
+        if FileSystem.exists(plan.layout.plan) {
+            let theirs = try? Reporter(layout: plan.layout).readPlan()
+            if theirs?.runs.map(\.id) != ours.runs.map(\.id) {
+                let live = (try? FileManager.default.contentsOfDirectory(atPath: plan.layout.runsDirectory.path)) ?? []
+                if let owner = live.lazy.compactMap({ RunClaim.holder(plan.layout.claim($0)) }).first {
+                    throw SweepError.folderInUse(folder: plan.layout.directory.path, owner: owner.description)
+                }
+            }
+        }
+        try AtomicFile.writeJSON(ours, to: plan.layout.plan)
+    }
+
+    /// Refuses to resume on records made by another engine build (their numbers could differ
+    /// in the last bits from what this build computes).
+    func checkBuilds(_ plan: SweepPlan, build: EngineBuild) throws {
+        var others: [String: Int] = [:]
+        for run in plan.runs {
+            guard let record = try? plan.layout.readRecord(run.id), record.status != .failed else { continue }
+            guard let theirs = record.build else {
+                others["an unrecorded build", default: 0] += 1
+                continue
+            }
+            if !theirs.isSame(as: build) { others[theirs.description, default: 0] += 1 }
+        }
+        guard !others.isEmpty else { return }
+        throw SweepError.otherBuild(folder: plan.layout.directory.path, counts: others.sorted { $0.key < $1.key },
+                                    this: build.description)
     }
 
     func planFile(_ plan: SweepPlan) -> PlanFile {
@@ -159,8 +258,9 @@ public struct SweepRunner: Sendable {
         if !text.hasSuffix("\n") { text += "\n" }
         text += """
             provenance:
-              runner_version: \(options.runnerVersion)
-              git_commit: \(options.gitCommit ?? "null")
+              runner_version: \(options.build.version)
+              git_commit: \(options.build.gitCommit ?? "null")
+              executable: \(options.build.executable ?? "null")
               blas: "\(BLAS.configuration)"
               started_at: \(formatter.string(from: Date()))
               cores: \(ProcessInfo.processInfo.activeProcessorCount)
@@ -169,6 +269,55 @@ public struct SweepRunner: Sendable {
 
             """
         try AtomicFile.write(Data(text.utf8), to: plan.layout.experimentFile)
+    }
+}
+
+/// A sweep whose estimated memory exceeds the limit.
+public struct MemoryLimitError: Error, Sendable, CustomStringConvertible {
+    var run: ResolvedRun
+    var runBytes: Double
+    var dataBytes: Double
+    var jobs: Int
+    var totalBytes: Double
+    var limit: Double
+    var limitSource: String
+
+    public var description: String {
+        let values = run.planned.sweptValues.isEmpty ? "" : " (" + run.planned.sweptValues.joined(separator: ", ") + ")"
+        let what = jobs > 1
+            ? "\(jobs) concurrent runs need about \(Self.format(totalBytes)) with the data (the largest, run \(run.planned.index)\(values), \(Self.format(runBytes)))"
+            : "run \(run.planned.index)\(values) needs about \(Self.format(runBytes)) besides \(Self.format(dataBytes)) of data"
+        return what + ", more than \(limitSource) (\(Self.format(limit)))"
+            + (jobs > 1 ? "; lower --jobs" : "; use a smaller network or batch_size") + ", or raise --max-memory"
+    }
+
+    /// "1.5 GiB", "320 MiB".
+    public static func format(_ bytes: Double) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var value = bytes
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(Int(value)) bytes" : String(format: value < 10 ? "%.1f" : "%.0f", value) + " " + units[unit]
+    }
+}
+
+/// A sweep that cannot run in its results folder.
+public enum SweepError: Error, Sendable, CustomStringConvertible {
+    /// Another live process runs a different plan in the same folder.
+    case folderInUse(folder: String, owner: String)
+    /// The folder holds records made by other engine builds.
+    case otherBuild(folder: String, counts: [(String, Int)], this: String)
+
+    public var description: String {
+        switch self {
+        case let .folderInUse(folder, owner):
+            return "\(folder) is in use by another runner (\(owner)) with a different plan (the same experiment name, "
+                + "other runs): wait for it, or give this one another --out or name"
+        case let .otherBuild(folder, counts, this):
+            return "\(folder) holds records made by another engine build ("
+                + counts.map { "\($0.1) by \($0.0)" }.joined(separator: ", ")
+                + "); this is \(this). Re-run them with --force, keep them with --allow-mixed, or use another --out"
+        }
     }
 }
 

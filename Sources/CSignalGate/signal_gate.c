@@ -1,0 +1,37 @@
+#include "CSignalGate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+static int pipe_ends[2] = {-1, -1};
+
+/// Async-signal-safe: one write(2), errno preserved.
+static void on_signal(int signal) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)signal;
+    if (pipe_ends[1] >= 0) { (void)!write(pipe_ends[1], &byte, 1); }
+    errno = saved;
+}
+
+/// Runs before main. A SIGINT or SIGHUP the parent set to be ignored (nohup, a background
+/// job of a non-interactive shell) stays ignored; SIGTERM is always handled.
+__attribute__((constructor(101))) static void install_signal_gate(void) {
+    if (pipe(pipe_ends) != 0) { return; }
+    fcntl(pipe_ends[0], F_SETFD, FD_CLOEXEC);
+    fcntl(pipe_ends[1], F_SETFD, FD_CLOEXEC);
+    const int handled[] = {SIGINT, SIGTERM, SIGHUP};
+    for (unsigned i = 0; i < sizeof handled / sizeof handled[0]; i++) {
+        struct sigaction current;
+        sigaction(handled[i], NULL, &current);
+        if (handled[i] != SIGTERM && current.sa_handler == SIG_IGN) { continue; }
+        struct sigaction action = {0};
+        action.sa_handler = on_signal;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESTART;
+        sigaction(handled[i], &action, NULL);
+    }
+}
+
+int netsweep_signal_pipe(void) { return pipe_ends[0]; }

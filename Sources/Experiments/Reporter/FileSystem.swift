@@ -1,0 +1,161 @@
+import Foundation
+
+/// A failed file operation: which file, what was being done, and the system's reason.
+///
+/// Every disk access of the results store goes through `FileSystem`, so that a full disk, a
+/// read-only folder or a name that is too long is reported as
+/// `cannot write results/x/summary.csv: No space left on device` — never a crash.
+public struct FileSystemError: Error, Sendable, CustomStringConvertible {
+    /// "create the folder", "write", "read", "rename into place", …
+    public var operation: String
+    public var path: String
+    /// `strerror(errno)`, e.g. "No space left on device".
+    public var reason: String
+    /// The POSIX error number (0 when the failure is not a system call's).
+    public var code: Int32
+
+    public init(operation: String, path: String, code: Int32) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+        reason = String(cString: strerror(code))
+    }
+
+    public init(operation: String, path: String, reason: String) {
+        self.operation = operation
+        self.path = path
+        self.code = 0
+        self.reason = reason
+    }
+
+    public var description: String { "cannot \(operation) \(path): \(reason)" }
+}
+
+/// POSIX file operations with errors that name the file, the operation and the reason.
+public enum FileSystem {
+    /// Creates `url` and its missing parents (as `mkdir -p`).
+    public static func createDirectories(_ url: URL) throws(FileSystemError) {
+        let path = url.standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw FileSystemError(operation: "create the folder", path: path, code: ENOTDIR)
+            }
+            return
+        }
+        let parent = url.standardizedFileURL.deletingLastPathComponent()
+        if parent.path != path { try createDirectories(parent) }
+        if mkdir(path, 0o755) != 0, errno != EEXIST {
+            throw FileSystemError(operation: "create the folder", path: path, code: errno)
+        }
+    }
+
+    /// Reads the whole file at `url`.
+    public static func read(_ url: URL) throws(FileSystemError) -> Data {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileSystemError(operation: "read", path: url.path, code: errno) }
+        defer { close(descriptor) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(operation: "read", path: url.path, code: errno)
+            }
+            if count == 0 { return data }
+            data.append(contentsOf: buffer[..<count])
+        }
+    }
+
+    /// Whether a file (or folder) exists at `url`.
+    public static func exists(_ url: URL) -> Bool {
+        access(url.path, F_OK) == 0
+    }
+
+    /// A temporary name beside `url` that no other process or thread uses:
+    /// `.<name>.tmp-<pid>-<random>`.
+    public static func temporaryName(for url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
+    }
+}
+
+/// A file written sequentially to a temporary name and renamed over its destination when
+/// finished, so that readers (and a killed process) never see half of it.
+public final class AtomicWriter {
+    public let destination: URL
+    private let temporary: URL
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+
+    /// Creates the temporary file (and the destination's folder).
+    public init(_ destination: URL) throws(FileSystemError) {
+        self.destination = destination
+        try FileSystem.createDirectories(destination.deletingLastPathComponent())
+        temporary = FileSystem.temporaryName(for: destination)
+        descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileSystemError(operation: "write", path: destination.path, code: errno) }
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    deinit {
+        if descriptor >= 0 {
+            close(descriptor)
+            unlink(temporary.path)
+        }
+    }
+
+    /// Appends `text`, writing to disk in 64 KiB blocks.
+    public func write(_ text: String) throws(FileSystemError) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    /// Appends `bytes`.
+    public func write(_ bytes: Data) throws(FileSystemError) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    private func flush() throws(FileSystemError) {
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer.withUnsafeBytes { bytes -> Int in
+                guard let base = bytes.baseAddress else { return 0 }
+                return Foundation.write(descriptor, base + offset, bytes.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(operation: "write", path: destination.path, code: errno)
+            }
+            offset += written
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is buffered, closes the file and renames it over the destination.
+    public func commit() throws(FileSystemError) {
+        try flush()
+        let result = close(descriptor)
+        descriptor = -1
+        guard result == 0 else {
+            let code = errno
+            unlink(temporary.path)
+            throw FileSystemError(operation: "write", path: destination.path, code: code)
+        }
+        guard rename(temporary.path, destination.path) == 0 else {
+            let code = errno
+            unlink(temporary.path)
+            throw FileSystemError(operation: "rename into place", path: destination.path, code: code)
+        }
+    }
+
+    /// Closes and removes the temporary file: the destination is left as it was.
+    public func discard() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+        unlink(temporary.path)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// A process's exclusive hold on one run while it trains it: `runs/<id>/claim`, locked with
+/// `flock(2)` and holding the owner's pid, host and start time.
+///
+/// Several `runner` processes on one results folder (two shells, array tasks of a cluster job)
+/// share out the pending runs: a run is trained by whichever process takes its claim first;
+/// the others skip it. The kernel releases the lock when its process dies (even by `kill -9`),
+/// so a claim left by a dead process is taken over by the next one without any clean-up.
+/// On a shared file system the lock needs working `flock` (NFSv4 and Lustre provide it).
+public final class RunClaim {
+    /// Who holds a claim, as written in the claim file.
+    public struct Owner: Sendable, Equatable, CustomStringConvertible {
+        public var pid: Int32
+        public var host: String
+        public var started: String
+
+        public var description: String { "pid \(pid) on \(host) since \(started)" }
+
+        /// Parses "pid=… host=… started=…".
+        init?(_ text: String) {
+            var fields: [Substring: Substring] = [:]
+            for part in text.split(whereSeparator: \.isWhitespace) {
+                guard let equals = part.firstIndex(of: "=") else { continue }
+                fields[part[..<equals]] = part[part.index(after: equals)...]
+            }
+            guard let pid = fields["pid"].flatMap({ Int32($0) }), let host = fields["host"] else { return nil }
+            self.pid = pid
+            self.host = String(host)
+            started = fields["started"].map(String.init) ?? "?"
+        }
+    }
+
+    private let descriptor: Int32
+    private let url: URL
+
+    private init(descriptor: Int32, url: URL) {
+        self.descriptor = descriptor
+        self.url = url
+    }
+
+    deinit { release() }
+
+    /// Takes the claim at `url`, or returns nil when a live process holds it.
+    /// - Throws: `FileSystemError` when the claim file cannot be created or locked.
+    public static func acquire(_ url: URL) throws(FileSystemError) -> RunClaim? {
+        try FileSystem.createDirectories(url.deletingLastPathComponent())
+        let descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileSystemError(operation: "create the run claim", path: url.path, code: errno) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(descriptor)
+            if code == EWOULDBLOCK { return nil }
+            throw FileSystemError(operation: "lock the run claim", path: url.path, code: code)
+        }
+        let owner = "pid=\(getpid()) host=\(hostName) started=\(ISO8601DateFormatter().string(from: Date()))\n"
+        let written = owner.utf8CString.withUnsafeBufferPointer { buffer in
+            ftruncate(descriptor, 0) == 0 ? pwrite(descriptor, buffer.baseAddress, buffer.count - 1, 0) : -1
+        }
+        guard written == owner.utf8.count else {
+            let code = errno
+            close(descriptor)
+            throw FileSystemError(operation: "write the run claim", path: url.path, code: code)
+        }
+        return RunClaim(descriptor: descriptor, url: url)
+    }
+
+    /// The owner written in a claim file, when a live process holds it (nil: free or stale).
+    public static func holder(_ url: URL) -> Owner? {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        // A shared lock succeeds only when nobody holds the exclusive one.
+        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return nil
+        }
+        let text = (try? FileSystem.read(url)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return Owner(text) ?? Owner("pid=0 host=unknown")
+    }
+
+    private var isReleased = false
+
+    /// Removes the claim file and drops the lock (also done when the claim is freed).
+    public func release() {
+        guard !isReleased else { return }
+        isReleased = true
+        unlink(url.path)
+        close(descriptor)
+    }
+
+    /// This machine's name, as `hostname` prints it.
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+}

@@ -1,0 +1,77 @@
+import CSignalGate
+import Experiments
+import Foundation
+import Synchronization
+
+/// SIGINT, SIGTERM and SIGHUP, handled from the process's first instruction.
+///
+/// A C constructor sets a handler that passes the signal's number through a pipe; `install()`
+/// starts the thread that acts on it: nothing but a `write(2)` runs in signal context. What a signal does
+/// depends on the phase:
+/// - while preparing (reading the experiment and the data, planning), nothing has been written
+///   yet: the process exits at once with 128 + the signal's number;
+/// - while a sweep runs, the first signal raises `stop`: no new run starts, runs in progress end
+///   at their next iteration (their partial results are discarded, so they stay pending), the
+///   reports are written and the process exits 130 (SIGINT), 143 (SIGTERM) or 129 (SIGHUP);
+///   a second signal exits at once.
+enum SignalGate {
+    /// Raised by the first signal of a sweep; runs and the scheduler poll it.
+    static let stop = StopFlag()
+
+    /// The first signal received (0: none).
+    private static let received = Atomic<Int32>(0)
+    /// Whether a sweep is running (its reports are worth waiting for).
+    private static let isSweeping = Atomic<Bool>(false)
+
+
+    /// Starts the thread that acts on the signals. Call first thing in `main`.
+    ///
+    /// The handlers themselves were installed before `main` by `CSignalGate`'s constructor:
+    /// each only writes the signal's number to a pipe (async-signal-safe), which this thread
+    /// reads, so a signal that arrives before `main` waits in the pipe. (Blocking the signals and
+    /// `sigwait` would not do: OpenBLAS starts its threads before `main`, signals unblocked.)
+    static func install() {
+        let reader = netsweep_signal_pipe()
+        guard reader >= 0 else { return }
+        let thread = Thread {
+            var byte: UInt8 = 0
+            while true {
+                let count = read(reader, &byte, 1)
+                if count == 1 { take(Int32(byte)) } else if count < 0 && errno != EINTR { return }
+            }
+        }
+        thread.start()
+    }
+
+    /// The exit code for the first signal received, if any: 128 + its number.
+    static var exitCode: Int32? {
+        let signal = received.load(ordering: .sequentiallyConsistent)
+        return signal == 0 ? nil : 128 + signal
+    }
+
+    /// Marks the start of the phase whose results a first signal waits for.
+    static func beginSweep() {
+        isSweeping.store(true, ordering: .sequentiallyConsistent)
+        // A signal that came while preparing already ended the process; none can be pending here.
+    }
+
+    private static func take(_ signal: Int32) {
+        let (exchanged, _) = received.compareExchange(expected: 0, desired: signal, ordering: .sequentiallyConsistent)
+        let name = signal == SIGINT ? "interrupt" : signal == SIGTERM ? "SIGTERM" : "SIGHUP"
+        guard exchanged, isSweeping.load(ordering: .sequentiallyConsistent) else {
+            // A second signal, or a first one before anything was written: exit now.
+            let code = 128 + (exchanged ? signal : received.load(ordering: .sequentiallyConsistent))
+            writeError("\n\(name): exiting now (exit \(code))\n")
+            _exit(code)
+        }
+        stop.raise()
+        writeError("\n\(name): stopping the runs in progress at their next iteration (they stay pending), "
+                   + "then writing the reports; a second signal exits at once\n")
+    }
+
+    /// write(2) to standard error: no buffering, safe from any thread.
+    private static func writeError(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in _ = Foundation.write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+    }
+}
