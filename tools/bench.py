@@ -54,7 +54,7 @@ def netsweep(workload, precision, scale, jobs, env):
     experiment = os.path.join(ROOT, "bench", f"{workload}.yaml")
     out = os.path.join(OUT, "runs", f"{precision}-jobs{jobs}")
     command = [RUNNER, experiment, "--force", "--quiet", "--jobs", str(jobs), "--out", out,
-               "--set", f"precision={precision}"]
+               "--set", f"precision={precision}", "--set", f"name={workload}"]
     if scale < 1:
         command += ["--set", f"training.iterations={max(1, round(ITERATIONS[workload] * scale))}"]
     wall, rss, _ = run_measured(command, env)

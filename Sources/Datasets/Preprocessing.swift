@@ -71,6 +71,10 @@ public struct Preprocessing: Sendable, Hashable {
             throw DatasetError.badOption(name: "keep_classes", expected: "class names or numbers from "
                                          + dataset.classNames.joined(separator: ", "), found: "'\(name)'")
         }
+        if let repeated = wanted.indices.first(where: { wanted[..<$0].contains(wanted[$0]) }) {
+            throw DatasetError.badOption(name: "keep_classes", expected: "each class once",
+                                         found: "'\(classes[repeated])', the same class as an earlier entry")
+        }
         let indices = dataset.labels.indices.filter { wanted.contains(dataset.labels[$0]) }
         var kept = dataset.selecting(indices)
         kept.labels = kept.labels.map { label in Int32(wanted.firstIndex(of: label) ?? 0) }

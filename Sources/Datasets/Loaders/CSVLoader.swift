@@ -4,12 +4,31 @@ import NeuralNet
 /// Reads a CSV file with a header row (RFC 4180: quoted fields, doubled quotes, CRLF or LF).
 ///
 /// One column holds the label (named, or the last column by default); every other column is a
-/// numeric feature. Labels that are all whole numbers ≥ 0 are class indices; otherwise each
-/// distinct label text is a class, numbered in sorted order.
+/// numeric feature. Labels that are all whole numbers ≥ 0 (`1`, `1.0` and `1e0` alike) are
+/// class indices; otherwise each distinct label text is a class, numbered in sorted order.
+/// A second split (the test file) is read with the first split's classes (`classes`), so a
+/// name means the same class in both; a label the first split never had is an error.
 public enum CSVLoader {
+    /// How labels become classes.
+    public enum Classes: Sendable, Equatable {
+        /// Whole numbers ≥ 0 are class indices; `count` classes (at least 2).
+        case numeric(count: Int)
+        /// Each name is a class, indexed by its position.
+        case named([String])
+
+        public var names: [String] {
+            switch self {
+            case .numeric(let count): return (0..<count).map(String.init)
+            case .named(let names): return names
+            }
+        }
+    }
+
+    /// - Parameter classes: the classes of a split read before (nil: found from this file).
     /// - Throws: `DatasetError.corrupt` naming the file and the row and column of the first
-    ///   bad cell: a ragged row, a non-numeric or non-finite feature, an unknown label column.
-    public static func load(path: String, labelColumn: String? = nil) throws -> Dataset {
+    ///   bad cell: a ragged row, a non-numeric or non-finite feature, an unknown label column,
+    ///   a label not among `classes`.
+    public static func load(path: String, labelColumn: String? = nil, classes: Classes? = nil) throws -> Dataset {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw DatasetError.corrupt(file: path, problem: "cannot read the file as UTF-8 text")
         }
@@ -32,6 +51,7 @@ public enum CSVLoader {
         let featureCount = header.fields.count - 1
         var values = [Double](repeating: 0, count: featureCount * body.count)
         var labelTexts: [String] = []
+        var labelLines: [Int] = []
         labelTexts.reserveCapacity(body.count)
         for (position, row) in body.enumerated() {
             guard row.fields.count == header.fields.count else {
@@ -42,6 +62,7 @@ public enum CSVLoader {
             for (column, cell) in row.fields.enumerated() {
                 if column == labelIndex {
                     labelTexts.append(cell.trimmingCharacters(in: .whitespaces))
+                    labelLines.append(row.line)
                     continue
                 }
                 guard let value = Double(cell.trimmingCharacters(in: .whitespaces)), value.isFinite else {
@@ -52,21 +73,51 @@ public enum CSVLoader {
                 feature += 1
             }
         }
-        let (labels, names) = classes(of: labelTexts)
+        let found = classes ?? Self.classes(of: labelTexts)
+        var labels: [Int32] = []
+        labels.reserveCapacity(labelTexts.count)
+        for (text, line) in zip(labelTexts, labelLines) {
+            guard let label = Self.label(text, in: found) else {
+                let column = "column \(labelIndex + 1) ('\(header.fields[labelIndex])')"
+                if classes != nil {
+                    throw DatasetError.corrupt(file: path, problem:
+                        "line \(line), \(column): label '\(text)' is not a class of the training split ("
+                        + found.names.prefix(20).joined(separator: ", ") + (found.names.count > 20 ? ", …" : "") + ")")
+                }
+                throw DatasetError.corrupt(file: path, problem: "line \(line), \(column): cannot read label '\(text)'")
+            }
+            labels.append(label)
+        }
         return try Dataset(features: Matrix(rows: featureCount, columns: body.count, columnMajor: values),
-                           labels: labels, classNames: names)
+                           labels: labels, classNames: found.names)
     }
 
-    /// Class indices and names for label texts.
-    static func classes(of texts: [String]) -> ([Int32], [String]) {
-        let numbers = texts.compactMap { Int32($0) }
-        if numbers.count == texts.count, numbers.allSatisfy({ $0 >= 0 }) {
-            let count = Int(numbers.max() ?? 0) + 1
-            return (numbers, (0..<max(count, 2)).map(String.init))
+    /// A label text as a whole number ≥ 0 (below 2^31), if it is one: "3", "3.0", "3e0".
+    static func classNumber(_ text: String) -> Int32? {
+        guard let value = Double(text), value.isFinite, value >= 0, value < 0x1p31, value == value.rounded() else { return nil }
+        return Int32(value)
+    }
+
+    /// The class of a label text, or nil when it is not one of `classes`.
+    static func label(_ text: String, in classes: Classes) -> Int32? {
+        switch classes {
+        case .numeric(let count):
+            guard let number = classNumber(text), Int(number) < count else { return nil }
+            return number
+        case .named(let names):
+            return names.firstIndex(of: text).map { Int32($0) }
+        }
+    }
+
+    /// The classes label texts define: numeric when every label is a whole number ≥ 0, else
+    /// one class per distinct text, in sorted order.
+    static func classes(of texts: [String]) -> Classes {
+        let numbers = texts.compactMap(classNumber)
+        if numbers.count == texts.count {
+            return .numeric(count: max(Int(numbers.max() ?? 0) + 1, 2))
         }
         let names = Array(Set(texts)).sorted()
-        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Int32($0)) })
-        return (texts.map { index[$0] ?? 0 }, names.count >= 2 ? names : names + ["(none)"])
+        return .named(names.count >= 2 ? names : names + ["(none)"])
     }
 
     struct Row {

@@ -46,7 +46,7 @@ public enum IDXLoader {
             throw DatasetError.corrupt(file: path, problem: "IDX value type 0x\(String(header[2], radix: 16)) is not supported; expected 0x08 (unsigned byte)")
         }
         guard Int(header[3]) == expectedRank else {
-            throw DatasetError.corrupt(file: path, problem: "has \(header[3]) dimensions; expected \(expectedRank) for an \(what) file")
+            throw DatasetError.corrupt(file: path, problem: "has \(header[3]) dimensions; expected \(expectedRank) for \(what == "image" ? "an image" : "a label") file")
         }
         let dimensionBytes = try readBytes(file, count: 4 * expectedRank, path: path, what: "the IDX dimensions")
         let dims = (0..<expectedRank).map { index in

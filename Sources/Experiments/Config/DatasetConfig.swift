@@ -90,6 +90,36 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
             throw try container.superDecoder(forKey: .train).valueError("give either 'generator' or 'train', not both")
         default: break
         }
+        if let generator {
+            // Options another generator (or a file) takes would be silently ignored.
+            let applies: [CodingKeys]
+            switch generator {
+            case .planar: applies = [.n]
+            case .moons, .xor: applies = [.n, .noise]
+            case .circles: applies = [.n, .noise, .factor]
+            case .blobs: applies = [.n, .classes, .features, .noise]
+            case .spirals: applies = [.n, .classes, .noise]
+            case .random: applies = [.n, .features, .classes, .labels]
+            case .synthetic: applies = [.n, .features, .classes]
+            }
+            let sourceKeys: [CodingKeys] = [.n, .noise, .classes, .features, .factor, .labels, .test, .trainLabels,
+                                            .testLabels, .format, .xKey, .yKey, .classesKey, .labelColumn, .classNames]
+            for key in sourceKeys where container.contains(key) && !applies.contains(key) {
+                throw try container.superDecoder(forKey: key).valueError(
+                    "'\(key.stringValue)' does not apply to generator \(generator.rawValue); it takes seed"
+                    + applies.map { ", " + $0.stringValue }.joined())
+            }
+        } else {
+            for key in [CodingKeys.n, .noise, .classes, .features, .factor, .labels] where container.contains(key) {
+                throw try container.superDecoder(forKey: key).valueError(
+                    "'\(key.stringValue)' applies only to a generator; data files take train, test, format and the file options")
+            }
+        }
+        if let keepClasses, Set(keepClasses).count != keepClasses.count {
+            let repeated = keepClasses.first { name in keepClasses.filter { $0 == name }.count > 1 } ?? ""
+            throw try container.superDecoder(forKey: .keepClasses).valueError(
+                "'keep_classes' names '\(repeated)' twice; each class may be kept once")
+        }
         if test != nil, testFraction != nil {
             throw try container.superDecoder(forKey: .testFraction).valueError("give either 'test' or 'test_fraction', not both")
         }

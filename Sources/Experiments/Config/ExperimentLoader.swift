@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Yams
 
@@ -66,8 +67,15 @@ public struct ExperimentLoader: Sendable {
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
 
-        let name = root.mapping?["name"]?.string
+        var name = root.mapping?["name"]?.string
             ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        // A --set variant is another experiment: it gets its own results folder (the same
+        // overrides find the same folder again, so a variant resumes), unless it names itself.
+        if !overrides.isEmpty, !overrides.contains(where: { $0.hasPrefix("name=") }) {
+            var hasher = ContentHasher()
+            for assignment in overrides { hasher.combine(string: assignment) }
+            name += "-set-" + hasher.hexDigest.prefix(8)
+        }
         if !Self.isSafeName(name) {
             errors.append(located(root.mapping?["name"], file: file,
                                   "'name' must use only letters, digits, '-', '_' and '.'; found '\(name)'"))
@@ -100,7 +108,13 @@ public struct ExperimentLoader: Sendable {
                 node = try located(file: file) { () throws(ConfigValueError) in try node.setting(["seed"], to: Node(String(seed))) }
                 values.append(String(seed))
             }
-            guard let config = try decodeSection(RunConfig.self, node, file: file) else { continue }
+            let config: RunConfig
+            do {
+                guard let decoded = try decodeSection(RunConfig.self, node, file: file) else { continue }
+                config = decoded
+            } catch {
+                throw ConfigErrors(everyProblem(in: node, file: file, first: error.errors))
+            }
             runs.append(PlannedRun(index: index, sweptValues: values, configurationIndex: combination.configuration,
                                    config: config))
         }
@@ -180,10 +194,16 @@ public struct ExperimentLoader: Sendable {
                 throw ConfigErrors([ConfigError(file: source, line: 0, column: 0, message: "the value is not valid YAML: \(error)")])
             }
             var path = key.split(separator: ".").map(String.init)
-            if path.first != "sweep", path.count == 1 { path = SweepAlias.path(for: key) }
-            if path.first != "sweep", Self.schema(at: path) == nil {
+            if path.first != "sweep", path.count == 1, !Self.experimentKeys.contains(key) { path = SweepAlias.path(for: key) }
+            if path.first != "sweep", Self.schema(at: path) == nil, Self.experimentSchema(at: path) == nil {
                 throw ConfigErrors([ConfigError(file: source, line: 0, column: 0,
                                                 message: "unknown key '\(key)'" + Self.pathSuggestion(path))])
+            }
+            // A fixed value the sweep replaces would be accepted and silently ignored.
+            if path.first != "sweep", let swept = Self.sweptKey(setting: path, in: root) {
+                throw ConfigErrors([ConfigError(file: source, line: 0, column: 0, message:
+                    "'\(key)' is swept (sweep.\(swept)), so a fixed value would be ignored; override the sweep instead: "
+                    + "--set sweep.\(swept)=[\(valueText)]")])
             }
             do {
                 root = try root.setting(path[...], to: value)
@@ -192,6 +212,36 @@ public struct ExperimentLoader: Sendable {
             }
         }
         return root
+    }
+
+    /// Top-level keys of the file that are not run settings but may be overridden too.
+    static let experimentKeys: Set<String> = ["name", "description", "repeats", "report"]
+
+    /// The schema of `path` among the file's own keys (name, description, repeats, report.…).
+    static func experimentSchema(at path: [String]) -> Schema? {
+        guard let first = path.first, experimentKeys.contains(first) else { return nil }
+        var schema: Schema? = Schema.experiment
+        for key in path { schema = schema?.child(key) }
+        return schema
+    }
+
+    /// The sweep key (as written) that sets `path`, if the document sweeps it.
+    static func sweptKey(setting path: [String], in root: Node) -> String? {
+        guard let sweep = root.mapping?["sweep"]?.mapping else { return nil }
+        var keys: [String] = []
+        for (keyNode, value) in sweep {
+            guard let key = keyNode.string else { continue }
+            if key == "zip" {
+                let groups = value.sequence.map(Array.init) ?? [value]
+                keys += groups.flatMap { $0.mapping?.keys.compactMap(\.string) ?? [] }
+            } else {
+                keys.append(key)
+            }
+        }
+        return keys.first { key in
+            let swept = SweepAlias.path(for: key)
+            return swept == path || swept.starts(with: path) || path.starts(with: swept)
+        }
     }
 
     private func sweepExpansion(_ root: Node, file: String) throws(ConfigErrors) -> SweepExpansion {
@@ -256,6 +306,10 @@ public struct ExperimentLoader: Sendable {
     private func axis(key: String, keyNode: Node, values: Node, file: String) -> Result<SweepAxis, ConfigError> {
         let path = SweepAlias.path(for: key)
         guard Self.schema(at: path) != nil else {
+            if Self.experimentKeys.contains(key) {
+                return .failure(located(keyNode, file: file, "'\(key)' cannot be swept; it is a top-level key of the experiment"
+                                        + (key == "repeats" ? " (write repeats: N beside sweep:, not inside it)" : "")))
+            }
             return .failure(located(keyNode, file: file, "unknown sweep key '\(key)'" + Self.pathSuggestion(path)))
         }
         guard let list = values.sequence else {
@@ -303,6 +357,24 @@ public struct ExperimentLoader: Sendable {
         } catch {
             throw ConfigErrors([ConfigError(file: file, line: 0, column: 0, message: "\(error)")])
         }
+    }
+
+    /// The first problem of each section of a run's node (with `first`, what stopped the
+    /// whole decode), without repeats, in line order.
+    private func everyProblem(in node: Node, file: String, first: [ConfigError]) -> [ConfigError] {
+        var errors = first
+        func probe<T: Decodable>(_ type: T.Type) {
+            do {
+                _ = try decodeSection(type, node, file: file)
+            } catch {
+                for found in error.errors where !errors.contains(found) { errors.append(found) }
+            }
+        }
+        probe(SectionProbe.Dataset.self)
+        probe(SectionProbe.Model.self)
+        probe(SectionProbe.Training.self)
+        probe(SectionProbe.Settings.self)
+        return errors
     }
 
     private func located<T>(file: String, _ body: () throws(ConfigValueError) -> T) throws(ConfigErrors) -> T {
@@ -366,7 +438,10 @@ public struct ExperimentLoader: Sendable {
         case is String.Type: return "a string"
         default:
             let described = String(describing: type)
-            return described.hasPrefix("Array") ? "a list" : described.hasPrefix("Dictionary") ? "a mapping" : "a \(described)"
+            if described.hasPrefix("Array") || described.contains("Sequence") { return "a list" }
+            if described.hasPrefix("Dictionary") || described.contains("Mapping") { return "a mapping" }
+            if described.contains("Scalar") { return "a single value (not a list or mapping)" }
+            return "a \(described)"
         }
     }
 
@@ -398,8 +473,9 @@ public struct ExperimentLoader: Sendable {
         var prefix: [String] = []
         for key in path {
             guard let next = schema.child(key) else {
-                let candidates = schema.keyNames.map { (prefix + [$0]).joined(separator: ".") }
-                    + (prefix.isEmpty ? SweepAlias.paths.map(\.key) : [])
+                var seen: Set<String> = []
+                let candidates = (schema.keyNames.map { (prefix + [$0]).joined(separator: ".") }
+                    + (prefix.isEmpty ? SweepAlias.paths.map(\.key) : [])).filter { seen.insert($0).inserted }
                 return Suggestion.phrase(for: (prefix + [key]).joined(separator: "."), among: candidates)
             }
             schema = next

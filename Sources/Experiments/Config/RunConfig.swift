@@ -29,3 +29,31 @@ public struct RunConfig: Codable, Sendable, Hashable {
             ?? .float64
     }
 }
+
+/// Decoders of one section of a run's node each, so that a file with problems in several
+/// sections gets all of them reported (a whole `RunConfig` stops at the first).
+enum SectionProbe {
+    struct Dataset: Decodable {
+        init(from decoder: Decoder) throws {
+            _ = try decoder.container(keyedBy: RunConfig.CodingKeys.self).decodeIfPresent(DatasetConfig.self, forKey: .dataset)
+        }
+    }
+    struct Model: Decodable {
+        init(from decoder: Decoder) throws {
+            _ = try decoder.container(keyedBy: RunConfig.CodingKeys.self).decodeIfPresent(ModelConfig.self, forKey: .model)
+        }
+    }
+    struct Training: Decodable {
+        init(from decoder: Decoder) throws {
+            _ = try decoder.container(keyedBy: RunConfig.CodingKeys.self).decodeIfPresent(TrainingConfig.self, forKey: .training)
+        }
+    }
+    struct Settings: Decodable {
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: RunConfig.CodingKeys.self)
+            _ = try container.decodeIfPresent(UInt32.self, forKey: .seed)
+            _ = try container.decodeChoiceIfPresent(["float64": RunConfig.Precision.float64, "float32": .float32],
+                                                    forKey: .precision)
+        }
+    }
+}

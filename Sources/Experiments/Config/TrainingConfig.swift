@@ -25,6 +25,19 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
             ["gd": .gradientDescent, "sgd": .gradientDescent, "momentum": .momentum(beta: beta ?? 0.9),
              "adam": .adam(beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, epsilon: epsilon ?? 1e-8)],
             forKey: .optimizer) ?? .gradientDescent
+        // A hyperparameter of another optimizer would be silently ignored: name what applies.
+        let applies: [CodingKeys]
+        switch optimizer {
+        case .gradientDescent: applies = []
+        case .momentum: applies = [.beta]
+        case .adam: applies = [.beta1, .beta2, .epsilon]
+        }
+        for key in [CodingKeys.beta, .beta1, .beta2, .epsilon] where container.contains(key) && !applies.contains(key) {
+            throw try container.superDecoder(forKey: key).valueError(
+                "'\(key.stringValue)' does not apply to optimizer \(optimizer.description)"
+                + (applies.isEmpty ? " (it has no hyperparameters besides learning_rate)"
+                   : "; it takes " + applies.map(\.stringValue).joined(separator: ", ")))
+        }
         let learningRate = try container.decodeNumber(
             Double.self, forKey: .learningRate, expected: "a finite number > 0") { $0.isFinite && $0 > 0 }
         let length: TrainingPlan.Length

@@ -79,13 +79,13 @@ public struct DataSource: Sendable {
         let format = try config.format ?? Self.format(of: trainName)
         let train = try loadFile(trainName, labels: config.trainLabels, split: "train", format: format, config: config)
         let test = try config.test.map {
-            try loadFile($0, labels: config.testLabels, split: "test", format: format, config: config)
+            try loadFile($0, labels: config.testLabels, split: "test", format: format, config: config, trainClasses: train.classNames)
         }
         return (train, test, trainName)
     }
 
     private func loadFile(_ name: String, labels: String?, split: String, format: DatasetConfig.Format,
-                          config: DatasetConfig) throws -> Dataset {
+                          config: DatasetConfig, trainClasses: [String]? = nil) throws -> Dataset {
         switch format {
         case .hdf5:
             let path = try locator.locate(name, what: "the \(split) set (HDF5)")
@@ -104,7 +104,12 @@ public struct DataSource: Sendable {
             return try CIFARLoader.load(path: path, classNames: try classNames(config))
         case .csv:
             let path = try locator.locate(name, what: "the \(split) table (CSV)")
-            return try CSVLoader.load(path: path, labelColumn: config.labelColumn)
+            // The test file is read with the training file's classes: one mapping for both.
+            let classes = trainClasses.map { names -> CSVLoader.Classes in
+                names.allSatisfy({ Int($0) != nil }) && names.enumerated().allSatisfy { String($0.offset) == $0.element }
+                    ? .numeric(count: names.count) : .named(names)
+            }
+            return try CSVLoader.load(path: path, labelColumn: config.labelColumn, classes: classes)
         }
     }
 

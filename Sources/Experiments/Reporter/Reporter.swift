@@ -92,7 +92,7 @@ public struct Reporter: Sendable {
     /// One row per run, in plan order.
     func summary(_ plan: PlanFile, _ records: [RunRecord?]) -> String {
         var csv = CSVWriter(header: ["run_id"] + plan.columns + [
-            "status", "diverged_at", "final_cost", "train_accuracy", "test_accuracy", "iterations", "wall_seconds",
+            "status", "diverged_at", "final_cost", "train_accuracy", "test_accuracy", "iterations_done", "wall_seconds",
         ])
         for (entry, record) in zip(plan.runs, records) {
             guard let record else {
