@@ -15,8 +15,9 @@ static void on_signal(int signal) {
     errno = saved;
 }
 
-/// Runs before main. A SIGINT or SIGHUP the parent set to be ignored (nohup, a background
-/// job of a non-interactive shell) stays ignored; SIGTERM is always handled.
+/// Runs before main. A SIGHUP the parent set to be ignored (nohup) stays ignored; SIGINT and
+/// SIGTERM are always handled (a harness or a shell script that started the runner in the
+/// background, with SIGINT ignored, can still stop it cleanly with kill -INT).
 __attribute__((constructor(101))) static void install_signal_gate(void) {
     if (pipe(pipe_ends) != 0) { return; }
     fcntl(pipe_ends[0], F_SETFD, FD_CLOEXEC);
@@ -25,13 +26,19 @@ __attribute__((constructor(101))) static void install_signal_gate(void) {
     for (unsigned i = 0; i < sizeof handled / sizeof handled[0]; i++) {
         struct sigaction current;
         sigaction(handled[i], NULL, &current);
-        if (handled[i] != SIGTERM && current.sa_handler == SIG_IGN) { continue; }
+        if (handled[i] == SIGHUP && current.sa_handler == SIG_IGN) { continue; }
         struct sigaction action = {0};
         action.sa_handler = on_signal;
         sigemptyset(&action.sa_mask);
         action.sa_flags = SA_RESTART;
         sigaction(handled[i], &action, NULL);
     }
+    // A parent may have left them blocked (the mask is inherited through exec): unblock them,
+    // or a signal would wait forever instead of stopping the sweep.
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (unsigned i = 0; i < sizeof handled / sizeof handled[0]; i++) { sigaddset(&mask, handled[i]); }
+    sigprocmask(SIG_UNBLOCK, &mask, NULL);
 }
 
 int netsweep_signal_pipe(void) { return pipe_ends[0]; }

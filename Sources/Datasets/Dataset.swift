@@ -14,6 +14,8 @@ public struct Dataset: Sendable {
 
     /// - Throws: `DatasetError.invalid` when the label count or a label is out of line.
     public init(features: Matrix<Double>, labels: [Int32], classNames: [String]) throws {
+        guard features.columns >= 1 else { throw DatasetError.invalid("the data have no examples") }
+        guard features.rows >= 1 else { throw DatasetError.invalid("the data have no features (each example is empty)") }
         guard labels.count == features.columns else {
             throw DatasetError.invalid(
                 "expected one label per example (\(features.columns)); found \(labels.count) labels")
@@ -112,6 +114,10 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// The most classes a label file may number: one class name is made per number up to the
+/// largest label, so a stray huge label must be an error, not an allocation.
+public let maximumClassNumber = 65_535
 
 extension Array where Element == Int {
     /// The product of the elements, or nil when it overflows `Int`: a file header's

@@ -64,10 +64,12 @@ struct RunnerEndToEndTests {
         #expect(diverging.status == 1, "\(diverging.output) \(diverging.errors)")
         #expect(diverging.output.contains("1 finished, 1 diverged, 0 failed"))
 
+        let folders = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("results").path)
         let bad = try Self.run(["tiny.yaml", "--set", "training.learnig_rate=1"], in: directory)
         #expect(bad.status == 64)
         #expect(bad.errors.contains("unknown key 'training.learnig_rate'; did you mean 'training.learning_rate'?"))
-        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("results/tiny/runs/x").path))
+        // Bad input is refused before anything is written.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("results").path) == folders)
 
         let usage = try Self.run(["tiny.yaml", "--jobs", "0"], in: directory)
         #expect(usage.status == 64)

@@ -38,6 +38,9 @@ public enum CSVLoader {
         }
         let labelIndex: Int
         if let labelColumn {
+            guard header.fields.filter({ $0 == labelColumn }).count <= 1 else {
+                throw DatasetError.corrupt(file: path, problem: "the header names '\(labelColumn)' twice; the label column must be unique")
+            }
             guard let index = header.fields.firstIndex(of: labelColumn) else {
                 throw DatasetError.corrupt(file: path, problem:
                     "no column named '\(labelColumn)'; the header has " + header.fields.map { "'\($0)'" }.joined(separator: ", "))
@@ -61,6 +64,10 @@ public enum CSVLoader {
             var feature = 0
             for (column, cell) in row.fields.enumerated() {
                 if column == labelIndex {
+                    guard !cell.trimmingCharacters(in: .whitespaces).isEmpty else {
+                        throw DatasetError.corrupt(file: path, problem:
+                            "line \(row.line), column \(column + 1) ('\(header.fields[column])'): the label is empty")
+                    }
                     labelTexts.append(cell.trimmingCharacters(in: .whitespaces))
                     labelLines.append(row.line)
                     continue
@@ -71,6 +78,17 @@ public enum CSVLoader {
                 }
                 values[position * featureCount + feature] = value
                 feature += 1
+            }
+        }
+        if classes == nil {
+            // Labels that are all numbers must be class numbers: 0.5 or 2e9 is a data error,
+            // not a reason to fall back to text classes.
+            let numbers = labelTexts.map { Double($0) }
+            if numbers.allSatisfy({ $0 != nil }),
+               let bad = numbers.firstIndex(where: { value in value.map { !$0.isFinite || $0 < 0 || $0 != $0.rounded() || $0 > Double(maximumClassNumber) } ?? true }) {
+                throw DatasetError.corrupt(file: path, problem:
+                    "line \(labelLines[bad]), column \(labelIndex + 1) ('\(header.fields[labelIndex])'): label '\(labelTexts[bad])' "
+                    + "is not a class number (a whole number in 0...\(maximumClassNumber)); use whole numbers or names")
             }
         }
         let found = classes ?? Self.classes(of: labelTexts)
@@ -94,7 +112,8 @@ public enum CSVLoader {
 
     /// A label text as a whole number ≥ 0 (below 2^31), if it is one: "3", "3.0", "3e0".
     static func classNumber(_ text: String) -> Int32? {
-        guard let value = Double(text), value.isFinite, value >= 0, value < 0x1p31, value == value.rounded() else { return nil }
+        guard let value = Double(text), value.isFinite, value >= 0, value == value.rounded() else { return nil }
+        guard value <= Double(maximumClassNumber) else { return nil }
         return Int32(value)
     }
 

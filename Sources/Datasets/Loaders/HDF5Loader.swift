@@ -42,8 +42,9 @@ public enum HDF5Loader {
         }
         var labels = [Int32](repeating: 0, count: count)
         for (index, value) in yValues.enumerated() {
-            guard value == value.rounded(), value >= 0, value < Double(Int32.max) else {
-                throw DatasetError.corrupt(file: path, problem: "label \(index) in '\(yKey)' must be a whole number ≥ 0; found \(value)")
+            guard value == value.rounded(), value >= 0, value <= Double(maximumClassNumber) else {
+                throw DatasetError.corrupt(file: path, problem:
+                    "label \(index) in '\(yKey)' must be a whole number in 0...\(maximumClassNumber); found \(value)")
             }
             labels[index] = Int32(value)
         }

@@ -59,6 +59,11 @@ public enum IDXLoader {
             throw DatasetError.corrupt(file: path, problem: "the header's dimensions \(dims) describe more than 2^63 values")
         }
         let values = try readBytes(file, count: count, path: path, what: "\(count) values (dimensions \(dims))")
+        var extra: UInt8 = 0
+        if gzread(file, &extra, 1) == 1 {
+            throw DatasetError.corrupt(file: path, problem:
+                "has data after its \(count) values (dimensions \(dims)): the header's dimensions do not match the file")
+        }
         return (dims, values)
     }
 

@@ -58,11 +58,16 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
                           ("blobs", .blobs), ("xor", .xor), ("spirals", .spirals), ("random", .random),
                           ("synthetic", .synthetic)),
             forKey: .generator)
-        n = try container.decodeNumberIfPresent(Int.self, forKey: .n, expected: "an integer ≥ 1") { $0 >= 1 }
+        // Generated data are held in memory: sizes are bounded here, before anything is made.
+        n = try container.decodeNumberIfPresent(Int.self, forKey: .n, expected: "an integer in 1...10000000") { (1...10_000_000).contains($0) }
         noise = try container.decodeNumberIfPresent(Double.self, forKey: .noise, expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 }
         seed = try container.decodeIfPresent(UInt32.self, forKey: .seed)
-        classes = try container.decodeNumberIfPresent(Int.self, forKey: .classes, expected: "an integer ≥ 2") { $0 >= 2 }
-        features = try container.decodeNumberIfPresent(Int.self, forKey: .features, expected: "an integer ≥ 1") { $0 >= 1 }
+        classes = try container.decodeNumberIfPresent(Int.self, forKey: .classes, expected: "an integer in 2...1000") { (2...1000).contains($0) }
+        features = try container.decodeNumberIfPresent(Int.self, forKey: .features, expected: "an integer in 1...100000") { (1...100_000).contains($0) }
+        if let n, let features, n * features > 1 << 27 {
+            throw try container.superDecoder(forKey: .n).valueError(
+                "'n' × 'features' must be at most 134217728 values (1 GiB in float64); found \(n) × \(features)")
+        }
         factor = try container.decodeNumberIfPresent(Double.self, forKey: .factor, expected: "a number in (0, 1)") { $0 > 0 && $0 < 1 }
         labels = try container.decodeIfPresent([Int32].self, forKey: .labels)
         train = try container.decodeIfPresent(String.self, forKey: .train)

@@ -28,5 +28,9 @@ public struct ReportConfig: Codable, Sendable, Hashable {
         metric = try container.decodeChoiceIfPresent(
             ["test_accuracy": .testAccuracy, "train_accuracy": .trainAccuracy, "final_cost": .finalCost],
             forKey: .metric)
+        if let rows, rows == columns {
+            throw try container.superDecoder(forKey: .columns).valueError(
+                "'rows' and 'columns' are both '\(rows)'; give two different swept keys")
+        }
     }
 }

@@ -45,6 +45,9 @@ public struct Reporter: Sendable {
         }
         if let rows { report.rows = rows }
         if let columns { report.columns = columns }
+        if let rows = report.rows, rows == report.columns {
+            throw ReportError("the table's rows and columns are both '\(rows)'; give two different swept keys")
+        }
         let records = try plan.runs.map { try layout.readRecord($0.id) }
         if !allowMixed { try Self.checkOneBuild(records) }
         try AtomicFile.write(Data(summary(plan, records).utf8), to: layout.summary)

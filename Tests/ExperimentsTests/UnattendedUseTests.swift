@@ -1,0 +1,257 @@
+import Foundation
+import Testing
+@testable import Experiments
+
+/// The built `runner` as a cluster job, a CI job or two shells use it: signals, several
+/// processes on one results folder, I/O failures, damaged results, memory limits, builds.
+@Suite("unattended use", .serialized)
+struct UnattendedUseTests {
+    /// Two short runs and one that would take minutes: with two workers (longest first) the
+    /// long run is in progress while the short ones end, so a signal lands mid-run.
+    static let long = """
+        name: long
+        dataset: {generator: moons, n: 400, seed: 7}
+        model: {hidden: [16], activation: tanh, output: sigmoid}
+        training: {optimizer: gd, learning_rate: 0.1, iterations: 200, record_every: 100}
+        sweep:
+          zip:
+            seed: [1, 2, 3]
+            iterations: [200, 300, 5000000]
+        """
+
+    /// Six runs of a fraction of a second each.
+    static let six = """
+        name: six
+        dataset: {generator: moons, n: 200, seed: 7}
+        model: {hidden: [8], activation: tanh, output: sigmoid}
+        training: {optimizer: gd, learning_rate: 0.1, iterations: 3000, record_every: 100}
+        sweep:
+          seed: [1, 2, 3, 4, 5, 6]
+        """
+
+    /// 8 short runs.
+    static let short = """
+        name: short
+        dataset: {generator: xor, n: 80, seed: 3, test_fraction: 0.25}
+        model: {depth: 1, width: 4, activation: tanh, output: sigmoid}
+        training: {optimizer: gd, learning_rate: 0.5, iterations: 300, record_every: 100}
+        sweep:
+          width: [2, 3, 4, 5]
+          activation: [tanh, relu]
+        """
+
+    static func start(_ arguments: [String], in directory: URL) throws -> (Process, URL) {
+        guard let runner = RunnerEndToEndTests.runnerURL else { throw CancellationError() }
+        let process = Process()
+        process.executableURL = runner
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let log = directory.appendingPathComponent("stderr-\(UUID().uuidString)")
+        let output = directory.appendingPathComponent("stdout-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        return (process, log)
+    }
+
+    /// Whether the process has installed its handler for `signal` (SigCgt in /proc).
+    static func catches(_ signal: Int32, pid: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+              let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+        return mask & (1 << UInt64(signal - 1)) != 0
+    }
+
+    static func wait(_ process: Process, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(5_000) }
+        return !process.isRunning
+    }
+
+    static func records(_ directory: URL, _ name: String) -> [String] {
+        let runs = directory.appendingPathComponent("results/\(name)/runs")
+        let ids = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
+        return ids.filter { FileManager.default.fileExists(atPath: runs.appendingPathComponent("\($0)/record.json").path) }
+    }
+
+    enum Moment: String, CaseIterable { case atStart = "as soon as the handler is in place", midSweep = "mid-sweep" }
+
+    @Test("SIGINT, SIGTERM and SIGHUP stop cleanly with 128+N and keep what finished; the run in progress stays pending",
+          arguments: [SIGINT, SIGTERM, SIGHUP], Moment.allCases)
+    func signals(signal: Int32, moment: Moment) throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.long.write(to: directory.appendingPathComponent("long.yaml"), atomically: true, encoding: .utf8)
+        let (process, log) = try Self.start(["long.yaml", "--jobs", "2", "--quiet"], in: directory)
+        let deadline = Date().addingTimeInterval(60)
+        while !Self.catches(signal, pid: process.processIdentifier), process.isRunning, Date() < deadline { usleep(500) }
+        if moment == .midSweep {
+            // Both short runs have ended; the long one is in progress.
+            while Self.records(directory, "long").count < 2, process.isRunning, Date() < deadline { usleep(5_000) }
+        }
+        kill(process.processIdentifier, signal)
+        #expect(Self.wait(process, seconds: 30), "the runner did not stop within 30 s of the signal")
+        #expect(process.terminationReason == .exit, "killed by the signal instead of handling it")
+        #expect(process.terminationStatus == 128 + signal, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        let kept = Self.records(directory, "long")
+        // No partial files are left behind: only complete records, curves and parameters.
+        let leftovers = FileManager.default.enumerator(atPath: directory.appendingPathComponent("results").path)?
+            .compactMap { $0 as? String }.filter { $0.contains(".tmp-") || $0.hasSuffix("/claim") } ?? []
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        if moment == .midSweep {
+            #expect(kept.count == 2)
+            let summary = try String(contentsOf: directory.appendingPathComponent("results/long/summary.csv"), encoding: .utf8)
+            #expect(summary.components(separatedBy: ",not_run,").count - 1 == 1, "\(summary)")
+        }
+        let plan = try RunnerEndToEndTests.run(["plan", "long.yaml"], in: directory)
+        #expect(plan.output.contains("3 runs (\(3 - kept.count) pending, \(kept.count) done)"), "\(plan.output)")
+    }
+
+    @Test("a re-run after a signal completes exactly the runs that were not done")
+    func resumeAfterSignal() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.six.write(to: directory.appendingPathComponent("six.yaml"), atomically: true, encoding: .utf8)
+        let (process, _) = try Self.start(["six.yaml", "--jobs", "1", "--quiet"], in: directory)
+        let deadline = Date().addingTimeInterval(60)
+        while Self.records(directory, "six").isEmpty, process.isRunning, Date() < deadline { usleep(2_000) }
+        kill(process.processIdentifier, SIGTERM)
+        #expect(Self.wait(process, seconds: 30))
+        #expect(process.terminationStatus == 143)
+        let kept = Self.records(directory, "six").count
+        #expect(kept >= 1)
+        let rerun = try RunnerEndToEndTests.run(["six.yaml", "--quiet"], in: directory)
+        #expect(rerun.status == 0, "\(rerun.errors)")
+        #expect(rerun.output.contains("six: 6 runs — \(6 - kept) run now, \(kept) already done"), "\(rerun.output)")
+    }
+
+    @Test("two processes on one results folder share out the runs: each trained once, both exit 0")
+    func concurrentProcesses() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.six.write(to: directory.appendingPathComponent("six.yaml"), atomically: true, encoding: .utf8)
+        let first = try Self.start(["six.yaml", "--jobs", "1", "--quiet"], in: directory)
+        let second = try Self.start(["six.yaml", "--jobs", "1", "--quiet"], in: directory)
+        #expect(Self.wait(first.0, seconds: 120) && Self.wait(second.0, seconds: 120))
+        #expect(first.0.terminationStatus == 0, "\((try? String(contentsOf: first.1, encoding: .utf8)) ?? "")")
+        #expect(second.0.terminationStatus == 0, "\((try? String(contentsOf: second.1, encoding: .utf8)) ?? "")")
+        #expect(Self.records(directory, "six").count == 6)
+        let outputs = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.lastPathComponent.hasPrefix("stdout-") }
+            .map { try String(contentsOf: $0, encoding: .utf8) }
+        // "N run now": the two counts add up to the six runs, none trained twice.
+        let trained = outputs.compactMap { text -> Int? in
+            guard let range = text.range(of: #"— (\d+) run now"#, options: .regularExpression) else { return nil }
+            return Int(text[range].dropFirst(2).prefix { $0.isNumber })
+        }
+        #expect(trained.count == 2 && trained.reduce(0, +) == 6, "\(outputs)")
+        let summary = try String(contentsOf: directory.appendingPathComponent("results/six/summary.csv"), encoding: .utf8)
+        #expect(!summary.contains("not_run") && !summary.contains("failed"))
+    }
+
+    @Test("a full disk is exit 74 naming the file and the system's reason; the records written before stay valid")
+    func fullDisk() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let mountPoint = directory.appendingPathComponent("small")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        let mounted = Process()
+        mounted.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mounted.arguments = ["-t", "tmpfs", "-o", "size=24k", "tmpfs", mountPoint.path]
+        try mounted.run()
+        mounted.waitUntilExit()
+        guard mounted.terminationStatus == 0 else { return }   // not root: nothing to test here
+        defer {
+            let unmount = Process()
+            unmount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            unmount.arguments = [mountPoint.path]
+            try? unmount.run()
+            unmount.waitUntilExit()
+        }
+        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
+        let run = try RunnerEndToEndTests.run(["short.yaml", "--jobs", "1", "--quiet", "--out", mountPoint.path], in: directory)
+        #expect(run.status == 74, "\(run.output)\n\(run.errors)")
+        #expect(run.errors.contains("No space left on device"), "\(run.errors)")
+        #expect(!run.errors.contains("Fatal error") && !run.errors.contains("NSCocoaErrorDomain"))
+        let layout = ResultsLayout(directory: mountPoint.appendingPathComponent("short"))
+        let ids = (try? FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path)) ?? []
+        for id in ids where FileManager.default.fileExists(atPath: layout.record(id).path) {
+            let record = try #require(try layout.readRecord(id))
+            #expect(try !layout.readCurve(for: record).isEmpty)
+        }
+    }
+
+    @Test("a results folder that is a file, and a name too long for the file system: exit 74 with the reason")
+    func unwritableResults() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
+        try Data("x".utf8).write(to: directory.appendingPathComponent("afile"))
+        let file = try RunnerEndToEndTests.run(["short.yaml", "--quiet", "--out", "afile"], in: directory)
+        #expect(file.status == 74)
+        #expect(file.errors.contains("cannot create the folder") && file.errors.contains("Not a directory"), "\(file.errors)")
+        let long = try RunnerEndToEndTests.run(
+            ["short.yaml", "--quiet", "--set", "name=" + String(repeating: "n", count: 300)], in: directory)
+        #expect(long.status == 74)
+        #expect(long.errors.contains("File name too long"), "\(long.errors)")
+    }
+
+    @Test("a damaged record or a truncated curve is an error naming the file, not 'not run'")
+    func damagedResults() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
+        #expect(try RunnerEndToEndTests.run(["short.yaml", "--quiet"], in: directory).status == 0)
+        let layout = ResultsLayout(directory: directory.appendingPathComponent("results/short"))
+        let ids = try FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path).sorted()
+        let curve = try Data(contentsOf: layout.curve(ids[0]))
+        try curve.prefix(curve.count - 30).write(to: layout.curve(ids[0]))
+        let truncated = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
+        #expect(truncated.status == 64)
+        #expect(truncated.errors.contains("\(ids[0])/curve.csv is damaged (truncated"), "\(truncated.errors)")
+        try Data("{\"id\": ".utf8).write(to: layout.record(ids[1]))
+        let corrupt = try RunnerEndToEndTests.run(["check", "results/short"], in: directory)
+        #expect(corrupt.status == 64)
+        #expect(corrupt.errors.contains("\(ids[1])/record.json is damaged"), "\(corrupt.errors)")
+    }
+
+    @Test("a sweep that does not fit in memory is refused at plan time, naming the run, its estimate and the limit")
+    func memoryLimit() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
+        let huge = try RunnerEndToEndTests.run(["plan", "short.yaml", "--set", "model.depth=2", "--set", "sweep.width=[100000]"], in: directory)
+        #expect(huge.status == 64)
+        #expect(huge.errors.contains("more than the machine's memory"), "\(huge.errors)")
+        let capped = try RunnerEndToEndTests.run(["short.yaml", "--max-memory", "4K"], in: directory)
+        #expect(capped.status == 64)
+        #expect(capped.errors.contains("more than --max-memory (4.0 KiB)"), "\(capped.errors)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("results").path),
+                "a refused sweep writes nothing")
+        let planned = try RunnerEndToEndTests.run(["plan", "short.yaml"], in: directory)
+        #expect(planned.status == 0)
+        #expect(planned.output.contains("memory"))
+    }
+
+    @Test("records of another engine build are not mixed into a report unless asked")
+    func mixedBuilds() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
+        #expect(try RunnerEndToEndTests.run(["short.yaml", "--quiet"], in: directory).status == 0)
+        let layout = ResultsLayout(directory: directory.appendingPathComponent("results/short"))
+        let id = try FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path).sorted()[0]
+        var record = try #require(try layout.readRecord(id))
+        record.build = EngineBuild(version: "0.0.1", gitCommit: "0123456789ab", executable: "00000000000000ff")
+        try AtomicFile.writeJSON(record, to: layout.record(id))
+        let resumed = try RunnerEndToEndTests.run(["short.yaml", "--quiet"], in: directory)
+        #expect(resumed.status == 64)
+        #expect(resumed.errors.contains("holds records made by another engine build (1 by runner 0.0.1"), "\(resumed.errors)")
+        let report = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
+        #expect(report.status == 64)
+        #expect(try RunnerEndToEndTests.run(["report", "results/short", "--allow-mixed"], in: directory).status == 0)
+        #expect(try RunnerEndToEndTests.run(["short.yaml", "--quiet", "--allow-mixed"], in: directory).status == 0)
+    }
+}
