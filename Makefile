@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libyaml-dev libhdf5-dev zlib1g-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUNNER      := .build/release/runner
 
-.PHONY: all deps build test run reproduce bench fixtures clean
+.PHONY: all deps build test run reproduce bench fixtures fuzz tsan clean
 
 all: build
 
@@ -39,6 +39,30 @@ reproduce: build
 ## bench: NetSweep vs the NumPy baseline on W1-W7, side by side (QUICK=1: 10% of the iterations, one pair, no warm-up)
 bench: build
 	python3 tools/bench.py $(if $(QUICK),--quick --pairs 1)
+
+## fuzz: libFuzzer on the experiment loader and each binary loader, FUZZ_SECONDS each (default 60);
+## a crash stops it with the input saved under fuzz/crashers/ (turn it into a corpus test)
+FUZZ_SECONDS ?= 60
+# hdf5 fuzzes libhdf5 itself too (not our code): run it with FUZZ_TARGETS=hdf5.
+FUZZ_TARGETS ?= experiment idx cifar csv
+fuzz: deps
+	$(SWIFT) build --scratch-path .build-fuzz --product fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DNETSWEEP_FUZZ
+	@mkdir -p fuzz/crashers
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$target; \
+	  echo "make fuzz: $$target for $(FUZZ_SECONDS) s"; \
+	  seeds=Tests/ExperimentsTests/Fixtures/corpus/data; \
+	  [ $$target = experiment ] && seeds="experiments Tests/ExperimentsTests/Fixtures/corpus/experiments"; \
+	  NETSWEEP_FUZZ_TARGET=$$target .build-fuzz/debug/fuzz .build-fuzz/corpus/$$target $$seeds \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=2048 -timeout=10 \
+	    -artifact_prefix=fuzz/crashers/$$target- -print_final_stats=1 2>&1 | grep -E "^(#|==|INFO: Running|Done|stat::number_of_executed_runs|SUMMARY)" | tail -4 \
+	    || exit 1; \
+	  test -z "$$(ls fuzz/crashers | grep "^$$target-" 2>/dev/null)" || { echo "make fuzz: $$target crashed: see fuzz/crashers"; exit 1; }; \
+	done
+
+## tsan: the scheduler, sweep and runner tests under ThreadSanitizer
+tsan: deps
+	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --filter "Sweep|Scheduler|runner end to end|Expectations"
 
 ## fixtures: regenerate the NumPy reference values the tests compare against
 fixtures:

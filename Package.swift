@@ -59,6 +59,12 @@ let package = Package(
             name: "runner",
             dependencies: ["Experiments", "Datasets", "NeuralNet", "CSignalGate", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // libFuzzer targets for the experiment loader and the binary loaders (`make fuzz`);
+        // built normally, a replay tool for crashers and corpora.
+        .executableTarget(
+            name: "fuzz",
+            dependencies: ["Experiments", "Datasets"]
+        ),
         .testTarget(
             name: "NeuralNetTests",
             dependencies: ["NeuralNet"],

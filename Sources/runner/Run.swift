@@ -16,13 +16,13 @@ struct Run: ParsableCommand {
 
             Examples:
               runner experiments/quickstart.yaml
-              runner run experiments/tanh_vs_relu.yaml --jobs 1 --out /tmp/results
+              runner run experiments/toy_backprop.yaml --jobs 1 --out /tmp/results
               runner experiments/quickstart.yaml --set sweep.activation=[tanh] --force
             """)
 
     @OptionGroup var options: ExperimentOptions
 
-    @Option(name: .shortAndLong, help: "Runs at once (default: the number of cores).")
+    @Option(name: .shortAndLong, help: "Runs at once; the default is the number of cores.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Re-run runs whose record already exists.")
@@ -46,6 +46,14 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let plan = try options.loadPlan()
+        // Checked before training, not when the reports are written at the end.
+        for (option, key) in [("--rows", rows), ("--columns", columns)] {
+            guard let key, !plan.experiment.columns.contains(key) else { continue }
+            printError("\(options.experiment): error: \(option) '\(key)' is not a swept key"
+                       + (plan.experiment.columns.isEmpty ? " (the experiment sweeps nothing)"
+                          : "; swept: " + plan.experiment.columns.joined(separator: ", ")))
+            throw Exit.badInput
+        }
         try options.checkMemory(plan, jobs: jobs)
         let stop = SignalGate.stop
         SignalGate.beginSweep()

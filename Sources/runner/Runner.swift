@@ -29,7 +29,7 @@ struct Runner: ParsableCommand {
 
             Examples:
               runner experiments/quickstart.yaml
-              runner experiments/tanh_vs_relu.yaml --jobs 2 --set training.iterations=500
+              runner experiments/quickstart.yaml --jobs 2 --set training.iterations=500
               runner plan experiments/lr_depth_width.yaml
               runner report results/quickstart
               runner check results/toy_backprop

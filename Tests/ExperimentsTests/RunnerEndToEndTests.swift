@@ -75,3 +75,49 @@ struct RunnerEndToEndTests {
         #expect(usage.status == 64)
     }
 }
+
+/// Every example that `runner --help` and each command's `--help` show runs as written.
+@Suite("help examples")
+struct HelpExampleTests {
+    static let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `runner …` lines of a help text's examples.
+    static func examples(_ help: String) -> [[String]] {
+        help.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("runner ") }
+            .map { $0.split(separator: " ").dropFirst().map(String.init) }
+    }
+
+    @Test("the examples in --help run as written (exit 0, or 3 for data that are not on this machine)")
+    func examplesRun() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent("experiments"),
+                                                   withDestinationURL: Self.checkout.appendingPathComponent("experiments"))
+        var all: [[String]] = []
+        for command in [[], ["run"], ["plan"], ["report"], ["check"]] {
+            let help = try RunnerEndToEndTests.run(command + ["--help"], in: directory)
+            #expect(help.status == 0)
+            all += Self.examples(help.output)
+        }
+        #expect(all.count >= 8)
+        // Results first: report and check read what the runs wrote.
+        let prepare = try RunnerEndToEndTests.run(["experiments/toy_backprop.yaml", "--quiet"], in: directory)
+        #expect(prepare.status == 0, "\(prepare.errors)")
+        let data = Self.checkout.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
+        let ordered = all.filter { !["report", "check"].contains($0.first ?? "") }
+            + all.filter { ["report", "check"].contains($0.first ?? "") }
+        for arguments in ordered {
+            var withData = arguments + ["--skip-missing-data"]
+            if ["report", "check"].contains(arguments.first ?? "") { withData = arguments }
+            else { withData += ["--data-dir", data] }
+            if arguments.contains("--out") {
+                let index = try #require(arguments.firstIndex(of: "--out"))
+                withData[index + 1] = directory.appendingPathComponent("out").path
+            }
+            let result = try RunnerEndToEndTests.run(withData, in: directory)
+            #expect(result.status == 0 || result.status == 3, "runner \(arguments.joined(separator: " ")): \(result.errors)")
+        }
+    }
+}

@@ -31,7 +31,9 @@ public enum IDXLoader {
     }
 
     /// The dimensions and unsigned-byte values of one IDX file.
-    static func read(path: String, expectedRank: Int, what: String) throws -> ([Int], [UInt8]) {
+    /// - Throws: `DatasetError.corrupt` for a wrong magic number, type or rank, dimensions whose
+    ///   product overflows, a truncated body or data after it.
+    public static func read(path: String, expectedRank: Int, what: String) throws -> ([Int], [UInt8]) {
         guard let file = gzopen(path, "rb") else {
             throw DatasetError.corrupt(file: path, problem: "cannot open the \(what) file")
         }
