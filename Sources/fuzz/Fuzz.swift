@@ -5,8 +5,8 @@ import Foundation
 /// Fuzz targets for the parsers that read untrusted input: the experiment loader and each
 /// binary loader's header and body parsing.
 ///
-/// Built with `-sanitize=fuzzer -D NETSWEEP_FUZZ` (`make fuzz`), libFuzzer drives
-/// `LLVMFuzzerTestOneInput` with the target named by `$NETSWEEP_FUZZ_TARGET`. Built normally,
+/// Built with `-sanitize=fuzzer -D NETSWEEP_FUZZ` (`make fuzz`), libFuzzer's driver calls the
+/// target named by `$NETSWEEP_FUZZ_TARGET`. Built normally,
 /// `fuzz TARGET FILE…` replays inputs (a crasher, a corpus) through the same function.
 enum FuzzTarget: String, CaseIterable {
     case experiment, idx, cifar, csv, hdf5
@@ -33,7 +33,7 @@ enum FuzzTarget: String, CaseIterable {
     /// Writes `data` to a temporary file for the loaders that read paths.
     private func withFile(_ data: Data, _ body: (String) -> Void) {
         let path = NSTemporaryDirectory() + "netsweep-fuzz-\(getpid())-\(rawValue)"
-        FileManager.default.createFile(atPath: path, contents: data)
+        _ = FileManager.default.createFile(atPath: path, contents: data)
         body(path)
     }
 }
@@ -41,10 +41,29 @@ enum FuzzTarget: String, CaseIterable {
 #if NETSWEEP_FUZZ
 private let target = ProcessInfo.processInfo.environment["NETSWEEP_FUZZ_TARGET"].flatMap(FuzzTarget.init) ?? .experiment
 
+/// libFuzzer's entry for a program that has its own `main` (SwiftPM names every executable's
+/// entry point, so libFuzzer's `main` cannot be used).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+/// The input callback libFuzzer's own `main` looks for.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let bytes else { return 0 }
     target.run(Data(bytes: bytes, count: count))
     return 0
+}
+
+@main
+enum Fuzz {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(runFuzzerDriver(&argc, &argv) { fuzzOneInput($0, $1) })
+    }
 }
 #else
 @main

@@ -69,22 +69,24 @@ public enum IDXLoader {
         return (dims, values)
     }
 
-    /// Reads exactly `count` bytes, growing the buffer as data arrive (at most 16 MiB ahead of
-    /// what was read), so the allocation is bounded by the file, not by a header's claim.
+    /// Reads exactly `count` bytes in chunks that start at 64 KiB and double with what has been
+    /// read, so memory stays within twice the file's real (decompressed) length whatever the
+    /// header claims.
     private static func readBytes(_ file: gzFile, count: Int, path: String, what: String) throws -> [UInt8] {
         var bytes: [UInt8] = []
-        var offset = 0
-        while offset < count {
-            let chunk = min(count - offset, 1 << 24)
-            bytes.append(contentsOf: repeatElement(0, count: chunk))
-            let read = bytes.withUnsafeMutableBytes { buffer -> Int32 in
+        var chunk = [UInt8]()
+        while bytes.count < count {
+            let size = min(count - bytes.count, max(1 << 16, min(bytes.count, 1 << 30)))
+            if chunk.count < size { chunk = [UInt8](repeating: 0, count: size) }
+            let read = chunk.withUnsafeMutableBytes { buffer -> Int32 in
                 guard let base = buffer.baseAddress else { return -1 }
-                return gzread(file, base + offset, UInt32(chunk))
+                return gzread(file, base, UInt32(size))
             }
             if read < 0 { throw DatasetError.corrupt(file: path, problem: "corrupt gzip data") }
-            if read == 0 { throw DatasetError.corrupt(file: path, problem: "truncated: expected \(what), file ended after \(offset) bytes") }
-            offset += Int(read)
-            bytes.removeLast(chunk - Int(read))
+            if read == 0 {
+                throw DatasetError.corrupt(file: path, problem: "truncated: expected \(what), file ended after \(bytes.count) bytes")
+            }
+            bytes.append(contentsOf: chunk[..<Int(read)])
         }
         return bytes
     }
