@@ -7,12 +7,10 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Re-check a results folder's expectations without training.",
         discussion: """
-            Reads plan.json (which carries the experiment's expect: section), the run records and
-            their curves; prints the expected/got table, rewrites expectations.csv and exits 1 if
-            any expectation fails.
+            Reads plan.json (which carries the experiment's expect: section), the run records and their curves; prints the expected/got table, rewrites expectations.csv and exits 1 if any expectation fails.
 
             Example:
-              runner check results/toy_backprop
+              runner check results/quickstart
             """)
 
     @Flag(help: "Report records made by different engine builds together.")

@@ -35,6 +35,7 @@ struct ExperimentOptions: ParsableArguments {
         guard (1...1_000_000).contains(maxRuns) else {
             throw ValidationError("--max-runs must be in 1...1000000; found \(maxRuns)")
         }
+        guard !out.isEmpty else { throw ValidationError("--out must name a folder; found an empty string") }
         if let maxMemory, Self.bytes(maxMemory) == nil {
             throw ValidationError("--max-memory must be a size such as 512M, 8G or 1.5T; found '\(maxMemory)'")
         }
@@ -54,7 +55,8 @@ struct ExperimentOptions: ParsableArguments {
         return value * scale
     }
 
-    /// Refuses, with exit 64, a sweep that would not fit in memory with `jobs` runs at once.
+    /// Refuses, with exit 64, a sweep that would not fit in memory with `jobs` runs at once
+    /// (the check runs after the data are loaded: loading itself may briefly hold twice the data).
     func checkMemory(_ plan: SweepPlan, jobs: Int) throws {
         let limit = maxMemory.flatMap(Self.bytes) ?? Double(ProcessInfo.processInfo.physicalMemory)
         do {

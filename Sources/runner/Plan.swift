@@ -7,17 +7,20 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the runs an experiment would execute (dry run).",
         discussion: """
-            One line per run: its index, id, swept values, whether its record already exists
-            (done), its matrix-product work in GFLOP and its memory estimate (parameters,
-            gradients, optimizer state and one batch's activations, besides the shared data).
-            The list is exactly what 'runner run' executes, in the same order; a sweep that
-            would not fit in memory with one run per core is refused (exit 64).
+            One line per run: its index, id, swept values, whether its record already exists (done), its matrix-product work in GFLOP and its memory estimate (parameters, gradients, optimizer state and one batch's activations, besides the shared data). The list is exactly what 'runner run' executes, in the same order; a sweep that would not fit in memory with one run per core is refused (exit 64).
 
             Example:
               runner plan experiments/lr_depth_width.yaml --set sweep.activation=[tanh]
             """)
 
     @OptionGroup var options: ExperimentOptions
+
+    @Option(name: .shortAndLong, help: "Runs at once, for the memory check; the default is the number of cores.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1; found \(jobs)") }
+    }
 
     func run() throws {
         let plan = try options.loadPlan()
@@ -32,8 +35,9 @@ struct Plan: ParsableCommand {
             total += flops
             let done = plan.isDone(run)
             if !done { pending += 1 }
+            let holder = done ? nil : RunClaim.holder(plan.layout.claim(run.id))
             rows.append([String(run.planned.index), run.id] + run.planned.sweptValues
-                        + [done ? "done" : "pending", String(format: "%.3f", flops / 1e9),
+                        + [done ? "done" : holder.map { "running (pid \($0.pid) on \($0.host))" } ?? "pending", String(format: "%.3f", flops / 1e9),
                            MemoryLimitError.format(plan.memoryBytes(run))])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
@@ -43,6 +47,6 @@ struct Plan: ParsableCommand {
         print("\(plan.runs.count) runs (\(pending) pending, \(plan.runs.count - pending) done), "
               + String(format: "%.2f", total / 1e9) + " GFLOP of matrix products in all; data "
               + MemoryLimitError.format(plan.dataBytes) + " in memory; results in \(plan.layout.directory.path)")
-        try options.checkMemory(plan, jobs: ProcessInfo.processInfo.activeProcessorCount)
+        try options.checkMemory(plan, jobs: jobs)
     }
 }

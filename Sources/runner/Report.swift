@@ -7,8 +7,7 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rebuild summary.csv, curves.csv and the accuracy table from a results folder.",
         discussion: """
-            Reads plan.json and runs/<id>/record.json (and each run's curve.csv) only; nothing is
-            trained and no data are read.
+            Reads plan.json and runs/<id>/record.json (and each run's curve.csv) only; nothing is trained and no data are read.
 
             Example:
               runner report results/quickstart --rows hidden --columns activation

@@ -8,11 +8,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an experiment's sweep (the default command).",
         discussion: """
-            Runs whose record already exists under <out>/<name>/runs/ are skipped (--force re-runs
-            them), so a stopped sweep resumes where it left off. Several runner processes may
-            share one results folder: each run is claimed by one of them. The first Ctrl-C (or
-            SIGTERM, SIGHUP) stops the runs in progress at their next iteration, keeps them
-            pending and writes the reports; a second one exits at once.
+            Runs whose record already exists under <out>/<name>/runs/ are skipped (--force re-runs them), so a stopped sweep resumes where it left off. Several runner processes may share one results folder: each run is claimed by one of them. The first Ctrl-C (or SIGTERM, SIGHUP) stops the runs in progress at their next iteration, keeps them pending and writes the reports; a second one exits at once.
 
             Examples:
               runner experiments/quickstart.yaml
@@ -67,7 +63,8 @@ struct Run: ParsableCommand {
                 .run(plan, options: sweepOptions, stop: stop) { done, total in progress.update(done: done, of: total) }
         } catch {
             progress.finish()
-            printError("\(options.experiment): error: \(error)")
+            // A file-system failure is not the experiment file's fault: say so.
+            printError((error is FileSystemError ? "runner" : options.experiment) + ": error: \(error)")
             throw Exit.code(for: error)
         }
         progress.finish()
@@ -85,12 +82,14 @@ struct Run: ParsableCommand {
               + " Results in \(plan.layout.directory.path)")
         for record in failed { printError("run \(record.index) (\(record.id)) failed: \(record.error ?? "unknown error")") }
         // --quiet keeps the table for when it matters: a failed expectation.
-        if !outcome.report.expectations.isEmpty && (!quiet || outcome.report.hasFailedExpectation) {
+        // An interrupted sweep's expectations are not its verdict: the exit code says it stopped.
+        if !outcome.report.expectations.isEmpty && SignalGate.exitCode == nil
+            && (!quiet || outcome.report.hasFailedExpectation) {
             print("")
             print(ExpectationChecker.table(outcome.report.expectations))
         }
         if let error = outcome.fileSystemError {
-            printError("\(options.experiment): error: \(error); the sweep stopped, the records written before are kept (re-run to resume)")
+            printError("runner: error: \(error); the sweep stopped, the records written before are kept (re-run to resume)")
             throw Exit.fileSystem
         }
         if let code = SignalGate.exitCode { throw ExitCode(code) }

@@ -20,19 +20,14 @@ struct Runner: ParsableCommand {
         commandName: "runner",
         abstract: "Run neural-network experiments (sweeps of fully connected networks) from a YAML file.",
         discussion: """
-            Exit codes: 0 all runs finished (and every expectation passed); 1 some run failed or
-            diverged (still reported), or an expectation failed; 3 a data file is missing (only
-            with --skip-missing-data); 64 bad input or usage; 74 a file could not be read or
-            written (disk full, read-only folder, name too long); 75 the results folder is in
-            use by another runner with a different plan; 130 interrupted (SIGINT), 143 stopped
-            by SIGTERM, 129 by SIGHUP.
+            Exit codes: 0 all runs finished (and every expectation passed); 1 some run failed or diverged (still reported), or an expectation failed; 3 a data file is missing (only with --skip-missing-data); 64 bad input or usage; 74 a file could not be read or written (disk full, read-only folder, name too long); 75 the results folder is in use by another runner with a different plan; 130 interrupted (SIGINT), 143 stopped by SIGTERM, 129 by SIGHUP.
 
             Examples:
               runner experiments/quickstart.yaml
               runner experiments/quickstart.yaml --jobs 2 --set training.iterations=500
               runner plan experiments/lr_depth_width.yaml
               runner report results/quickstart
-              runner check results/toy_backprop
+              runner check results/quickstart
             """,
         version: version,
         subcommands: [Run.self, Plan.self, Report.self, Check.self],

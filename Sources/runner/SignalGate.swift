@@ -61,7 +61,7 @@ enum SignalGate {
         guard exchanged, isSweeping.load(ordering: .sequentiallyConsistent) else {
             // A second signal, or a first one before anything was written: exit now.
             let code = 128 + (exchanged ? signal : received.load(ordering: .sequentiallyConsistent))
-            writeError("\n\(name): exiting now (exit \(code))\n")
+            writeError("\n\(name)" + (exchanged ? "" : " (a second signal)") + ": exiting now with exit code \(code)\n")
             _exit(code)
         }
         stop.raise()

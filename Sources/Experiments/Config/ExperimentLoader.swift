@@ -39,8 +39,12 @@ public struct ExperimentLoader: Sendable {
     /// - Throws: `ConfigErrors` with every problem found.
     public func load(file path: String, overrides: [String] = []) throws(ConfigErrors) -> Experiment {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigErrors([ConfigError(file: path, line: 0, column: 0, message: "cannot read the experiment file: no such file")])
+        }
+        guard !isDirectory.boolValue else {
+            throw ConfigErrors([ConfigError(file: path, line: 0, column: 0,
+                                            message: "is a folder; expected an experiment file (YAML), e.g. experiments/quickstart.yaml")])
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= 1 << 20 else {
@@ -57,7 +61,8 @@ public struct ExperimentLoader: Sendable {
     /// Loads and expands an experiment from `text`, reporting errors against `file`.
     public func load(text: String, file: String, overrides: [String] = []) throws(ConfigErrors) -> Experiment {
         var root = try compose(text, file: file)
-        root = try apply(overrides, to: root, file: file)
+        let assignments: [String]
+        (root, assignments) = try apply(overrides, to: root, file: file)
         var errors = Schema.experiment.unknownKeys(in: root, file: file)
         let expansion: SweepExpansion
         do {
@@ -71,14 +76,16 @@ public struct ExperimentLoader: Sendable {
             ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         // A --set variant is another experiment: it gets its own results folder (the same
         // overrides find the same folder again, so a variant resumes), unless it names itself.
-        if !overrides.isEmpty, !overrides.contains(where: { $0.hasPrefix("name=") }) {
+        // The overrides are hashed in canonical form: `iterations=500` and
+        // `training.iterations=500`, or two overrides in either order, are one variant.
+        if !assignments.isEmpty, !assignments.contains(where: { $0.hasPrefix("name=") }) {
             var hasher = ContentHasher()
-            for assignment in overrides { hasher.combine(string: assignment) }
+            for assignment in assignments { hasher.combine(string: assignment) }
             name += "-set-" + hasher.hexDigest.prefix(8)
         }
         if !Self.isSafeName(name) {
             errors.append(located(root.mapping?["name"], file: file,
-                                  "'name' must use only letters, digits, '-', '_' and '.'; found '\(name)'"))
+                                  "'name' must use only letters, digits, '-', '_' and '.', and not start with '.'; found '\(name)'"))
         }
         let report = try decodeSection(ReportConfig.self, root.mapping?["report"], file: file) ?? ReportConfig()
         for key in [report.rows, report.columns].compactMap({ $0 }) where !expansion.columns.contains(key) {
@@ -90,9 +97,12 @@ public struct ExperimentLoader: Sendable {
         case .success(let parsed): expectations = parsed
         case .failure(let failure): errors += failure.errors
         }
+        // The file's expectations describe the file as written; a --set variant is another
+        // experiment (other values, often other runs), so they are not checked for it.
+        if !assignments.isEmpty { expectations = [] }
         if !errors.isEmpty { throw ConfigErrors(errors) }
 
-        let base = root.removing(["name", "description", "sweep", "repeats", "report", "expect", "provenance"])
+        let base = root.removing(["name", "description", "sweep", "repeats", "report", "expect", "provenance", "overrides"])
         var runs: [PlannedRun] = []
         runs.reserveCapacity(expansion.runCount)
         for (index, combination) in expansion.combinations().enumerated() {
@@ -121,7 +131,17 @@ public struct ExperimentLoader: Sendable {
         return Experiment(
             name: name, description: root.mapping?["description"]?.string, file: file,
             columns: expansion.columns, columnAxes: expansion.columnAxes, runs: runs, hasRepeats: !expansion.repeatSeeds.isEmpty, report: report,
-            expectations: expectations, resolvedYAML: (try? Yams.serialize(node: root.removing(["provenance"]))) ?? text)
+            expectations: expectations, resolvedYAML: Self.resolvedText(root, name: name, overrides: assignments) ?? text)
+    }
+
+    /// The document as run: the variant's name and its overrides recorded, non-ASCII kept.
+    private static func resolvedText(_ root: Node, name: String, overrides: [String]) -> String? {
+        var node = root.removing(["provenance"])
+        if !overrides.isEmpty {
+            node = (try? node.setting(["name"], to: Node(name))) ?? node
+            node = (try? node.setting(["overrides"], to: Node(overrides.map { Node($0) }))) ?? node
+        }
+        return try? Yams.serialize(node: node, allowUnicode: true)
     }
 
     // MARK: - Steps
@@ -177,9 +197,12 @@ public struct ExperimentLoader: Sendable {
         return walk(root, depth: 0)
     }
 
-    private func apply(_ overrides: [String], to root: Node, file: String) throws(ConfigErrors) -> Node {
+    /// Applies the overrides; also returns them in a canonical form (`training.iterations=500`,
+    /// aliases resolved, sorted by path) that names the variant's results folder.
+    private func apply(_ overrides: [String], to root: Node, file: String) throws(ConfigErrors) -> (Node, [String]) {
         var root = root
-        for assignment in overrides {
+        var canonical: [(path: String, position: Int, text: String)] = []
+        for (position, assignment) in overrides.enumerated() {
             let source = "--set \(assignment)"
             guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
                 throw ConfigErrors([ConfigError(file: source, line: 0, column: 0,
@@ -190,8 +213,12 @@ public struct ExperimentLoader: Sendable {
             let value: Node
             do {
                 value = (try Yams.compose(yaml: valueText) ?? Node("")).withoutMarks
+            } catch let error as YamlError {
+                let located = Self.syntaxError(error, file: source)
+                throw ConfigErrors([ConfigError(file: source, line: 0, column: 0,
+                                                message: "the value '\(valueText)' is not valid: " + located.message)])
             } catch {
-                throw ConfigErrors([ConfigError(file: source, line: 0, column: 0, message: "the value is not valid YAML: \(error)")])
+                throw ConfigErrors([ConfigError(file: source, line: 0, column: 0, message: "the value '\(valueText)' is not valid: \(error)")])
             }
             var path = key.split(separator: ".").map(String.init)
             if path.first != "sweep", path.count == 1, !Self.experimentKeys.contains(key) { path = SweepAlias.path(for: key) }
@@ -210,8 +237,10 @@ public struct ExperimentLoader: Sendable {
             } catch {
                 throw ConfigErrors([ConfigError(file: source, line: 0, column: 0, message: error.message)])
             }
+            let dotted = path.joined(separator: ".")
+            canonical.append((dotted, position, dotted + "=" + value.compactText))
         }
-        return root
+        return (root, canonical.sorted { ($0.path, $0.position) < ($1.path, $1.position) }.map(\.text))
     }
 
     /// Top-level keys of the file that are not run settings but may be overridden too.

@@ -37,7 +37,7 @@ indirect enum Schema: Sendable {
     ] + run + [
         ("sweep", .value), ("repeats", .value),
         ("report", .mapping("report", leaves(ReportConfig.CodingKeys.self))),
-        ("expect", .value), ("provenance", .value),
+        ("expect", .value), ("provenance", .value), ("overrides", .value),
     ])
 
     /// The schema below `key`, if `key` is allowed here.

@@ -83,12 +83,16 @@ public struct Reporter: Sendable {
         do {
             data = try Data(contentsOf: layout.plan)
         } catch {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: layout.directory.path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                throw ReportError("\(layout.directory.path) is not a results folder (expected the folder a run wrote, e.g. results/quickstart)")
+            }
             throw ReportError("no results at \(layout.directory.path): \(layout.plan.lastPathComponent) is missing (run the experiment first)")
         }
         do {
             return try JSONDecoder().decode(PlanFile.self, from: data)
         } catch {
-            throw ReportError("\(layout.plan.path) is not a NetSweep plan: \(error)")
+            throw ReportError("\(layout.plan.path) is not a NetSweep plan (\(ResultsLayout.describe(error))); re-run the experiment to write it again")
         }
     }
 

@@ -52,7 +52,7 @@ public struct ResultsLayout: Sendable {
         let text = String(decoding: try FileSystem.read(url), as: UTF8.self)
         var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
         guard lines.first.map(String.init).map({ $0 + "\r\n" }) == CurveStream.header else {
-            throw ResultsError.corruptCurve(path: url.path, problem: "line 1 is not the header '\(CurveStream.header.dropLast(2))'")
+            throw ResultsError.corruptCurve(path: url.path, problem: "line 1 is not the header '\(CurveStream.header.dropLast())'")
         }
         guard lines.last == "" else {
             throw ResultsError.corruptCurve(path: url.path, problem: "truncated: the last line has no line end")
@@ -70,17 +70,23 @@ public struct ResultsLayout: Sendable {
         }
         if record.status == .finished, points.last?.iteration != record.iterations {
             throw ResultsError.corruptCurve(path: url.path, problem:
-                "truncated: it ends at iteration \(points.last.map { String($0.iteration) } ?? "none") but the run made \(record.iterations) updates")
+                points.last.map { "truncated: it ends at iteration \($0.iteration) but the run made \(record.iterations) updates" }
+                    ?? "truncated: it has no rows after the header but the run made \(record.iterations) updates")
         }
         return points
     }
 
-    private static func describe(_ error: Error) -> String {
+    /// A decoding error in words (no Swift type names).
+    static func describe(_ error: Error) -> String {
         switch error {
-        case DecodingError.dataCorrupted(let context): return context.underlyingError.map { "\($0)" } ?? context.debugDescription
+        case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "not valid JSON"
+        case DecodingError.dataCorrupted(let context):
+            return "invalid value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
         case DecodingError.keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "not a run record" : "wrong type of value at '\(path)'"
         default: return "\(error)"
         }
     }
@@ -104,9 +110,9 @@ public enum ResultsError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .corruptRecord(path, problem):
-            return "\(path) is damaged (\(problem)); delete it to re-run that run"
+            return "\(path) is damaged (\(problem)); re-run the experiment to redo that run"
         case let .corruptCurve(path, problem):
-            return "\(path) is damaged (\(problem)); delete its run folder to re-run that run"
+            return "\(path) is damaged (\(problem)); re-run the experiment to redo that run"
         }
     }
 }
