@@ -62,7 +62,7 @@ fuzz: deps
 
 ## tsan: the scheduler, sweep and runner tests under ThreadSanitizer
 tsan: deps
-	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --filter "Sweep|Scheduler|runner end to end|Expectations"
+	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --filter "SweepRunnerTests|SweepExpansionTests|ExpectationTests|RunnerEndToEndTests|UnattendedUseTests"
 
 ## fixtures: regenerate the NumPy reference values the tests compare against
 fixtures:

@@ -72,12 +72,16 @@ typedef __typeof__((nsk_vs){0} < (nsk_vs){0}) nsk_vs_int;
 
 static int nsk_use_avx2(void) {
 #if NSK_HAVE_AVX2_BUILD
+    // Atomic: runs on several threads call this at once (ThreadSanitizer found the plain int).
+    // Every thread computes the same answer, so relaxed order suffices.
     static int cached = -1;
-    if (cached < 0) {
+    int value = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (value < 0) {
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        value = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        __atomic_store_n(&cached, value, __ATOMIC_RELAXED);
     }
-    return cached;
+    return value;
 #else
     return 0;
 #endif

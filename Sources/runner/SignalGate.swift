@@ -20,8 +20,9 @@ enum SignalGate {
 
     /// The first signal received (0: none).
     private static let received = Atomic<Int32>(0)
-    /// Whether a sweep is running (its reports are worth waiting for).
-    private static let isSweeping = Atomic<Bool>(false)
+    /// 0 preparing (a signal exits at once), 1 sweeping (a first signal stops the sweep),
+    /// 2 exiting: one atomic word, so the signal thread and `beginSweep` cannot both win.
+    private static let phase = Atomic<Int>(0)
 
 
     /// Starts the thread that acts on the signals. Call first thing in `main`.
@@ -51,14 +52,16 @@ enum SignalGate {
 
     /// Marks the start of the phase whose results a first signal waits for.
     static func beginSweep() {
-        isSweeping.store(true, ordering: .sequentiallyConsistent)
-        // A signal that came while preparing already ended the process; none can be pending here.
+        let (started, _) = phase.compareExchange(expected: 0, desired: 1, ordering: .sequentiallyConsistent)
+        // Lost the race to a signal: the signal thread is exiting the process; write nothing.
+        if !started { while true { pause() } }
     }
 
     private static func take(_ signal: Int32) {
         let (exchanged, _) = received.compareExchange(expected: 0, desired: signal, ordering: .sequentiallyConsistent)
         let name = signal == SIGINT ? "interrupt" : signal == SIGTERM ? "SIGTERM" : "SIGHUP"
-        guard exchanged, isSweeping.load(ordering: .sequentiallyConsistent) else {
+        let (exitsNow, _) = phase.compareExchange(expected: 0, desired: 2, ordering: .sequentiallyConsistent)
+        guard exchanged, !exitsNow else {
             // A second signal, or a first one before anything was written: exit now.
             let code = 128 + (exchanged ? signal : received.load(ordering: .sequentiallyConsistent))
             writeError("\n\(name)" + (exchanged ? "" : " (a second signal)") + ": exiting now with exit code \(code)\n")
