@@ -51,7 +51,7 @@ struct ExperimentOptions: ParsableArguments {
             scale = factor
             number = number.dropLast()
         }
-        guard let value = Double(number), value.isFinite, value > 0 else { return nil }
+        guard let value = Double(number), value.isFinite, value > 0, (value * scale).isFinite else { return nil }
         return value * scale
     }
 

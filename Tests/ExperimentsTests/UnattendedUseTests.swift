@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Experiments
+import Datasets
 
 /// The built `runner` as a cluster job, a CI job or two shells use it: signals, several
 /// processes on one results folder, I/O failures, damaged results, memory limits, builds.
@@ -253,5 +254,56 @@ struct UnattendedUseTests {
         #expect(report.status == 64)
         #expect(try RunnerEndToEndTests.run(["report", "results/short", "--allow-mixed"], in: directory).status == 0)
         #expect(try RunnerEndToEndTests.run(["short.yaml", "--quiet", "--allow-mixed"], in: directory).status == 0)
+    }
+}
+
+/// Run ids and data fingerprints: a changed experiment or changed data never reuses old results.
+@Suite("content hashes")
+struct ContentHashTests {
+    static func experiment(learningRate: String, seed: Int) -> String {
+        """
+        name: collide
+        dataset: {generator: planar}
+        model: {hidden: [4], activation: tanh, output: sigmoid}
+        training: {optimizer: gd, learning_rate: \(learningRate), iterations: 1, record_every: 100}
+        seed: \(seed)
+        """
+    }
+
+    @Test("configurations that collided under word-wise FNV get different run ids")
+    func runIDs() throws {
+        // learning_rate 0.001 with seed 18 and 0.011 with seed 11 differ in two words' top bits,
+        // which cancelled in the old hash: the second sweep reported the first one's results.
+        let first = try ExperimentLoader().load(text: Self.experiment(learningRate: "0.001", seed: 18), file: "a.yaml")
+        let second = try ExperimentLoader().load(text: Self.experiment(learningRate: "0.011", seed: 11), file: "b.yaml")
+        let runner = generatorRunner
+        let a = try runner.plan(first, outputRoot: "/nonexistent").runs[0].id
+        let b = try runner.plan(second, outputRoot: "/nonexistent").runs[0].id
+        #expect(a != b)
+        // And a sweep of 6 learning rates × 30 repeats has 180 distinct ids (the old hash found
+        // false duplicates in it).
+        let sweep = try ExperimentLoader().load(text: Self.experiment(learningRate: "0.1", seed: 1)
+            + "\nsweep: {learning_rate: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5]}\nrepeats: 30\n", file: "c.yaml")
+        let ids = try runner.plan(sweep, outputRoot: "/nonexistent").runs.map(\.id)
+        #expect(Set(ids).count == 180)
+    }
+
+    @Test("flipping the signs of two values changes the data fingerprint")
+    func fingerprints() throws {
+        var hasher = ContentHasher()
+        var other = ContentHasher()
+        for (index, value) in [0.5, -1.25, 3.0, 7.5].enumerated() {
+            hasher.combine(word: value.bitPattern)
+            other.combine(word: (index == 1 || index == 3 ? -value : value).bitPattern)
+        }
+        #expect(hasher.value != other.value)
+        // Any single-bit change of any word changes the hash.
+        for bit in 0..<64 {
+            var flipped = ContentHasher()
+            for (index, value) in [0.5, -1.25, 3.0, 7.5].enumerated() {
+                flipped.combine(word: index == 2 ? value.bitPattern ^ (1 << UInt64(bit)) : value.bitPattern)
+            }
+            #expect(flipped.value != hasher.value)
+        }
     }
 }

@@ -30,6 +30,11 @@ public struct ModelConfig: Codable, Sendable, Hashable {
                     "give either 'hidden' or 'depth' and 'width', not both")
             }
             hidden = try container.decode([Int].self, forKey: .hidden)
+            // params.npz holds two arrays a layer in a ZIP of at most 65 535 entries.
+            if hidden.count > 1000 {
+                throw try container.superDecoder(forKey: .hidden).valueError(
+                    "'hidden' may list at most 1000 layers; found \(hidden.count)")
+            }
             for width in hidden where width < 1 {
                 throw try container.superDecoder(forKey: .hidden).valueError(
                     "'hidden' widths must be integers ≥ 1; found \(width)")
@@ -38,7 +43,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
             guard container.contains(.depth), container.contains(.width) else {
                 throw decoder.valueError("'depth' and 'width' go together; found only '\(container.contains(.depth) ? "depth" : "width")'")
             }
-            let depth = try container.decodeNumber(Int.self, forKey: .depth, expected: "an integer ≥ 0") { $0 >= 0 }
+            let depth = try container.decodeNumber(Int.self, forKey: .depth, expected: "an integer in 0...1000") { (0...1000).contains($0) }
             let width = try container.decodeNumber(Int.self, forKey: .width, expected: "an integer ≥ 1") { $0 >= 1 }
             hidden = Array(repeating: width, count: depth)
         } else {

@@ -18,12 +18,13 @@ public struct ResolvedRun: Sendable {
         guard let batch = plan.batchSize, batch < exampleCount else {
             return perExample * Double(exampleCount) * Double(iterations)
         }
-        // Full batches and the narrower last batch of each epoch.
+        // Full batches and the narrower last batch of each epoch (in Double: the counts can be
+        // near Int.max, which iterationCount saturates at).
         let perEpoch = (exampleCount + batch - 1) / batch
         let epochs = iterations / perEpoch
         let leftover = iterations % perEpoch
-        let examples = epochs * exampleCount + min(leftover * batch, exampleCount)
-        return perExample * Double(examples)
+        let examples = Double(epochs) * Double(exampleCount) + Double(min(leftover, perEpoch) * batch).clamped(to: exampleCount)
+        return perExample * examples
     }
 
     /// A relative estimate of the run's time, for scheduling longest-first: the product FLOPs
@@ -38,6 +39,18 @@ public struct ResolvedRun: Sendable {
     }
 
     /// Bytes the run allocates while it trains, apart from the shared data: parameters and
+    /// their gradients, the optimizer's state, the activations and deltas of one batch (and the
+    /// gathered batch itself for mini-batches), and the evaluation workspace of the final
+    /// training-set and test-set passes (up to 4 096 columns), in the run's precision.
+    /// - Parameter testExamples: m of the test split (0 without one).
+    public func memoryBytes(exampleCount: Int, testExamples: Int) -> Double {
+        let evaluationColumns = Double(min(4096, max(testExamples, exampleCount)))
+        let units = Double(architecture.layerSizes.dropFirst().reduce(0, +))
+        let scalar = Double(planned.config.precision == .float32 ? 4 : 8)
+        return memoryBytes(exampleCount: exampleCount) + scalar * (2 * units + 2) * evaluationColumns
+    }
+
+    /// The training part of `memoryBytes(exampleCount:testExamples:)`: parameters and
     /// their gradients, the optimizer's state, the activations and deltas of one batch (and the
     /// gathered batch itself for mini-batches), in the run's precision. Within a few percent of
     /// the workspace `Trainer` allocates; the data are counted once per sweep by `SweepPlan`.
@@ -114,4 +127,9 @@ public struct PlanError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         "run \(runIndex)" + (sweptValues.isEmpty ? "" : " (" + sweptValues.joined(separator: ", ") + ")") + ": \(message)"
     }
+}
+
+extension Double {
+    /// `self`, at most `limit`.
+    func clamped(to limit: Int) -> Double { Swift.min(self, Double(limit)) }
 }

@@ -43,8 +43,9 @@ public struct SweepPlan: Sendable {
     /// Whether run `index` has a usable record from an earlier invocation (failed runs are
     /// retried, and so is a run whose record is damaged: the new record replaces it).
     public func isDone(_ run: ResolvedRun) -> Bool {
-        guard let record = try? layout.readRecord(run.id) else { return false }
-        return record.status != .failed
+        guard let record = try? layout.readRecord(run.id), record.status != .failed, record.id == run.id,
+              (try? layout.readCurve(for: record)) != nil else { return false }
+        return true
     }
 
     /// Bytes of the data every run shares (each dataset once, in the precisions kept).
@@ -52,7 +53,8 @@ public struct SweepPlan: Sendable {
 
     /// A run's estimate of its own memory (see `ResolvedRun.memoryBytes`).
     public func memoryBytes(_ run: ResolvedRun) -> Double {
-        run.memoryBytes(exampleCount: data[run.dataKey]?.trainExamples ?? 0)
+        run.memoryBytes(exampleCount: data[run.dataKey]?.trainExamples ?? 0,
+                        testExamples: data[run.dataKey]?.splits.test?.exampleCount ?? 0)
     }
 
     /// Refuses a sweep whose data and `jobs` largest concurrent runs would not fit in `limit`
@@ -268,6 +270,18 @@ public struct SweepRunner: Sendable {
               source_file: "\(plan.experiment.file)"
 
             """
+        // The class of each label number, per dataset: what a CSV's text labels were mapped to
+        // (one mapping for the training and test files), for reading params.npz's outputs.
+        text += "  classes:\n"
+        var seen: Set<DatasetConfig> = []
+        for run in plan.runs where seen.insert(run.dataKey).inserted {
+            guard let prepared = plan.data[run.dataKey] else { continue }
+            // JSON strings are YAML flow scalars: any label text (quotes, line breaks) stays exact.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            let json = { (value: Encodable) in (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null" }
+            text += "    - {data: \(json(prepared.summary)), names: \(json(prepared.splits.train.classNames))}\n"
+        }
         try AtomicFile.write(Data(text.utf8), to: plan.layout.experimentFile)
     }
 }
