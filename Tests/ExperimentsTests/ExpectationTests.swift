@@ -50,7 +50,7 @@ struct ExpectationTests {
         }
         #expect(errors == [
             "e.yaml:8:13: error: 'activaton' in 'where' is not swept; did you mean 'activation'?",
-            "e.yaml:9:17: error: expected a number, {at_least: x} or {at_most: x}; found 'low'",
+            "e.yaml:9:17: error: expected a finite number, {at_least: x} or {at_most: x}; found 'low'",
             "e.yaml:10:5: error: an expectation must check something: cost, final_cost, train_accuracy, test_accuracy or best",
         ])
     }

@@ -152,6 +152,45 @@ struct UnattendedUseTests {
         #expect(!summary.contains("not_run") && !summary.contains("failed"))
     }
 
+    @Test("a different plan in a folder that a live runner uses is refused with exit 75")
+    func folderInUse() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.long.write(to: directory.appendingPathComponent("long.yaml"), atomically: true, encoding: .utf8)
+        try Self.long.replacingOccurrences(of: "seed: [1, 2, 3]", with: "seed: [4, 5, 6]")
+            .write(to: directory.appendingPathComponent("other.yaml"), atomically: true, encoding: .utf8)
+        let (first, _) = try Self.start(["long.yaml", "--jobs", "2", "--quiet"], in: directory)
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(60)
+        while Self.records(directory, "long").count < 2, first.isRunning, Date() < deadline { usleep(5_000) }
+        let second = try RunnerEndToEndTests.run(["other.yaml", "--quiet"], in: directory)
+        #expect(second.status == 75, "\(second.errors)")
+        #expect(second.errors.contains("is in use by another runner"), "\(second.errors)")
+        kill(first.processIdentifier, SIGTERM)
+        #expect(Self.wait(first, seconds: 30) && first.terminationStatus == 143)
+        // Once the first has ended, the other plan may take the folder.
+        let third = try RunnerEndToEndTests.run(["plan", "other.yaml"], in: directory)
+        #expect(third.status == 0, "\(third.errors)")
+    }
+
+    @Test("a record copied into another run's folder is an error, not that run's result")
+    func misplacedRecord() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
+        #expect(try RunnerEndToEndTests.run(["short.yaml", "--quiet"], in: directory).status == 0)
+        let layout = ResultsLayout(directory: directory.appendingPathComponent("results/short"))
+        let ids = try FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path).sorted()
+        try FileManager.default.removeItem(at: layout.record(ids[1]))
+        try FileManager.default.copyItem(at: layout.record(ids[0]), to: layout.record(ids[1]))
+        let report = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
+        #expect(report.status == 64)
+        #expect(report.errors.contains("it is the record of run \(ids[0]), not \(ids[1])"), "\(report.errors)")
+        // A sweep redoes that run instead of taking the copy as its result.
+        let rerun = try RunnerEndToEndTests.run(["short.yaml", "--quiet"], in: directory)
+        #expect(rerun.output.contains("1 run now, 7 already done"), "\(rerun.output)")
+    }
+
     @Test("a full disk is exit 74 naming the file and the system's reason; the records written before stay valid")
     func fullDisk() throws {
         let directory = try makeTemporaryDirectory()

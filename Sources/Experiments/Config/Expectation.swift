@@ -125,8 +125,8 @@ enum ExpectationParser {
                 }
                 if key == "where" { expectation.selector = selector } else { expectation.bestValues = selector }
             case "tolerance":
-                guard let tolerance = value.float, tolerance >= 0 else {
-                    errors.append(error(value, file, "'tolerance' must be a number ≥ 0; found '\(value.compactText)'"))
+                guard let tolerance = value.float, tolerance.isFinite, tolerance >= 0 else {
+                    errors.append(error(value, file, "'tolerance' must be a finite number ≥ 0; found '\(value.compactText)'"))
                     continue
                 }
                 expectation.tolerance = tolerance
@@ -164,7 +164,8 @@ enum ExpectationParser {
                 errors.append(error(keyNode, file, "unknown key '\(key)' in 'expect'" + Suggestion.phrase(for: key, among: keys)))
             }
         }
-        if expectation.best == nil, !expectation.bestValues.isEmpty {
+        // (When 'best' is there but invalid, its own error says so.)
+        if expectation.best == nil, !expectation.bestValues.isEmpty, node.mapping?["best"] == nil {
             errors.append(error(node, file, "'is' needs 'best' (which metric picks the best configuration)"))
         }
         if errors.isEmpty, expectation.checks.isEmpty, expectation.best == nil {
@@ -175,13 +176,14 @@ enum ExpectationParser {
 
     /// A number, or `{at_least: x}` / `{at_most: x}`.
     private static func bound(_ node: Node, file: String) -> Result<Expectation.Bound, ConfigError> {
-        if let value = node.float { return .success(.equal(value)) }
+        // NaN or an infinity would make a check that can never pass (or always does).
+        if let value = node.float, value.isFinite { return .success(.equal(value)) }
         if let pairs = node.mapping, pairs.count == 1, let (key, value) = pairs.first.map({ ($0.key.string, $0.value.float) }),
-           let value {
+           let value, value.isFinite {
             if key == "at_least" { return .success(.atLeast(value)) }
             if key == "at_most" { return .success(.atMost(value)) }
         }
-        return .failure(error(node, file, "expected a number, {at_least: x} or {at_most: x}; found '\(node.compactText)'"))
+        return .failure(error(node, file, "expected a finite number, {at_least: x} or {at_most: x}; found '\(node.compactText)'"))
     }
 
     private static func error(_ node: Node, _ file: String, _ message: String) -> ConfigError {

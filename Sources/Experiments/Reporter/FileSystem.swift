@@ -50,11 +50,17 @@ public enum FileSystem {
         }
     }
 
-    /// Reads the whole file at `url`.
-    public static func read(_ url: URL) throws(FileSystemError) -> Data {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+    /// Reads the whole file at `url`, refusing one larger than `limit` bytes (a results file
+    /// linked to /dev/zero must be an error, not an allocation) and anything but a regular file
+    /// (a FIFO would block).
+    public static func read(_ url: URL, limit: Int = Int.max) throws(FileSystemError) -> Data {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw FileSystemError(operation: "read", path: url.path, code: errno) }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & mode_t(S_IFMT)) == mode_t(S_IFREG) else {
+            throw FileSystemError(operation: "read", path: url.path, reason: "not a regular file")
+        }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -65,6 +71,9 @@ public enum FileSystem {
             }
             if count == 0 { return data }
             data.append(contentsOf: buffer[..<count])
+            if data.count > limit {
+                throw FileSystemError(operation: "read", path: url.path, reason: "larger than \(limit) bytes")
+            }
         }
     }
 

@@ -34,6 +34,10 @@ public struct Reporter: Sendable {
     @discardableResult
     public func write(rows: String? = nil, columns: String? = nil, allowMixed: Bool = false) throws -> Report {
         let plan = try readPlan()
+        // Reading the records and writing the reports is one critical section across
+        // processes: the last report written is then the one that read last.
+        let lock = try FileLock.acquire(layout.directory.appendingPathComponent(".report.lock"), exclusive: true)
+        defer { withExtendedLifetime(lock) {} }
         var report = plan.report
         for (option, key) in [("--rows", rows), ("--columns", columns)] {
             guard let key else { continue }
@@ -81,7 +85,9 @@ public struct Reporter: Sendable {
     public func readPlan() throws -> PlanFile {
         let data: Data
         do {
-            data = try Data(contentsOf: layout.plan)
+            data = try FileSystem.read(layout.plan, limit: 1 << 28)
+        } catch let error where FileSystem.exists(layout.plan) {
+            throw ReportError("\(error)")
         } catch {
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: layout.directory.path, isDirectory: &isDirectory) || !isDirectory.boolValue {

@@ -32,12 +32,18 @@ public struct ResultsLayout: Sendable {
     public func readRecord(_ id: String) throws -> RunRecord? {
         let url = record(id)
         guard FileSystem.exists(url) else { return nil }
-        let data = try FileSystem.read(url)
+        let data = try FileSystem.read(url, limit: 16 << 20)
+        let record: RunRecord
         do {
-            return try JSONDecoder().decode(RunRecord.self, from: data)
+            record = try JSONDecoder().decode(RunRecord.self, from: data)
         } catch {
             throw ResultsError.corruptRecord(path: url.path, problem: Self.describe(error))
         }
+        // A record copied into another run's folder would report that run's numbers as this one's.
+        guard record.id == id else {
+            throw ResultsError.corruptRecord(path: url.path, problem: "it is the record of run \(record.id), not \(id)")
+        }
+        return record
     }
 
     /// A run's cost curve, checked: the header, four numeric fields a row, and (for a finished
@@ -49,7 +55,7 @@ public struct ResultsLayout: Sendable {
             if record.status == .failed { return [] }
             throw ResultsError.corruptCurve(path: url.path, problem: "missing (the run's record says \(record.status.rawValue))")
         }
-        let text = String(decoding: try FileSystem.read(url), as: UTF8.self)
+        let text = String(decoding: try FileSystem.read(url, limit: 1 << 30), as: UTF8.self)
         var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
         guard lines.first.map(String.init).map({ $0 + "\r\n" }) == CurveStream.header else {
             throw ResultsError.corruptCurve(path: url.path, problem: "line 1 is not the header '\(CurveStream.header.dropLast())'")

@@ -96,3 +96,29 @@ public final class RunClaim {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }()
 }
+
+/// An `flock(2)` on a file, released when the value is freed (or the process dies).
+public final class FileLock {
+    private let descriptor: Int32
+
+    private init(descriptor: Int32) { self.descriptor = descriptor }
+
+    deinit { close(descriptor) }
+
+    /// Locks `url` (created if missing), shared or exclusive; without `wait`, nil when another
+    /// process holds a conflicting lock.
+    public static func acquire(_ url: URL, exclusive: Bool, wait: Bool = true) throws(FileSystemError) -> FileLock? {
+        let descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileSystemError(operation: "create the lock", path: url.path, code: errno) }
+        var operation = exclusive ? LOCK_EX : LOCK_SH
+        if !wait { operation |= LOCK_NB }
+        while flock(descriptor, operation) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            close(descriptor)
+            if code == EWOULDBLOCK { return nil }
+            throw FileSystemError(operation: "lock", path: url.path, code: code)
+        }
+        return FileLock(descriptor: descriptor)
+    }
+}

@@ -154,7 +154,8 @@ public struct SweepRunner: Sendable {
                     progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> SweepOutcome {
         let layout = plan.layout
         try FileSystem.createDirectories(layout.runsDirectory)
-        try claimFolder(plan)
+        let planLock = try claimFolder(plan)
+        defer { withExtendedLifetime(planLock) {} }
         if !options.force && !options.allowMixed { try checkBuilds(plan, build: options.build) }
         try writeExperimentFile(plan, options: options)
 
@@ -210,20 +211,38 @@ public struct SweepRunner: Sendable {
                             claimedElsewhere: elsewhere, fileSystemError: ioError)
     }
 
-    /// Writes `plan.json`, unless the folder holds a different plan that a live process is
-    /// running (two experiments sharing one name and folder would mix their reports).
-    func claimFolder(_ plan: SweepPlan) throws {
+    /// Writes `plan.json`, unless another live process runs a different plan in the folder (two
+    /// experiments sharing one name and folder would mix their reports).
+    ///
+    /// Each process holds a shared lock on `.plan-<hash of its run ids>.lock` for the whole sweep;
+    /// admission (looking for other plans' held locks, taking ours, writing `plan.json`) happens
+    /// under an exclusive `.admission.lock`, so two processes cannot both pass the check.
+    /// - Returns: the plan lock, to be kept until the sweep ends.
+    func claimFolder(_ plan: SweepPlan) throws -> FileLock? {
         let ours = planFile(plan)
-        if FileSystem.exists(plan.layout.plan) {
-            let theirs = try? Reporter(layout: plan.layout).readPlan()
-            if theirs?.runs.map(\.id) != ours.runs.map(\.id) {
-                let live = (try? FileManager.default.contentsOfDirectory(atPath: plan.layout.runsDirectory.path)) ?? []
-                if let owner = live.lazy.compactMap({ RunClaim.holder(plan.layout.claim($0)) }).first {
-                    throw SweepError.folderInUse(folder: plan.layout.directory.path, owner: owner.description)
-                }
+        var hasher = ContentHasher()
+        for entry in ours.runs { hasher.combine(string: entry.id) }
+        let directory = plan.layout.directory
+        let admission = try FileLock.acquire(directory.appendingPathComponent(".admission.lock"), exclusive: true)
+        defer { withExtendedLifetime(admission) {} }
+        let mine = ".plan-\(hasher.hexDigest).lock"
+        let others = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasPrefix(".plan-") && $0.hasSuffix(".lock") && $0 != mine }
+        for name in others {
+            let url = directory.appendingPathComponent(name)
+            // Free: its process has ended; remove it so the folder does not collect them.
+            if let probe = try FileLock.acquire(url, exclusive: true, wait: false) {
+                unlink(url.path)
+                withExtendedLifetime(probe) {}
+                continue
             }
+            let claims = (try? FileManager.default.contentsOfDirectory(atPath: plan.layout.runsDirectory.path)) ?? []
+            let owner = claims.lazy.compactMap { RunClaim.holder(plan.layout.claim($0)) }.first
+            throw SweepError.folderInUse(folder: directory.path, owner: owner?.description ?? "another process")
         }
+        let lock = try FileLock.acquire(directory.appendingPathComponent(mine), exclusive: false)
         try AtomicFile.writeJSON(ours, to: plan.layout.plan)
+        return lock
     }
 
     /// Refuses to resume on records made by another engine build (their numbers could differ
