@@ -319,9 +319,17 @@ public struct ExperimentLoader: Sendable {
             }
         }
         let expansion = SweepExpansion(axes: axes, repeatSeeds: repeatSeeds)
-        let columns = expansion.columns
-        if Set(columns).count != columns.count {
-            errors.append(located(sweepNode, file: file, "a key is swept twice: " + columns.joined(separator: ", ")))
+        // Two keys that set one value (the same key twice, or an alias and its dotted path).
+        let keyPaths = zip(axes.flatMap(\.keys), axes.flatMap(\.paths))
+        var firstKey: [[String]: String] = [:]
+        for (key, path) in keyPaths {
+            if let earlier = firstKey[path] {
+                errors.append(located(sweepNode, file: file, earlier == key
+                    ? "'\(key)' is swept twice; sweep each key once"
+                    : "'\(earlier)' and '\(key)' sweep the same setting (\(path.joined(separator: "."))); keep one"))
+                break
+            }
+            firstKey[path] = key
         }
         if errors.isEmpty, expansion.runCount > runCap {
             errors.append(located(sweepNode ?? root.mapping?["repeats"], file: file,
