@@ -49,12 +49,26 @@ struct UnattendedUseTests {
         process.currentDirectoryURL = directory
         let log = directory.appendingPathComponent("stderr-\(UUID().uuidString)")
         let output = directory.appendingPathComponent("stdout-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
         return (process, log)
+    }
+
+    /// Writes `short.yaml` into `directory`.
+    static func writeShort(in directory: URL) throws {
+        try short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    /// Runs `short.yaml` to completion in `directory`: its results folder and run ids (sorted).
+    static func shortResults(in directory: URL) throws -> (ResultsLayout, [String]) {
+        try writeShort(in: directory)
+        let run = try RunnerEndToEndTests.run(["short.yaml", "--quiet"], in: directory)
+        #expect(run.status == 0, "\(run.errors)")
+        let layout = ResultsLayout(directory: directory.appendingPathComponent("results/short"))
+        return (layout, try FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path).sorted())
     }
 
     /// Whether the process has installed its handler for `signal` (SigCgt in /proc).
@@ -177,10 +191,7 @@ struct UnattendedUseTests {
     func misplacedRecord() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
-        #expect(try RunnerEndToEndTests.run(["short.yaml", "--quiet"], in: directory).status == 0)
-        let layout = ResultsLayout(directory: directory.appendingPathComponent("results/short"))
-        let ids = try FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path).sorted()
+        let (layout, ids) = try Self.shortResults(in: directory)
         try FileManager.default.removeItem(at: layout.record(ids[1]))
         try FileManager.default.copyItem(at: layout.record(ids[0]), to: layout.record(ids[1]))
         let report = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
@@ -210,7 +221,7 @@ struct UnattendedUseTests {
             try? unmount.run()
             unmount.waitUntilExit()
         }
-        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
+        try Self.writeShort(in: directory)
         let run = try RunnerEndToEndTests.run(["short.yaml", "--jobs", "1", "--quiet", "--out", mountPoint.path], in: directory)
         #expect(run.status == 74, "\(run.output)\n\(run.errors)")
         #expect(run.errors.contains("No space left on device"), "\(run.errors)")
@@ -227,7 +238,7 @@ struct UnattendedUseTests {
     func unwritableResults() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
+        try Self.writeShort(in: directory)
         try Data("x".utf8).write(to: directory.appendingPathComponent("afile"))
         let file = try RunnerEndToEndTests.run(["short.yaml", "--quiet", "--out", "afile"], in: directory)
         #expect(file.status == 74)
@@ -242,10 +253,7 @@ struct UnattendedUseTests {
     func damagedResults() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
-        #expect(try RunnerEndToEndTests.run(["short.yaml", "--quiet"], in: directory).status == 0)
-        let layout = ResultsLayout(directory: directory.appendingPathComponent("results/short"))
-        let ids = try FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path).sorted()
+        let (layout, ids) = try Self.shortResults(in: directory)
         let curve = try Data(contentsOf: layout.curve(ids[0]))
         try curve.prefix(curve.count - 30).write(to: layout.curve(ids[0]))
         let truncated = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
@@ -261,7 +269,7 @@ struct UnattendedUseTests {
     func memoryLimit() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
+        try Self.writeShort(in: directory)
         let huge = try RunnerEndToEndTests.run(["plan", "short.yaml", "--set", "model.depth=2", "--set", "sweep.width=[100000]"], in: directory)
         #expect(huge.status == 64)
         #expect(huge.errors.contains("more than the machine's memory"), "\(huge.errors)")
@@ -279,10 +287,8 @@ struct UnattendedUseTests {
     func mixedBuilds() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Self.short.write(to: directory.appendingPathComponent("short.yaml"), atomically: true, encoding: .utf8)
-        #expect(try RunnerEndToEndTests.run(["short.yaml", "--quiet"], in: directory).status == 0)
-        let layout = ResultsLayout(directory: directory.appendingPathComponent("results/short"))
-        let id = try FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path).sorted()[0]
+        let (layout, ids) = try Self.shortResults(in: directory)
+        let id = ids[0]
         var record = try #require(try layout.readRecord(id))
         record.build = EngineBuild(version: "0.0.1", gitCommit: "0123456789ab", executable: "00000000000000ff")
         try AtomicFile.writeJSON(record, to: layout.record(id))
