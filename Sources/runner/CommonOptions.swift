@@ -58,14 +58,18 @@ struct ExperimentOptions: ParsableArguments {
     /// Refuses, with exit 64, a sweep that would not fit in memory with `jobs` runs at once
     /// (the check runs after the data are loaded: loading itself may briefly hold twice the data).
     func checkMemory(_ plan: SweepPlan, jobs: Int) throws {
-        let limit = maxMemory.flatMap(Self.bytes) ?? Double(ProcessInfo.processInfo.physicalMemory)
         do {
-            try plan.checkMemory(jobs: jobs, limit: limit,
-                                 limitSource: maxMemory == nil ? "the machine's memory" : "--max-memory")
+            try plan.checkMemory(jobs: jobs, limit: memoryLimit.bytes, limitSource: memoryLimit.source)
         } catch {
             printError("\(experiment): error: \(error)")
             throw Exit.badInput
         }
+    }
+
+    /// `--max-memory`, else the machine's physical memory.
+    var memoryLimit: (bytes: Double, source: String) {
+        (maxMemory.flatMap(Self.bytes) ?? Double(ProcessInfo.processInfo.physicalMemory),
+         maxMemory == nil ? "the machine's memory" : "--max-memory")
     }
 
     /// Loads the experiment and binds it to its data, printing located errors and exiting 64 on bad input.
@@ -81,7 +85,8 @@ struct ExperimentOptions: ParsableArguments {
             dataDirectory: dataDir, environment: ProcessInfo.processInfo.environment["NETSWEEP_DATA"],
             checkout: FileManager.default.currentDirectoryPath)
         do {
-            return try SweepRunner(dataSource: DataSource(locator: locator)).plan(experiment, outputRoot: out)
+            return try SweepRunner(dataSource: DataSource(locator: locator)).plan(experiment, outputRoot: out,
+                                                                                  memoryLimit: memoryLimit)
         } catch let error as DatasetError where skipMissingData {
             guard case .missing = error else {
                 printError("\(self.experiment): error: \(error)")

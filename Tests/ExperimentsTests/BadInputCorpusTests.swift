@@ -38,7 +38,7 @@ struct BadInputCorpusTests {
         process.environment = environment
         // A file, not a pipe: a process that writes a lot can never block on a full pipe.
         let errorFile = out.appendingPathComponent("stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorFile) }
         let errors = try FileHandle(forWritingTo: errorFile)
         process.standardOutput = FileHandle.nullDevice
@@ -60,6 +60,10 @@ struct BadInputCorpusTests {
     func corpusOutcomes() throws {
         let cases = try Self.expected()
         #expect(cases.count >= 90)
+        // Every file of the corpus is listed (a new case without its expectation would never run).
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.appendingPathComponent("experiments").path)
+            .map { "experiments/" + $0 }
+        #expect(Set(files).subtracting(cases.map(\.file)).sorted() == [])
         let out = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         var updated = ["file\texit\tfirst_error_line"]

@@ -90,6 +90,59 @@ struct ExpectationTests {
         #expect(ExpectationChecker.csv(results).hasPrefix("expectation,line,subject,quantity,expected,got,tolerance,result\r\n"))
     }
 
+    @Test("a tie is pinned as the set of tied configurations: a missing or an extra one fails, naming it")
+    func tiedConfigurations() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // Two seeds of each activation; train accuracies on 40 xor points after 20 iterations.
+        let (plan, outcome) = try runExperiment(Self.base + "\nrepeats: 2\n", root: root, jobs: 2)
+        var means: [String: Double] = [:]
+        for record in outcome.report.records.compactMap({ $0 }) {
+            means[record.sweptValues[try #require(plan.experiment.columns.firstIndex(of: "activation"))], default: 0] += (record.trainAccuracy ?? .nan) / 2
+        }
+        let tanh = try #require(means["tanh"]), relu = try #require(means["relu"])
+        var file = try Reporter(layout: plan.layout).readPlan()
+        func check(_ ties: [[String: String]], tolerance: Double) throws -> ExpectationResult {
+            file.expectations = [Expectation(line: 1, selector: [:], best: .trainAccuracy, bestValues: [:], bestTies: ties,
+                                             tolerance: tolerance, checks: [])]
+            return try #require(ExpectationChecker(layout: plan.layout).check(plan: file, records: outcome.report.records).first)
+        }
+        // A tolerance wide enough ties both; zero ties only the better one (or both when equal).
+        let both = try check([["activation": "tanh"], ["activation": "relu"]], tolerance: 1)
+        #expect(both.passed && both.got == "the 2 listed")
+        let better = tanh >= relu ? "tanh" : "relu", worse = tanh >= relu ? "relu" : "tanh"
+        let one = try check([["activation": better]], tolerance: 1)
+        #expect(!one.passed && one.got == "also tied: {activation=\(worse)}", "\(one.got)")
+        if tanh != relu {
+            let strict = try check([["activation": "tanh"], ["activation": "relu"]], tolerance: 0)
+            #expect(!strict.passed && strict.got == "not tied: {activation=\(worse)}", "\(strict.got)")
+        }
+        // The file form parses, and a key that is not swept is located.
+        let parsed = try ExperimentLoader().load(text: Self.base + """
+
+            expect:
+              - best: train_accuracy
+                is:
+                  - {activation: tanh}
+                  - {activation: relu}
+            """, file: "e.yaml")
+        #expect(parsed.expectations[0].bestTies == [["activation": "tanh"], ["activation": "relu"]])
+        do {
+            _ = try ExperimentLoader().load(text: Self.base + """
+
+                expect:
+                  - best: train_accuracy
+                    is: [{activaton: tanh}, []]
+                """, file: "e.yaml")
+            Issue.record("a bad tie list was accepted")
+        } catch {
+            #expect(error.errors.map(\.description) == [
+                "e.yaml:9:11: error: 'activaton' in 'is' is not swept; did you mean 'activation'?",
+                "e.yaml:9:29: error: 'is' must map swept keys to values (or be a list of such mappings, for a tie); found '[]'",
+            ])
+        }
+    }
+
     @Test("a deliberately wrong expectation makes the runner exit 1 with the failure table")
     func wrongExpectationFailsTheRun() throws {
         let directory = try makeTemporaryDirectory()

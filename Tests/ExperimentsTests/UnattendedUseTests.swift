@@ -166,6 +166,56 @@ struct UnattendedUseTests {
         #expect(!summary.contains("not_run") && !summary.contains("failed"))
     }
 
+    @Test("temporary files left by a kill -9 are removed by the next process; live and other hosts' are kept")
+    func staleTemporaries() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.long.write(to: directory.appendingPathComponent("long.yaml"), atomically: true, encoding: .utf8)
+        let results = directory.appendingPathComponent("results/long")
+        // The long run streams its curve to a temporary file while it trains.
+        func temporaries() -> [String] {
+            (FileManager.default.enumerator(atPath: results.path)?.compactMap { $0 as? String } ?? [])
+                .filter { $0.contains(".tmp-") }
+        }
+        let (first, _) = try Self.start(["long.yaml", "--jobs", "2", "--quiet"], in: directory)
+        let deadline = Date().addingTimeInterval(60)
+        while temporaries().isEmpty || Self.records(directory, "long").count < 2, first.isRunning, Date() < deadline {
+            usleep(5_000)
+        }
+        kill(first.processIdentifier, SIGKILL)
+        #expect(Self.wait(first, seconds: 30))
+        let left = temporaries()
+        #expect(left.count == 1 && left[0].hasPrefix("runs/"), "\(left)")
+        // Files the next process must not touch: this (live) process's and another host's.
+        let live = ".summary.csv.tmp-\(FileSystem.hostName)-\(getpid())-abc"
+        let foreign = ".summary.csv.tmp-other-host.example-\(first.processIdentifier)-abc"
+        for name in [live, foreign] {
+            #expect(FileManager.default.createFile(atPath: results.appendingPathComponent(name).path, contents: Data()))
+        }
+        let (second, _) = try Self.start(["long.yaml", "--jobs", "2", "--quiet"], in: directory)
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        // The second process claims the long run (the other two are done) and clears its folder.
+        while FileManager.default.fileExists(atPath: results.appendingPathComponent(left[0]).path),
+              second.isRunning, Date() < deadline { usleep(5_000) }
+        #expect(!FileManager.default.fileExists(atPath: results.appendingPathComponent(left[0]).path))
+        kill(second.processIdentifier, SIGTERM)
+        #expect(Self.wait(second, seconds: 30) && second.terminationStatus == 143)
+        #expect(Set(temporaries()) == [live, foreign], "\(temporaries())")
+    }
+
+    @Test("the owner of a temporary name is read back, dashes in the host included")
+    func temporaryOwner() {
+        let url = URL(fileURLWithPath: "/tmp/results/summary.csv")
+        let name = FileSystem.temporaryName(for: url).lastPathComponent
+        #expect(name.hasPrefix(".summary.csv.tmp-"))
+        #expect(FileSystem.temporaryOwner(name)?.host == FileSystem.hostName)
+        #expect(FileSystem.temporaryOwner(name)?.pid == getpid())
+        #expect(FileSystem.temporaryOwner(".a.tmp-node-7.cluster-123-zz")?.host == "node-7.cluster")
+        #expect(FileSystem.temporaryOwner(".a.tmp-node-7.cluster-123-zz")?.pid == 123)
+        #expect(FileSystem.temporaryOwner(".a.tmp-123-zz") == nil)
+        #expect(FileSystem.temporaryOwner("summary.csv") == nil)
+    }
+
     @Test("a different plan in a folder that a live runner uses is refused with exit 75")
     func folderInUse() throws {
         let directory = try makeTemporaryDirectory()
@@ -278,6 +328,18 @@ struct UnattendedUseTests {
         #expect(capped.errors.contains("more than --max-memory (4.0 KiB)"), "\(capped.errors)")
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("results").path),
                 "a refused sweep writes nothing")
+        // Datasets are counted as they load: the third is never generated.
+        try """
+            name: datasets
+            dataset: {generator: xor, n: 100000, seed: 3, test_fraction: 0.25}
+            model: {depth: 1, width: 4, activation: tanh, output: sigmoid}
+            training: {optimizer: gd, learning_rate: 0.5, iterations: 300}
+            sweep: {dataset.seed: [1, 2, 3]}
+            """.write(to: directory.appendingPathComponent("datasets.yaml"), atomically: true, encoding: .utf8)
+        let datasets = try RunnerEndToEndTests.run(["plan", "datasets.yaml", "--max-memory", "3M"], in: directory)
+        #expect(datasets.status == 64)
+        #expect(datasets.errors.contains("2 of the 3 datasets this sweep uses take about 3.1 MiB, more than --max-memory (3.0 MiB)"),
+                "\(datasets.errors)")
         let planned = try RunnerEndToEndTests.run(["plan", "short.yaml"], in: directory)
         #expect(planned.status == 0)
         #expect(planned.output.contains("memory"))

@@ -11,6 +11,8 @@ import Yams
 ///       - best: test_accuracy                # the whole sweep: the configuration with the best
 ///         is: {hidden: [5]}                  # mean metric, and what it must be
 ///         test_accuracy: {at_least: 0.8833}  # a bound instead of a value
+///       - best: test_accuracy                # a tie: the set of configurations within
+///         is: [{width: 4}, {width: 16}]      # `tolerance` of the best, exactly
 public struct Expectation: Codable, Sendable, Equatable {
     /// Line of the entry in the experiment file, to name it in reports.
     public var line: Int
@@ -20,6 +22,11 @@ public struct Expectation: Codable, Sendable, Equatable {
     public var best: ReportConfig.Metric?
     /// With `best`: the swept values the best configuration must have.
     public var bestValues: [String: String]
+    /// With `best` and `is:` given as a list: the configurations tied for best (mean metric
+    /// within `tolerance` of the best mean), each described by some of its swept values. The
+    /// check passes when every tied configuration matches an entry and every entry matches a
+    /// tied configuration. Nil for the single form (and in plans written before it existed).
+    public var bestTies: [[String: String]]?
     public var tolerance: Double
     public var checks: [Check]
 
@@ -109,21 +116,24 @@ enum ExpectationParser {
         for (keyNode, value) in mapping {
             let key = keyNode.string ?? ""
             switch key {
-            case "where", "is":
-                guard let pairs = value.mapping else {
-                    errors.append(error(value, file, "'\(key)' must map swept keys to values; found '\(value.compactText)'"))
-                    continue
-                }
-                var selector: [String: String] = [:]
-                for (swept, wanted) in pairs {
-                    let name = swept.string ?? ""
-                    guard columns.contains(name) else {
-                        errors.append(error(swept, file, "'\(name)' in '\(key)' is not swept" + Suggestion.phrase(for: name, among: columns)))
-                        continue
+            case "is" where value.sequence != nil:
+                var ties: [[String: String]] = []
+                for entry in value.sequence ?? [] {
+                    switch selector(entry, key: "is", columns: columns, file: file) {
+                    case .success(let values): ties.append(values)
+                    case .failure(let failure): errors += failure.errors
                     }
-                    selector[name] = wanted.compactText
                 }
-                if key == "where" { expectation.selector = selector } else { expectation.bestValues = selector }
+                if value.sequence?.isEmpty ?? true {
+                    errors.append(error(value, file, "'is' must list at least one configuration, e.g. [{width: 4}, {width: 16}]"))
+                }
+                expectation.bestTies = ties
+            case "where", "is":
+                switch selector(value, key: key, columns: columns, file: file) {
+                case .success(let values):
+                    if key == "where" { expectation.selector = values } else { expectation.bestValues = values }
+                case .failure(let failure): errors += failure.errors
+                }
             case "tolerance":
                 guard let tolerance = value.float, tolerance.isFinite, tolerance >= 0 else {
                     errors.append(error(value, file, "'tolerance' must be a finite number ≥ 0; found '\(value.compactText)'"))
@@ -165,13 +175,33 @@ enum ExpectationParser {
             }
         }
         // (When 'best' is there but invalid, its own error says so.)
-        if expectation.best == nil, !expectation.bestValues.isEmpty, node.mapping?["best"] == nil {
+        if expectation.best == nil, !expectation.bestValues.isEmpty || expectation.bestTies != nil, node.mapping?["best"] == nil {
             errors.append(error(node, file, "'is' needs 'best' (which metric picks the best configuration)"))
         }
         if errors.isEmpty, expectation.checks.isEmpty, expectation.best == nil {
             errors.append(error(node, file, "an expectation must check something: cost, final_cost, train_accuracy, test_accuracy or best"))
         }
         return errors.isEmpty ? .success(expectation) : .failure(ConfigErrors(errors))
+    }
+
+    /// `{swept key: value, …}` (a `where:` or an `is:`), keys checked against the swept ones.
+    private static func selector(_ node: Node, key: String, columns: [String], file: String)
+        -> Result<[String: String], ConfigErrors> {
+        guard let pairs = node.mapping else {
+            let form = key == "is" ? "swept keys to values (or be a list of such mappings, for a tie)" : "swept keys to values"
+            return .failure(ConfigErrors([error(node, file, "'\(key)' must map \(form); found '\(node.compactText)'")]))
+        }
+        var errors: [ConfigError] = []
+        var selector: [String: String] = [:]
+        for (swept, wanted) in pairs {
+            let name = swept.string ?? ""
+            guard columns.contains(name) else {
+                errors.append(error(swept, file, "'\(name)' in '\(key)' is not swept" + Suggestion.phrase(for: name, among: columns)))
+                continue
+            }
+            selector[name] = wanted.compactText
+        }
+        return errors.isEmpty ? .success(selector) : .failure(ConfigErrors(errors))
     }
 
     /// A number, or `{at_least: x}` / `{at_most: x}`.

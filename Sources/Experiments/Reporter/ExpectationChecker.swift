@@ -90,6 +90,31 @@ public struct ExpectationChecker: Sendable {
             return
         }
         let values = plan.runs[index].sweptValues
+        if let ties = expectation.bestTies {
+            // Every configuration within the tolerance of the best mean is tied for best.
+            let tied = ordered.filter { Expectation.Bound.equal(mean).accepts($0.value, tolerance: expectation.tolerance) }
+                .compactMap { firstIndex[$0.key].map { plan.runs[$0].sweptValues } }
+            func matches(_ values: [String], _ entry: [String: String]) -> Bool {
+                entry.allSatisfy { key, wanted in
+                    plan.columns.firstIndex(of: key).map { Self.same(values[$0], wanted) } ?? false
+                }
+            }
+            // In the plan's column order, only the keys the entries name.
+            let keys = plan.columns.filter { key in ties.contains { $0[key] != nil } }
+            func describe(_ values: [String]) -> String {
+                "{" + keys.compactMap { key in plan.columns.firstIndex(of: key).map { "\(key)=\(values[$0])" } }
+                    .joined(separator: ", ") + "}"
+            }
+            func describe(_ entry: [String: String]) -> String {
+                "{" + keys.compactMap { key in entry[key].map { "\(key)=\($0)" } }.joined(separator: ", ") + "}"
+            }
+            let unlisted = tied.filter { values in !ties.contains { matches(values, $0) } }
+            let untied = ties.filter { entry in !tied.contains { matches($0, entry) } }
+            let problems = (untied.isEmpty ? [] : ["not tied: " + untied.map(describe).joined(separator: " ")])
+                + (unlisted.isEmpty ? [] : ["also tied: " + unlisted.map(describe).joined(separator: " ")])
+            result(subject, "tied configurations", "the \(ties.count) listed",
+                   problems.isEmpty ? "the \(ties.count) listed" : problems.joined(separator: "; "), problems.isEmpty)
+        }
         for (key, wanted) in expectation.bestValues.sorted(by: { $0.key < $1.key }) {
             let got = plan.columns.firstIndex(of: key).map { values[$0] } ?? "?"
             result(subject, key, wanted, got, Self.same(got, wanted))

@@ -83,11 +83,45 @@ public enum FileSystem {
     }
 
     /// A temporary name beside `url` that no other process or thread uses:
-    /// `.<name>.tmp-<pid>-<random>`.
+    /// `.<name>.tmp-<host>-<pid>-<random>`. The host and pid let a later process tell a
+    /// temporary file left by a killed one (`removeStaleTemporaries`) from one being written.
     public static func temporaryName(for url: URL) -> URL {
         url.deletingLastPathComponent().appendingPathComponent(
-            ".\(url.lastPathComponent).tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
+            ".\(url.lastPathComponent).tmp-\(hostName)-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
     }
+
+    /// Removes the temporary files in `directory` left by processes of this host that have
+    /// ended (a `kill -9` or a power cut between creating one and renaming it). Files of live
+    /// processes, of this process and of other hosts are kept: their owners may still rename them.
+    /// - Returns: the names removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: URL) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") {
+            guard let owner = temporaryOwner(name), owner.host == hostName, owner.pid != getpid(),
+                  kill(owner.pid, 0) != 0, errno == ESRCH else { continue }
+            if unlink(directory.appendingPathComponent(name).path) == 0 { removed.append(name) }
+        }
+        return removed.sorted()
+    }
+
+    /// The host and pid in a temporary name made by `temporaryName` (nil for any other name).
+    static func temporaryOwner(_ name: String) -> (host: String, pid: Int32)? {
+        guard let marker = name.range(of: ".tmp-", options: .backwards) else { return nil }
+        let fields = name[marker.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+        // The host may itself contain dashes; the pid and the random part do not.
+        guard fields.count >= 3, let pid = Int32(fields[fields.count - 2]), pid > 0 else { return nil }
+        return (fields.dropLast(2).joined(separator: "-"), pid)
+    }
+
+    /// This machine's name, as `hostname` prints it.
+    public static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "unknown" : name
+    }()
 }
 
 /// A file written sequentially to a temporary name and renamed over its destination when

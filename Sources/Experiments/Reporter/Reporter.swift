@@ -38,6 +38,7 @@ public struct Reporter: Sendable {
         // processes: the last report written is then the one that read last.
         let lock = try FileLock.acquire(layout.directory.appendingPathComponent(".report.lock"), exclusive: true)
         defer { withExtendedLifetime(lock) {} }
+        FileSystem.removeStaleTemporaries(in: layout.directory)
         var report = plan.report
         for (option, key) in [("--rows", rows), ("--columns", columns)] {
             guard let key else { continue }

@@ -53,7 +53,7 @@ public final class RunClaim {
             if code == EWOULDBLOCK { return nil }
             throw FileSystemError(operation: "lock the run claim", path: url.path, code: code)
         }
-        let owner = "pid=\(getpid()) host=\(hostName) started=\(ISO8601DateFormatter().string(from: Date()))\n"
+        let owner = "pid=\(getpid()) host=\(FileSystem.hostName) started=\(ISO8601DateFormatter().string(from: Date()))\n"
         let written = owner.utf8CString.withUnsafeBufferPointer { buffer in
             ftruncate(descriptor, 0) == 0 ? pwrite(descriptor, buffer.baseAddress, buffer.count - 1, 0) : -1
         }
@@ -89,12 +89,6 @@ public final class RunClaim {
         close(descriptor)
     }
 
-    /// This machine's name, as `hostname` prints it.
-    static let hostName: String = {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }()
 }
 
 /// An `flock(2)` on a file, released when the value is freed (or the process dies).

@@ -34,6 +34,8 @@ struct RunExecutor: Sendable {
         if !force, let existing = try? layout.readRecord(run.id), existing.status != .failed {
             return .doneElsewhere(existing)
         }
+        // Holding the claim, nothing else writes in the run's folder: clear what a killed process left.
+        FileSystem.removeStaleTemporaries(in: layout.runDirectory(run.id))
         let start = DispatchTime.now()
         var record = RunRecord(
             id: run.id, index: run.planned.index, configurationIndex: run.planned.configurationIndex,

@@ -117,16 +117,26 @@ public struct SweepRunner: Sendable {
 
     /// Loads every distinct dataset once and resolves every run.
     /// - Throws: `DatasetError` for data problems, `PlanError` for a model that does not fit its data.
-    public func plan(_ experiment: Experiment, outputRoot: String) throws -> SweepPlan {
+    /// - Parameter memoryLimit: bytes the data may take, and what that limit is; a sweep over
+    ///   datasets is refused as soon as those loaded so far exceed it, before loading the rest.
+    public func plan(_ experiment: Experiment, outputRoot: String,
+                     memoryLimit: (bytes: Double, source: String)? = nil) throws -> SweepPlan {
         var data: [DatasetConfig: PreparedData] = [:]
         var runs: [ResolvedRun] = []
         runs.reserveCapacity(experiment.runs.count)
+        var dataBytes = 0.0
         for planned in experiment.runs {
             let key = planned.config.dataset
             if data[key] == nil {
                 let precisions = Set(experiment.runs.filter { $0.config.dataset == key }.map(\.config.precision))
-                data[key] = try dataSource.load(key, double: precisions.contains(.float64),
-                                                single: precisions.contains(.float32))
+                let prepared = try dataSource.load(key, double: precisions.contains(.float64),
+                                                   single: precisions.contains(.float32))
+                data[key] = prepared
+                dataBytes += prepared.bytes
+                if let memoryLimit, dataBytes > memoryLimit.bytes {
+                    throw DataMemoryError(loaded: data.count, distinct: Set(experiment.runs.map(\.config.dataset)).count,
+                                          bytes: dataBytes, limit: memoryLimit.bytes, limitSource: memoryLimit.source)
+                }
             }
             guard let prepared = data[key] else { continue }
             runs.append(try ResolvedRun(planned: planned, data: prepared))
@@ -225,6 +235,7 @@ public struct SweepRunner: Sendable {
         let directory = plan.layout.directory
         let admission = try FileLock.acquire(directory.appendingPathComponent(".admission.lock"), exclusive: true)
         defer { withExtendedLifetime(admission) {} }
+        FileSystem.removeStaleTemporaries(in: directory)
         let mine = ".plan-\(hasher.hexDigest).lock"
         let others = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
             .filter { $0.hasPrefix(".plan-") && $0.hasSuffix(".lock") && $0 != mine }
@@ -331,6 +342,21 @@ public struct MemoryLimitError: Error, Sendable, CustomStringConvertible {
         var unit = 0
         while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
         return unit == 0 ? "\(Int(value)) bytes" : String(format: value < 10 ? "%.1f" : "%.0f", value) + " " + units[unit]
+    }
+}
+
+/// The datasets of a sweep do not fit in memory (found while loading them, one at a time).
+public struct DataMemoryError: Error, Sendable, CustomStringConvertible {
+    var loaded: Int
+    var distinct: Int
+    var bytes: Double
+    var limit: Double
+    var limitSource: String
+
+    public var description: String {
+        let which = distinct == 1 ? "the data" : "\(loaded) of the \(distinct) datasets this sweep uses"
+        return "\(which) take about \(MemoryLimitError.format(bytes)), more than \(limitSource) "
+            + "(\(MemoryLimitError.format(limit))); use smaller or fewer datasets, or raise --max-memory"
     }
 }
 
