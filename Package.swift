@@ -24,7 +24,13 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // libhdf5 (Debian: libhdf5-dev), for the cat vs non-cat files.
+        // libhdf5 (Debian: libhdf5-dev), for the cat vs non-cat files: loaded with dlopen on
+        // first use (CHDF5Lazy), so that its 35 dependent libraries do not slow every start.
+        .target(
+            name: "CHDF5Lazy",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+        // libhdf5 linked as usual: the tests write HDF5 files with it.
         .systemLibrary(
             name: "CHDF5",
             pkgConfig: "hdf5",
@@ -47,7 +53,7 @@ let package = Package(
         // Generators and file loaders: no YAML.
         .target(
             name: "Datasets",
-            dependencies: ["NeuralNet", "CZlib", "CHDF5"]
+            dependencies: ["NeuralNet", "CZlib", "CHDF5Lazy"]
         ),
         // Everything between a YAML file and CSV rows: config, sweep, scheduler, reporter.
         .target(

@@ -124,6 +124,34 @@ struct UnattendedUseTests {
         #expect(plan.output.contains("3 runs (\(3 - kept.count) pending, \(kept.count) done)"), "\(plan.output)")
     }
 
+    @Test("the handlers are in place before any library starts a thread, and libhdf5 is not loaded at start")
+    func handlersBeforeLibraries() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.writeShort(in: directory)
+        for _ in 0..<5 {
+            let (process, _) = try Self.start(["plan", "short.yaml"], in: directory)
+            var sawThreads = false
+            var mapsHDF5 = false
+            while process.isRunning {
+                let pid = process.processIdentifier
+                // OpenBLAS's constructor starts its threads; the handlers come from the
+                // executable's preinit array, which runs before any library's constructor.
+                let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count) ?? 0
+                if threads > 1, process.isRunning {
+                    sawThreads = true
+                    #expect(Self.catches(SIGINT, pid: pid) && Self.catches(SIGTERM, pid: pid), "threads before handlers")
+                }
+                if let maps = try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8), maps.contains("libhdf5") {
+                    mapsHDF5 = true
+                }
+                usleep(200)
+            }
+            #expect(sawThreads || process.terminationStatus == 0)
+            #expect(!mapsHDF5, "libhdf5 was loaded by a run that reads no HDF5 file")
+        }
+    }
+
     @Test("a re-run after a signal completes exactly the runs that were not done")
     func resumeAfterSignal() throws {
         let directory = try makeTemporaryDirectory()

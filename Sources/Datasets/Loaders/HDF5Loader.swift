@@ -1,8 +1,9 @@
 import Foundation
-@preconcurrency import CHDF5
+import CHDF5Lazy
 import NeuralNet
 
-/// Reads examples from an HDF5 file (libhdf5), as the cat vs non-cat files store them.
+/// Reads examples from an HDF5 file (libhdf5, loaded on first use), as the cat vs non-cat files
+/// store them.
 ///
 /// The image dataset is (m, …) in C order; each example's values are contiguous, so the
 /// buffer read is already X (features, m) in column-major order — the same flattening as
@@ -17,13 +18,16 @@ public enum HDF5Loader {
     /// - Throws: `DatasetError.corrupt` naming the file for an unreadable file, a missing
     ///   dataset, a non-numeric dataset, or a label count that does not match.
     public static func load(path: String, xKey: String, yKey: String, classesKey: String?) throws -> Dataset {
-        H5Eset_auto2(0, nil, nil)   // report errors ourselves instead of HDF5's stderr stack
-        guard H5Fis_hdf5(path) > 0 else {
+        var reason = [CChar](repeating: 0, count: 512)
+        guard ns_h5_load(&reason, reason.count) == 0 else {
+            throw DatasetError.corrupt(file: path, problem: String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        guard ns_h5_is_hdf5(path) > 0 else {
             throw DatasetError.corrupt(file: path, problem: "not an HDF5 file")
         }
-        let file = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0 /* H5P_DEFAULT */)
+        let file = ns_h5_open_readonly(path)
         guard file >= 0 else { throw DatasetError.corrupt(file: path, problem: "cannot open the HDF5 file") }
-        defer { H5Fclose(file) }
+        defer { ns_h5_file_close(file) }
 
         let (xShape, xValues) = try readNumbers(file: file, path: path, key: xKey)
         guard let count = xShape.first, count > 0 else {
@@ -50,7 +54,7 @@ public enum HDF5Loader {
         }
         let classCount = Int(labels.max() ?? 0) + 1
         var names = (0..<max(classCount, 2)).map { "class \($0)" }
-        if let classesKey, H5Lexists(file, classesKey, 0) > 0 {
+        if let classesKey, ns_h5_link_exists(file, classesKey) > 0 {
             let stored = try readStrings(file: file, path: path, key: classesKey)
             guard stored.count >= classCount else {
                 throw DatasetError.corrupt(file: path, problem:
@@ -62,51 +66,49 @@ public enum HDF5Loader {
         return try Dataset(features: matrix, labels: labels, classNames: names)
     }
 
-    private static func open(file: hid_t, path: String, key: String) throws -> hid_t {
-        guard H5Lexists(file, key, 0) > 0 else {
+    private static func open(file: ns_hid_t, path: String, key: String) throws -> ns_hid_t {
+        guard ns_h5_link_exists(file, key) > 0 else {
             throw DatasetError.corrupt(file: path, problem: "no dataset named '\(key)'" + available(file: file))
         }
-        let dataset = H5Dopen2(file, key, 0)
+        let dataset = ns_h5_dataset_open(file, key)
         guard dataset >= 0 else { throw DatasetError.corrupt(file: path, problem: "'\(key)' is not a dataset") }
         return dataset
     }
 
     /// The shape and values of a numeric dataset, converted to Double.
-    private static func readNumbers(file: hid_t, path: String, key: String) throws -> ([Int], [Double]) {
+    private static func readNumbers(file: ns_hid_t, path: String, key: String) throws -> ([Int], [Double]) {
         let dataset = try open(file: file, path: path, key: key)
-        defer { H5Dclose(dataset) }
-        let type = H5Dget_type(dataset)
-        defer { H5Tclose(type) }
-        let typeClass = H5Tget_class(type)
-        guard typeClass == H5T_INTEGER || typeClass == H5T_FLOAT else {
+        defer { ns_h5_dataset_close(dataset) }
+        let type = ns_h5_dataset_type(dataset)
+        defer { ns_h5_type_close(type) }
+        let typeClass = ns_h5_type_class(type)
+        guard typeClass == NS_H5T_INTEGER || typeClass == NS_H5T_FLOAT else {
             throw DatasetError.corrupt(file: path, problem: "dataset '\(key)' is not numeric")
         }
         let shape = try extent(dataset: dataset, path: path, key: key)
         let count = try checkedCount(shape, path: path, key: key)
         var values = [Double](repeating: 0, count: count)
-        let status = values.withUnsafeMutableBytes { buffer in
-            H5Dread(dataset, H5T_NATIVE_DOUBLE_g, 0, 0, 0, buffer.baseAddress)
-        }
+        let status = values.withUnsafeMutableBufferPointer { ns_h5_read_doubles(dataset, $0.baseAddress) }
         guard status >= 0 else { throw DatasetError.corrupt(file: path, problem: "cannot read dataset '\(key)' (truncated or corrupt)") }
         return (shape, values)
     }
 
     /// Fixed-length strings (NumPy's `|S7`), trailing NULs removed.
-    private static func readStrings(file: hid_t, path: String, key: String) throws -> [String] {
+    private static func readStrings(file: ns_hid_t, path: String, key: String) throws -> [String] {
         let dataset = try open(file: file, path: path, key: key)
-        defer { H5Dclose(dataset) }
-        let type = H5Dget_type(dataset)
-        defer { H5Tclose(type) }
-        guard H5Tget_class(type) == H5T_STRING, H5Tis_variable_str(type) == 0 else {
+        defer { ns_h5_dataset_close(dataset) }
+        let type = ns_h5_dataset_type(dataset)
+        defer { ns_h5_type_close(type) }
+        guard ns_h5_type_class(type) == NS_H5T_STRING, ns_h5_type_is_variable_string(type) == 0 else {
             throw DatasetError.corrupt(file: path, problem: "'\(key)' is not a fixed-length string dataset")
         }
-        let width = H5Tget_size(type)
+        let width = ns_h5_type_size(type)
         let count = try checkedCount(try extent(dataset: dataset, path: path, key: key), path: path, key: key)
         guard count.multipliedReportingOverflow(by: max(width, 1)).partialValue <= 1 << 30 else {
             throw DatasetError.corrupt(file: path, problem: "'\(key)' claims \(count) strings of \(width) bytes: more than 1 GiB")
         }
         var bytes = [UInt8](repeating: 0, count: count * width)
-        let status = bytes.withUnsafeMutableBytes { H5Dread(dataset, type, 0, 0, 0, $0.baseAddress) }
+        let status = bytes.withUnsafeMutableBytes { ns_h5_read_as(dataset, type, $0.baseAddress) }
         guard status >= 0 else { throw DatasetError.corrupt(file: path, problem: "cannot read '\(key)'") }
         return (0..<count).map { index in
             let slice = bytes[(index * width)..<((index + 1) * width)].prefix { $0 != 0 }
@@ -129,25 +131,33 @@ public enum HDF5Loader {
         return count
     }
 
-    private static func extent(dataset: hid_t, path: String, key: String) throws -> [Int] {
-        let space = H5Dget_space(dataset)
-        defer { H5Sclose(space) }
-        let rank = Int(H5Sget_simple_extent_ndims(space))
+    private static func extent(dataset: ns_hid_t, path: String, key: String) throws -> [Int] {
+        let space = ns_h5_dataset_space(dataset)
+        defer { ns_h5_space_close(space) }
+        let rank = Int(ns_h5_space_rank(space))
         guard rank >= 1 else { throw DatasetError.corrupt(file: path, problem: "dataset '\(key)' is a scalar") }
-        var dims = [hsize_t](repeating: 0, count: rank)
-        H5Sget_simple_extent_dims(space, &dims, nil)
-        return dims.map { Int($0) }
+        guard rank <= 32 else { throw DatasetError.corrupt(file: path, problem: "dataset '\(key)' has rank \(rank)") }
+        var dims = [ns_hsize_t](repeating: 0, count: rank)
+        guard ns_h5_space_dims(space, &dims) == rank else {
+            throw DatasetError.corrupt(file: path, problem: "cannot read the shape of dataset '\(key)'")
+        }
+        return try dims.map { dimension in
+            guard let size = Int(exactly: dimension) else {
+                throw DatasetError.corrupt(file: path, problem: "dataset '\(key)' claims a dimension of \(dimension)")
+            }
+            return size
+        }
     }
 
-    private static func available(file: hid_t) -> String {
+    private static func available(file: ns_hid_t) -> String {
         var names: [String] = []
-        let collector: H5L_iterate_t = { _, name, _, context in
+        let collector: ns_h5_name_callback = { _, name, _, context in
             guard let name, let context else { return 0 }
             context.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
             return 0
         }
         withUnsafeMutablePointer(to: &names) { pointer in
-            _ = H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, nil, collector, UnsafeMutableRawPointer(pointer))
+            _ = ns_h5_iterate_names(file, collector, UnsafeMutableRawPointer(pointer))
         }
         return names.isEmpty ? "" : "; the file has " + names.map { "'\($0)'" }.joined(separator: ", ")
     }
