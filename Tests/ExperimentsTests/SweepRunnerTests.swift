@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Experiments
+import CZlib
+import NeuralNet
 
 @Suite("Sweeps: scheduler, resume, divergence, reports")
 struct SweepRunnerTests {
@@ -148,6 +150,29 @@ struct SweepRunnerTests {
         #expect(writer.text == "a,b\r\n1,\"x,y\"\r\n")
     }
 
+    @Test("params.npz in ZIP64 form (over 4 GiB) reads back the same arrays", arguments: [0, 200, NpzWriter.zip64Threshold])
+    func npzZip64(threshold: UInt64) throws {
+        let w = try Matrix<Double>(rows: 3, columns: 2, columnMajor: [1, 2, 3, 4, 5, 6.5])
+        let b = try Matrix<Double>(rows: 3, columns: 1, columnMajor: [-1, 0, 1e-300])
+        let archive = NpzWriter.archive([("W1", w), ("b1", b)], zip64Threshold: threshold)
+        let entries = try ZipReader.entries(archive)
+        #expect(entries.map(\.name) == ["W1.npy", "b1.npy"])
+        #expect(entries.map(\.zip64) == (threshold == 0 ? [true, true] : threshold == 200 ? [false, true] : [false, false]))
+        for (entry, matrix) in zip(entries, [w, b]) {
+            let header = NpzWriter.npyHeader(matrix)
+            #expect(entry.contents.prefix(header.count) == header)
+            let values = entry.contents.dropFirst(header.count).withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+            #expect(values == matrix.storage)
+        }
+        // Written through a file, the bytes are the same.
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let writer = try AtomicWriter(directory.appendingPathComponent("params.npz"))
+        try NpzWriter.write([("W1", w), ("b1", b)], to: writer, zip64Threshold: threshold)
+        try writer.commit()
+        #expect(try Data(contentsOf: directory.appendingPathComponent("params.npz")) == archive)
+    }
+
     @Test("params.npz is a stored ZIP of NPY 1.0 arrays in the tutorials' shapes")
     func npzLayout() throws {
         let root = try makeTemporaryDirectory()
@@ -160,5 +185,77 @@ struct SweepRunnerTests {
         // Run 1 is tanh with width 6 on 2 features: W1 is (6, 2), W2 is (1, 6).
         #expect(text.contains("'shape': (6, 2)") && text.contains("'shape': (1, 6)") && text.contains("'shape': (6, 1)"))
         #expect(text.contains("'descr': '<f8', 'fortran_order': True"))
+    }
+}
+
+/// A reader of stored ZIP archives written from the format's specification (APPNOTE 4.3 and
+/// 4.5.3), independent of `NpzWriter`: end record, ZIP64 end record through its locator, central
+/// directory with ZIP64 extras, local headers, CRC-32.
+enum ZipReader {
+    struct Entry {
+        var name: String
+        var contents: Data
+        var zip64: Bool
+    }
+
+    struct Malformed: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func entries(_ data: Data) throws -> [Entry] {
+        let bytes = [UInt8](data)
+        func integer(_ offset: Int, _ size: Int) throws -> UInt64 {
+            guard offset >= 0, offset + size <= bytes.count else { throw Malformed(description: "read past the end at \(offset)") }
+            return (0..<size).reduce(0) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
+        }
+        let end = bytes.count - 22
+        guard try integer(end, 4) == 0x0605_4b50 else { throw Malformed(description: "no end record") }
+        var count = try integer(end + 10, 2)
+        var centralOffset = try integer(end + 16, 4)
+        if count == 0xFFFF || centralOffset == 0xFFFF_FFFF {
+            let locator = end - 20
+            guard try integer(locator, 4) == 0x0706_4b50 else { throw Malformed(description: "no ZIP64 locator") }
+            let record = Int(try integer(locator + 8, 8))
+            guard try integer(record, 4) == 0x0606_4b50 else { throw Malformed(description: "no ZIP64 end record") }
+            count = try integer(record + 32, 8)
+            centralOffset = try integer(record + 48, 8)
+        }
+        var entries: [Entry] = []
+        var cursor = Int(centralOffset)
+        for _ in 0..<count {
+            guard try integer(cursor, 4) == 0x0201_4b50 else { throw Malformed(description: "bad central entry") }
+            let checksum = UInt32(try integer(cursor + 16, 4))
+            var size = try integer(cursor + 24, 4)
+            let nameLength = Int(try integer(cursor + 28, 2))
+            let extraLength = Int(try integer(cursor + 30, 2))
+            var localOffset = try integer(cursor + 42, 4)
+            let name = String(decoding: bytes[(cursor + 46)..<(cursor + 46 + nameLength)], as: UTF8.self)
+            var zip64 = false
+            var extra = cursor + 46 + nameLength
+            let extraEnd = extra + extraLength
+            while extra < extraEnd {
+                let id = try integer(extra, 2), length = Int(try integer(extra + 2, 2))
+                if id == 1 {
+                    zip64 = true
+                    var field = extra + 4
+                    if size == 0xFFFF_FFFF {
+                        size = try integer(field + 8, 8)   // compressed size (after the original)
+                        field += 16
+                    }
+                    if localOffset == 0xFFFF_FFFF { localOffset = try integer(field, 8) }
+                }
+                extra += 4 + length
+            }
+            let local = Int(localOffset)
+            guard try integer(local, 4) == 0x0403_4b50 else { throw Malformed(description: "bad local header for \(name)") }
+            let start = local + 30 + Int(try integer(local + 26, 2)) + Int(try integer(local + 28, 2))
+            guard start + Int(size) <= bytes.count else { throw Malformed(description: "\(name) runs past the end") }
+            let contents = Data(bytes[start..<(start + Int(size))])
+            let computed = contents.withUnsafeBytes { UInt32(crc32(0, $0.bindMemory(to: UInt8.self).baseAddress, uInt($0.count))) }
+            guard computed == checksum else { throw Malformed(description: "CRC mismatch for \(name)") }
+            entries.append(Entry(name: name, contents: contents, zip64: zip64))
+            cursor = extraEnd + Int(try integer(cursor + 32, 2))
+        }
+        return entries
     }
 }

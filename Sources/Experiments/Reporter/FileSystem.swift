@@ -161,6 +161,26 @@ public final class AtomicWriter {
         if buffer.count >= 1 << 16 { try flush() }
     }
 
+    /// Appends `bytes`; a large block goes to disk directly, without being copied.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
+        guard bytes.count >= 1 << 16 else {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= 1 << 16 { try flush() }
+            return
+        }
+        try flush()
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(descriptor, base + offset, min(bytes.count - offset, 1 << 30))
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(operation: "write", path: destination.path, code: errno)
+            }
+            offset += written
+        }
+    }
+
     private func flush() throws(FileSystemError) {
         var offset = 0
         while offset < buffer.count {

@@ -112,7 +112,9 @@ struct RunExecutor: Sendable {
             arrays.append(("W\(index + 1)", layer.weights))
             arrays.append(("b\(index + 1)", layer.bias))
         }
-        try AtomicFile.write(NpzWriter.archive(arrays), to: layout.parameters(run.id))
+        let writer = try AtomicWriter(layout.parameters(run.id))
+        try NpzWriter.write(arrays, to: writer)
+        try writer.commit()
         return true
     }
 }
