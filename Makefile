@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libyaml-dev libhdf5-dev zlib1g-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUNNER      := .build/release/runner
 
-.PHONY: all deps build test run reproduce bench fixtures fuzz tsan clean
+.PHONY: all deps build test run reproduce bench fixtures fuzz tsan slurm-deps slurm-test clean
 
 all: build
 
@@ -59,6 +59,21 @@ fuzz: deps
 	    || exit 1; \
 	  test -z "$$(ls fuzz/crashers | grep "^$$target-" 2>/dev/null)" || { echo "make fuzz: $$target crashed: see fuzz/crashers"; exit 1; }; \
 	done
+
+## slurm-test: a sweep through a real one-node Slurm cluster (started and stopped here, as root),
+## compared byte for byte with a local run; a cancelled task, its merge and the re-submission
+SLURM_PACKAGES := slurmctld slurmd slurm-client munge
+slurm-deps:
+	@missing=""; \
+	for p in $(SLURM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make slurm-deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+slurm-test: build slurm-deps
+	tools/slurm/slurm-test.sh
 
 ## tsan: the scheduler, sweep and runner tests under ThreadSanitizer
 tsan: deps

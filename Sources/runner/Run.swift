@@ -18,8 +18,20 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: ExperimentOptions
 
-    @Option(name: .shortAndLong, help: "Runs at once; the default is the number of cores.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .shortAndLong, help: "Runs at once; the default is the number of cores ($SLURM_CPUS_PER_TASK inside a Slurm task).")
+    var jobs: Int = Run.defaultJobs
+
+    /// The cores Slurm gave the task, else the machine's.
+    static var defaultJobs: Int {
+        ProcessInfo.processInfo.environment["SLURM_CPUS_PER_TASK"].flatMap { Int($0) }.flatMap { $0 >= 1 ? $0 : nil }
+            ?? ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    @Option(help: ArgumentHelp(
+        "Run only shard I of N (0 ≤ I < N) and leave the reports to 'runner merge'.",
+        discussion: "Shards split the plan by estimated cost, the same way in every process; 'runner slurm' submits one array task per shard.",
+        valueName: "I/N"))
+    var shard: String?
 
     @Flag(help: "Re-run runs whose record already exists.")
     var force = false
@@ -38,6 +50,9 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1; found \(jobs)") }
+        if let shard, Shard(shard) == nil {
+            throw ValidationError("--shard must be I/N with 0 ≤ I < N ≤ \(Shard.maximumCount), e.g. 0/4; found '\(shard)'")
+        }
     }
 
     func run() throws {
@@ -56,7 +71,7 @@ struct Run: ParsableCommand {
         let progress = Progress(total: plan.runs.count, isEnabled: !quiet && isatty(STDERR_FILENO) == 1)
         let sweepOptions = SweepOptions(
             jobs: jobs, outputRoot: options.out, force: force, tableRows: rows, tableColumns: columns,
-            build: EngineBuild.current(), allowMixed: allowMixed)
+            build: EngineBuild.current(), allowMixed: allowMixed, shard: shard.flatMap(Shard.init))
         let outcome: SweepOutcome
         do {
             outcome = try SweepRunner(dataSource: DataSource(locator: DataLocator(directories: [])))
@@ -68,11 +83,15 @@ struct Run: ParsableCommand {
             throw Exit.code(for: error)
         }
         progress.finish()
+        guard let report = outcome.report else {
+            try finishShard(plan, outcome)
+            return
+        }
         if !quiet {
-            print(outcome.report.table)
+            print(report.table)
             print("")
         }
-        let records = outcome.report.records.compactMap { $0 }
+        let records = outcome.shardRecords
         let diverged = records.filter { $0.status == .diverged }.count
         let failed = records.filter { $0.status == .failed }
         print("\(plan.experiment.name): \(plan.runs.count) runs — \(outcome.executed) run now, \(outcome.skipped) already done"
@@ -85,22 +104,42 @@ struct Run: ParsableCommand {
         // While other processes still train some runs, this process's view is partial: the last
         // process to finish checks the expectations.
         let othersRunning = outcome.claimedElsewhere > 0
-        if othersRunning && !outcome.report.expectations.isEmpty {
+        if othersRunning && !report.expectations.isEmpty {
             print("expectations not checked here: \(outcome.claimedElsewhere) runs are still training in other processes "
                   + "(the last one to finish checks them; or run 'runner check \(plan.layout.directory.path)')")
         }
         // An interrupted sweep's expectations are not its verdict: the exit code says it stopped.
-        if !outcome.report.expectations.isEmpty && SignalGate.exitCode == nil && !othersRunning
-            && (!quiet || outcome.report.hasFailedExpectation) {
+        if !report.expectations.isEmpty && SignalGate.exitCode == nil && !othersRunning
+            && (!quiet || report.hasFailedExpectation) {
             print("")
-            print(ExpectationChecker.table(outcome.report.expectations))
+            print(ExpectationChecker.table(report.expectations))
         }
         if let error = outcome.fileSystemError {
             printError("runner: error: \(error); the sweep stopped, the records written before are kept (re-run to resume)")
             throw Exit.fileSystem
         }
         if let code = SignalGate.exitCode { throw ExitCode(code) }
-        if diverged + failed.count > 0 || (outcome.report.hasFailedExpectation && !othersRunning) { throw Exit.runsFailed }
+        if diverged + failed.count > 0 || (report.hasFailedExpectation && !othersRunning) { throw Exit.runsFailed }
+    }
+
+    /// A shard's summary line and exit code: its own runs only; no reports.
+    func finishShard(_ plan: SweepPlan, _ outcome: SweepOutcome) throws {
+        let records = outcome.shardRecords
+        let diverged = records.filter { $0.status == .diverged }.count
+        let failed = records.filter { $0.status == .failed }
+        print("\(plan.experiment.name) shard \(shard ?? "?"): \(outcome.shardRuns) of \(plan.runs.count) runs — "
+              + "\(outcome.executed) run now, \(outcome.skipped) already done"
+              + (outcome.claimedElsewhere > 0 ? ", \(outcome.claimedElsewhere) running in another process" : "")
+              + (outcome.notStarted > 0 ? ", \(outcome.notStarted) not run (pending)" : "")
+              + "; \(records.count - diverged - failed.count) finished, \(diverged) diverged, \(failed.count) failed."
+              + " Reports: runner merge \(plan.layout.directory.path)")
+        for record in failed { printError("run \(record.index) (\(record.id)) failed: \(record.error ?? "unknown error")") }
+        if let error = outcome.fileSystemError {
+            printError("runner: error: \(error); the shard stopped, the records written before are kept (re-run to resume)")
+            throw Exit.fileSystem
+        }
+        if let code = SignalGate.exitCode { throw ExitCode(code) }
+        if diverged + failed.count > 0 { throw Exit.runsFailed }
     }
 }
 

@@ -20,7 +20,7 @@ struct Runner: ParsableCommand {
         commandName: "runner",
         abstract: "Run neural-network experiments (sweeps of fully connected networks) from a YAML file.",
         discussion: """
-            Exit codes: 0 all runs finished (and every expectation passed); 1 some run failed or diverged (still reported), or an expectation failed; 3 a data file is missing (only with --skip-missing-data); 64 bad input or usage; 74 a file could not be read or written (disk full, read-only folder, name too long); 75 the results folder is in use by another runner with a different plan; 130 interrupted (SIGINT), 143 stopped by SIGTERM, 129 by SIGHUP.
+            Exit codes: 0 all runs finished (and every expectation passed); 1 some run failed or diverged (still reported), or an expectation failed; 3 a data file is missing (only with --skip-missing-data); 4 merge: some runs have no record yet; 64 bad input or usage; 69 slurm: sbatch is missing or refused the job; 74 a file could not be read or written (disk full, read-only folder, name too long); 75 the results folder is in use by another runner with a different plan; 130 interrupted (SIGINT), 143 stopped by SIGTERM, 129 by SIGHUP.
 
             Examples:
               runner experiments/quickstart.yaml
@@ -28,9 +28,10 @@ struct Runner: ParsableCommand {
               runner plan experiments/lr_depth_width.yaml
               runner report results/quickstart
               runner check results/quickstart
+              runner slurm experiments/lr_depth_width.yaml --tasks 4 --dry-run
             """,
         version: version,
-        subcommands: [Run.self, Plan.self, Report.self, Check.self],
+        subcommands: [Run.self, Plan.self, Report.self, Check.self, Slurm.self, Merge.self, Status.self],
         defaultSubcommand: Run.self)
 }
 
@@ -44,6 +45,10 @@ enum Exit {
     static let folderInUse = ExitCode(75)
     /// Only with --skip-missing-data: a data file is not present.
     static let missingData = ExitCode(3)
+    /// `merge`: some runs have no record yet.
+    static let incomplete = ExitCode(4)
+    /// `slurm`: sbatch is missing or refused the job: EX_UNAVAILABLE.
+    static let unavailable = ExitCode(69)
 }
 
 extension Exit {

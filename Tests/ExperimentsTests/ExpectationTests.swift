@@ -70,7 +70,7 @@ struct ExpectationTests {
         let root = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let (plan, outcome) = try runExperiment(Self.base, root: root, jobs: 2)
-        let records = outcome.report.records.compactMap { $0 }
+        let records = (try #require(outcome.report)).records.compactMap { $0 }
         let reluCost = try #require(records[1].finalCost)
         // Re-check the saved results with expectations written against what was recorded.
         var file = try Reporter(layout: plan.layout).readPlan()
@@ -83,7 +83,7 @@ struct ExpectationTests {
             Expectation(line: 3, selector: [:], best: .finalCost, bestValues: ["activation": "relu"], tolerance: 0,
                         checks: []),
         ]
-        let results = try ExpectationChecker(layout: plan.layout).check(plan: file, records: outcome.report.records)
+        let results = try ExpectationChecker(layout: plan.layout).check(plan: file, records: (try #require(outcome.report)).records)
         #expect(results.map(\.passed) == [true, true, false, false,
                                           records[1].finalCost! <= records[0].finalCost!])
         #expect(results[2].got == "not recorded")   // iteration 5 is not a multiple of record_every
@@ -96,8 +96,9 @@ struct ExpectationTests {
         defer { try? FileManager.default.removeItem(at: root) }
         // Two seeds of each activation; train accuracies on 40 xor points after 20 iterations.
         let (plan, outcome) = try runExperiment(Self.base + "\nrepeats: 2\n", root: root, jobs: 2)
+        let records = try #require(outcome.report).records
         var means: [String: Double] = [:]
-        for record in outcome.report.records.compactMap({ $0 }) {
+        for record in (try #require(outcome.report)).records.compactMap({ $0 }) {
             means[record.sweptValues[try #require(plan.experiment.columns.firstIndex(of: "activation"))], default: 0] += (record.trainAccuracy ?? .nan) / 2
         }
         let tanh = try #require(means["tanh"]), relu = try #require(means["relu"])
@@ -105,7 +106,7 @@ struct ExpectationTests {
         func check(_ ties: [[String: String]], tolerance: Double) throws -> ExpectationResult {
             file.expectations = [Expectation(line: 1, selector: [:], best: .trainAccuracy, bestValues: [:], bestTies: ties,
                                              tolerance: tolerance, checks: [])]
-            return try #require(ExpectationChecker(layout: plan.layout).check(plan: file, records: outcome.report.records).first)
+            return try #require(ExpectationChecker(layout: plan.layout).check(plan: file, records: records).first)
         }
         // A tolerance wide enough ties both; zero ties only the better one (or both when equal).
         let both = try check([["activation": "tanh"], ["activation": "relu"]], tolerance: 1)

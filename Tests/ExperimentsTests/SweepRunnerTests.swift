@@ -84,7 +84,7 @@ struct SweepRunnerTests {
         #expect(second.executed == 2)
         #expect(second.skipped == 2)
         #expect(try Data(contentsOf: plan.layout.record(kept)) == keptRecord)
-        #expect(second.report.records.allSatisfy { $0?.status == .finished })
+        #expect((try #require(second.report)).records.allSatisfy { $0?.status == .finished })
         // --force re-runs everything.
         let (_, forced) = try runExperiment(Self.tinyWithDepth, root: root, jobs: 2, force: true)
         #expect(forced.executed == 4)
@@ -108,7 +108,7 @@ struct SweepRunnerTests {
         let root = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let (plan, outcome) = try runExperiment(Self.diverging, root: root, jobs: 2)
-        let records = outcome.report.records.compactMap { $0 }
+        let records = (try #require(outcome.report)).records.compactMap { $0 }
         #expect(records.map(\.status) == [.finished, .diverged])
         let divergedAt = try #require(records[1].divergedAt)
         #expect(divergedAt < 50)

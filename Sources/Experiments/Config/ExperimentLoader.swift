@@ -21,6 +21,8 @@ public struct Experiment: Sendable {
     public var expectations: [Expectation]
     /// The document as run (after `--set` overrides), re-serialised.
     public var resolvedYAML: String
+    /// Defaults for `runner slurm` (`slurm:`).
+    public var slurm = SlurmConfig()
 }
 
 /// Reads an experiment file: YAML syntax, unknown keys, `--set` overrides, sweep expansion and
@@ -88,6 +90,12 @@ public struct ExperimentLoader: Sendable {
                                   "'name' must use only letters, digits, '-', '_' and '.', and not start with '.'; found '\(name)'"))
         }
         let report = try decodeSection(ReportConfig.self, root.mapping?["report"], file: file) ?? ReportConfig()
+        var slurm = SlurmConfig()
+        do throws(ConfigErrors) {
+            slurm = try decodeSection(SlurmConfig.self, root.mapping?["slurm"], file: file) ?? SlurmConfig()
+        } catch {
+            errors += error.errors
+        }
         for key in [report.rows, report.columns].compactMap({ $0 }) where !expansion.columns.contains(key) {
             errors.append(located(root.mapping?["report"], file: file,
                                   "report key '\(key)' is not swept" + Suggestion.phrase(for: key, among: expansion.columns)))
@@ -102,7 +110,7 @@ public struct ExperimentLoader: Sendable {
         if !assignments.isEmpty { expectations = [] }
         if !errors.isEmpty { throw ConfigErrors(errors) }
 
-        let base = root.removing(["name", "description", "sweep", "repeats", "report", "expect", "provenance", "overrides"])
+        let base = root.removing(["name", "description", "sweep", "repeats", "report", "slurm", "expect", "provenance", "overrides"])
         var runs: [PlannedRun] = []
         runs.reserveCapacity(expansion.runCount)
         for (index, combination) in expansion.combinations().enumerated() {
@@ -131,7 +139,8 @@ public struct ExperimentLoader: Sendable {
         return Experiment(
             name: name, description: root.mapping?["description"]?.string, file: file,
             columns: expansion.columns, columnAxes: expansion.columnAxes, runs: runs, hasRepeats: !expansion.repeatSeeds.isEmpty, report: report,
-            expectations: expectations, resolvedYAML: Self.resolvedText(root, name: name, overrides: assignments) ?? text)
+            expectations: expectations, resolvedYAML: Self.resolvedText(root, name: name, overrides: assignments) ?? text,
+            slurm: slurm)
     }
 
     /// The document as run: the variant's name and its overrides recorded, non-ASCII kept.

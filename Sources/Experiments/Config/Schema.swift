@@ -37,6 +37,7 @@ indirect enum Schema: Sendable {
     ] + run + [
         ("sweep", .value), ("repeats", .value),
         ("report", .mapping("report", leaves(ReportConfig.CodingKeys.self))),
+        ("slurm", .mapping("slurm", leaves(SlurmConfig.CodingKeys.self))),
         ("expect", .value), ("provenance", .value), ("overrides", .value),
     ])
 

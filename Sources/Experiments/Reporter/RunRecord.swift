@@ -92,13 +92,22 @@ public struct PlanFile: Codable, Sendable {
         public var id: String
         public var configurationIndex: Int
         public var sweptValues: [String]
+        /// The run's estimated cost (`runner plan`'s GFLOP figure, in FLOPs): what shards are
+        /// balanced by, so that `merge` and `status` know each run's shard without the data.
+        public var cost: Double?
 
         enum CodingKeys: String, CodingKey {
-            case index, id, configurationIndex = "configuration_index", sweptValues = "swept_values"
+            case index, id, configurationIndex = "configuration_index", sweptValues = "swept_values", cost = "estimated_cost"
         }
     }
 
     enum CodingKeys: String, CodingKey {
         case experiment, columns, columnAxes = "column_axes", hasRepeats = "has_repeats", report, expectations, runs
+    }
+
+    /// The shard of each run for `count` shards (see `Shard.assign`); runs of a plan written
+    /// before costs were recorded count as equal.
+    public func shardAssignment(count: Int) -> [Int] {
+        Shard.assign(costs: runs.map { $0.cost ?? 1 }, count: count)
     }
 }

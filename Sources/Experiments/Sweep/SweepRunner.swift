@@ -18,10 +18,13 @@ public struct SweepOptions: Sendable {
     public var build: EngineBuild
     /// Keep and report records of other engine builds together with this one's.
     public var allowMixed: Bool
+    /// Run only this shard's runs, and leave the reports to `runner merge` (a cluster's array
+    /// task); `plan.json` must then be this plan's when it exists.
+    public var shard: Shard?
 
     public init(jobs: Int, outputRoot: String, force: Bool = false, tableRows: String? = nil,
                 tableColumns: String? = nil, build: EngineBuild = EngineBuild(version: "dev", gitCommit: nil, executable: nil),
-                allowMixed: Bool = false) {
+                allowMixed: Bool = false, shard: Shard? = nil) {
         self.jobs = jobs
         self.outputRoot = outputRoot
         self.force = force
@@ -29,6 +32,7 @@ public struct SweepOptions: Sendable {
         self.tableColumns = tableColumns
         self.build = build
         self.allowMixed = allowMixed
+        self.shard = shard
     }
 }
 
@@ -46,6 +50,11 @@ public struct SweepPlan: Sendable {
         guard let record = try? layout.readRecord(run.id), record.status != .failed, record.id == run.id,
               (try? layout.readCurve(for: record)) != nil else { return false }
         return true
+    }
+
+    /// A run's estimated cost in FLOPs (what shards and the worker order are balanced by).
+    public func cost(_ run: ResolvedRun) -> Double {
+        data[run.dataKey].map { run.estimatedCost(exampleCount: $0.trainExamples) } ?? 0
     }
 
     /// Bytes of the data every run shares (each dataset once, in the precisions kept).
@@ -90,7 +99,8 @@ public struct SweepPlan: Sendable {
 
 /// What a sweep did.
 public struct SweepOutcome: Sendable {
-    public var report: Reporter.Report
+    /// The reports written (nil for a shard: the merge writes them).
+    public var report: Reporter.Report?
     /// Runs executed now, and runs skipped because their record existed.
     public var executed: Int
     public var skipped: Int
@@ -101,9 +111,13 @@ public struct SweepOutcome: Sendable {
     public var claimedElsewhere: Int
     /// The I/O failure that stopped the sweep, if any (records written before it are valid).
     public var fileSystemError: FileSystemError?
+    /// The records of this invocation's runs (every run; a shard's runs), read after the sweep.
+    public var shardRecords: [RunRecord]
+    /// How many runs this invocation was given (the plan; a shard's part of it).
+    public var shardRuns: Int
 
     public var failedOrDiverged: Int {
-        report.records.compactMap { $0 }.filter { $0.status != .finished }.count
+        shardRecords.filter { $0.status != .finished }.count
     }
 }
 
@@ -164,19 +178,34 @@ public struct SweepRunner: Sendable {
                     progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> SweepOutcome {
         let layout = plan.layout
         try FileSystem.createDirectories(layout.runsDirectory)
-        let planLock = try claimFolder(plan)
+        if options.shard != nil, !options.allowMixed, let submission = try layout.readSubmission(),
+           !submission.build.isSame(as: options.build) {
+            throw SweepError.buildChanged(folder: layout.directory.path, submitted: submission.build.description,
+                                          this: options.build.description)
+        }
+        let planLock = try claimFolder(plan, shard: options.shard)
         defer { withExtendedLifetime(planLock) {} }
         if !options.force && !options.allowMixed { try checkBuilds(plan, build: options.build) }
-        try writeExperimentFile(plan, options: options)
+        // A shard task leaves the shared files as the submission wrote them.
+        if options.shard == nil || !FileSystem.exists(layout.experimentFile) {
+            try writeExperimentFile(plan, options: options)
+        }
+        let inShard: [Bool]
+        if let shard = options.shard {
+            inShard = Shard.assign(costs: plan.runs.map(plan.cost), count: shard.count).map { $0 == shard.index }
+        } else {
+            inShard = [Bool](repeating: true, count: plan.runs.count)
+        }
+        let ownRuns = zip(plan.runs, inShard).filter(\.1).map(\.0)
 
         // Longest first (by estimate), so that no worker is left alone with a long run at the
         // end of a sweep; records and reports do not depend on the order.
-        let pending = plan.runs.filter { options.force || !plan.isDone($0) }
-            .map { run in (run, plan.data[run.dataKey].map { run.estimatedCost(exampleCount: $0.trainExamples) } ?? 0) }
+        let pending = ownRuns.filter { options.force || !plan.isDone($0) }
+            .map { run in (run, plan.cost(run)) }
             .enumerated()
             .sorted { $0.element.1 > $1.element.1 || ($0.element.1 == $1.element.1 && $0.offset < $1.offset) }
             .map { $0.element.0 }
-        let skipped = plan.runs.count - pending.count
+        let skipped = ownRuns.count - pending.count
         let scheduler = Scheduler(jobs: options.jobs)
         // One BLAS thread per run while runs share the cores; all cores for a lone run.
         let cores = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
@@ -207,6 +236,13 @@ public struct SweepRunner: Sendable {
         let elsewhere = outcomes.filter { if case .claimedElsewhere = $0 { true } else { false } }.count
         let doneElsewhere = outcomes.filter { if case .doneElsewhere = $0 { true } else { false } }.count
         let ioError = failure.withLock { $0 }
+        if options.shard != nil {
+            // The merge writes the reports once, from every shard's records.
+            return SweepOutcome(report: nil, executed: executed, skipped: skipped + doneElsewhere,
+                                notStarted: pending.count - executed - elsewhere - doneElsewhere,
+                                claimedElsewhere: elsewhere, fileSystemError: ioError,
+                                shardRecords: ownRuns.compactMap { try? layout.readRecord($0.id) }, shardRuns: ownRuns.count)
+        }
         let report: Reporter.Report
         do {
             report = try Reporter(layout: layout).write(rows: options.tableRows, columns: options.tableColumns,
@@ -218,7 +254,19 @@ public struct SweepRunner: Sendable {
         }
         return SweepOutcome(report: report, executed: executed, skipped: skipped + doneElsewhere,
                             notStarted: pending.count - executed - elsewhere - doneElsewhere,
-                            claimedElsewhere: elsewhere, fileSystemError: ioError)
+                            claimedElsewhere: elsewhere, fileSystemError: ioError,
+                            shardRecords: report.records.compactMap { $0 }, shardRuns: plan.runs.count)
+    }
+
+    /// Prepares the results folder of a cluster submission: `plan.json` (refused while another
+    /// live process runs a different plan there), `experiment.yaml`, and the check that its
+    /// records are this build's. Array tasks then verify the folder against their own plan.
+    public func prepareSubmission(_ plan: SweepPlan, options: SweepOptions) throws {
+        try FileSystem.createDirectories(plan.layout.runsDirectory)
+        let lock = try claimFolder(plan)
+        withExtendedLifetime(lock) {}
+        if !options.force && !options.allowMixed { try checkBuilds(plan, build: options.build) }
+        try writeExperimentFile(plan, options: options)
     }
 
     /// Writes `plan.json`, unless another live process runs a different plan in the folder (two
@@ -228,8 +276,17 @@ public struct SweepRunner: Sendable {
     /// admission (looking for other plans' held locks, taking ours, writing `plan.json`) happens
     /// under an exclusive `.admission.lock`, so two processes cannot both pass the check.
     /// - Returns: the plan lock, to be kept until the sweep ends.
-    func claimFolder(_ plan: SweepPlan) throws -> FileLock? {
+    func claimFolder(_ plan: SweepPlan, shard: Shard? = nil) throws -> FileLock? {
         let ours = planFile(plan)
+        if shard != nil, FileSystem.exists(plan.layout.plan) {
+            // A shard task runs the plan it was submitted with, or nothing.
+            let theirs = try Reporter(layout: plan.layout).readPlan()
+            let differing = zip(theirs.runs, ours.runs).filter { $0.id != $1.id }.count + abs(theirs.runs.count - ours.runs.count)
+            if differing > 0 || theirs.experiment != ours.experiment {
+                throw SweepError.planChanged(folder: plan.layout.directory.path, differing: differing,
+                                             theirs: theirs.runs.count, ours: ours.runs.count)
+            }
+        }
         var hasher = ContentHasher()
         for entry in ours.runs { hasher.combine(string: entry.id) }
         let directory = plan.layout.directory
@@ -252,7 +309,7 @@ public struct SweepRunner: Sendable {
             throw SweepError.folderInUse(folder: directory.path, owner: owner?.description ?? "another process")
         }
         let lock = try FileLock.acquire(directory.appendingPathComponent(mine), exclusive: false)
-        try AtomicFile.writeJSON(ours, to: plan.layout.plan)
+        if shard == nil || !FileSystem.exists(plan.layout.plan) { try AtomicFile.writeJSON(ours, to: plan.layout.plan) }
         return lock
     }
 
@@ -279,7 +336,7 @@ public struct SweepRunner: Sendable {
                  hasRepeats: plan.experiment.hasRepeats, report: plan.experiment.report,
                  expectations: plan.experiment.expectations, runs: plan.runs.map {
                      PlanFile.Entry(index: $0.planned.index, id: $0.id, configurationIndex: $0.planned.configurationIndex,
-                                    sweptValues: $0.planned.sweptValues)
+                                    sweptValues: $0.planned.sweptValues, cost: plan.cost($0))
                  })
     }
 
@@ -366,12 +423,23 @@ public enum SweepError: Error, Sendable, CustomStringConvertible {
     case folderInUse(folder: String, owner: String)
     /// The folder holds records made by other engine builds.
     case otherBuild(folder: String, counts: [(String, Int)], this: String)
+    /// A shard task's runner is not the build the sweep was submitted with.
+    case buildChanged(folder: String, submitted: String, this: String)
+    /// A shard task's plan is not the one the folder was submitted with.
+    case planChanged(folder: String, differing: Int, theirs: Int, ours: Int)
 
     public var description: String {
         switch self {
         case let .folderInUse(folder, owner):
             return "\(folder) is in use by another runner (\(owner)) with a different plan (the same experiment name, "
                 + "other runs): wait for it, or give this one another --out or name"
+        case let .buildChanged(folder, submitted, this):
+            return "\(folder) was submitted with \(submitted); this task runs \(this): its records could differ in the "
+                + "last bits; run the submitted build, or submit again (--allow-mixed accepts it)"
+        case let .planChanged(folder, differing, theirs, ours):
+            return "\(folder)/plan.json was written for another plan (\(theirs) runs there, \(ours) here, \(differing) differing): "
+                + "the experiment file, its data, --set or the build changed since the sweep was submitted; "
+                + "submit it again (its own folder: --out or name), or remove plan.json to start over"
         case let .otherBuild(folder, counts, this):
             return "\(folder) holds records made by another engine build ("
                 + counts.map { "\($0.1) by \($0.0)" }.joined(separator: ", ")

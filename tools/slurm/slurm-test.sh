@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# make slurm-test: a 24-run sweep through a real (one-node) Slurm cluster, compared byte for byte
+# with a local run; then a cancelled task, a merge that reports it, and a re-submission that
+# runs only what was missing.
+#
+# Needs root (the cluster's daemons) and the Debian packages slurmctld slurmd slurm-client munge
+# (the Makefile installs them). The cluster lives under $SLURM_LOCAL_DIR and is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNNER=$PWD/.build/release/runner
+EXPERIMENT=$PWD/tools/slurm/sweep24.yaml
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/netsweep-slurm-test.XXXXXX")
+chmod 0755 "$WORK"   # munged wants every folder above its socket searchable
+export SLURM_LOCAL_DIR=$WORK/cluster
+export SLURM_LOCAL_LINK_ETC=0
+log() { echo "[slurm-test] $*"; }
+fail() { echo "[slurm-test] FAIL: $*" >&2; exit 1; }
+cleanup() {
+  tools/slurm/stop-local-cluster.sh --purge >/dev/null 2>&1 || true
+  [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+tools/slurm/start-local-cluster.sh
+# shellcheck disable=SC1091
+. "$SLURM_LOCAL_DIR/env.sh"
+
+# compare A B: the three reports (summary.csv without its wall_seconds column) and every params.npz.
+compare() {
+  local a=$1 b=$2 file
+  for file in curves.csv accuracy_table.csv; do
+    cmp -s "$a/$file" "$b/$file" || { diff "$a/$file" "$b/$file" | head -5; fail "$file differs between $a and $b"; }
+  done
+  # wall_seconds is the last column.
+  diff <(sed 's/,[^,]*$//' "$a/summary.csv") <(sed 's/,[^,]*$//' "$b/summary.csv") >/dev/null \
+    || { diff <(sed 's/,[^,]*$//' "$a/summary.csv") <(sed 's/,[^,]*$//' "$b/summary.csv") | head -5; fail "summary.csv differs"; }
+  local count=0
+  for params in "$a"/runs/*/params.npz; do
+    cmp -s "$params" "$b/runs/$(basename "$(dirname "$params")")/params.npz" || fail "$params differs"
+    count=$((count + 1))
+  done
+  [ "$count" -eq 24 ] || fail "$count params.npz in $a, expected 24"
+  log "identical: summary.csv (apart from wall times), curves.csv, accuracy_table.csv, $count params.npz"
+}
+
+log "local run, --jobs 2"
+"$RUNNER" "$EXPERIMENT" --jobs 2 --quiet --out "$WORK/local" >/dev/null
+
+log "the same sweep as 4 array tasks + merge, through sbatch"
+"$RUNNER" slurm "$EXPERIMENT" --tasks 4 --out "$WORK/cluster" --wait --wait-timeout 600
+compare "$WORK/local/slurm24" "$WORK/cluster/slurm24"
+grep -q "merge job .* ended with exit code 0" "$WORK"/cluster/slurm24/slurm/logs/merge-*.out 2>/dev/null || true
+
+log "cancel one task mid-run"
+"$RUNNER" slurm "$EXPERIMENT" --tasks 4 --parallel 4 --out "$WORK/cancel" >"$WORK/submit.log"
+array=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["array_job"])' "$WORK/cancel/slurm24/slurm/submission.json")
+deadline=$((SECONDS + 120))
+until [ "$(squeue -h -j "${array}_1" -o %T 2>/dev/null)" = RUNNING ]; do
+  [ $SECONDS -lt $deadline ] || fail "task 1 of array $array never ran"
+  sleep 0.2
+done
+sleep 1.5
+scancel "${array}_1"
+deadline=$((SECONDS + 300))
+until [ -s "$WORK/cancel/slurm24/slurm/merge.exit" ]; do
+  [ $SECONDS -lt $deadline ] || fail "the merge job did not end"
+  sleep 0.5
+done
+code=$(cat "$WORK/cancel/slurm24/slurm/merge.exit")
+merge_log=$(ls "$WORK"/cancel/slurm24/slurm/logs/merge-*.out)
+[ "$code" = 4 ] || { cat "$merge_log"; fail "the merge after a cancelled task exited $code, expected 4"; }
+missing=$(grep -c "^missing: run .*, shard 1," "$merge_log" || true)
+others=$(grep "^missing: " "$merge_log" | grep -vc ", shard 1," || true)
+[ "$missing" -ge 1 ] && [ "$others" -eq 0 ] || { cat "$merge_log"; fail "expected missing runs of shard 1 only"; }
+log "the merge exited 4 and listed $missing missing runs, all of shard 1"
+
+log "re-submit: only the missing runs execute"
+"$RUNNER" slurm "$EXPERIMENT" --tasks 4 --out "$WORK/cancel" --wait --wait-timeout 600 | tee "$WORK/resubmit.log"
+grep -q "1 of 4 shards have runs to do" "$WORK/resubmit.log" || fail "the re-submission did not submit shard 1 alone"
+task_log=$(ls -t "$WORK"/cancel/slurm24/slurm/logs/task-*_1.out | head -1)
+grep -q "shard 1/4: .* — $missing run now" "$task_log" || { cat "$task_log"; fail "the re-submitted task did not run exactly the $missing missing runs"; }
+compare "$WORK/local/slurm24" "$WORK/cancel/slurm24"
+log "passed"
