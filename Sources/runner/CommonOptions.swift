@@ -51,8 +51,11 @@ struct ExperimentOptions: ParsableArguments {
             scale = factor
             number = number.dropLast()
         }
-        guard let value = Double(number), value.isFinite, value > 0, (value * scale).isFinite else { return nil }
-        return value * scale
+        // Decimal only (Double would also take "0x10" or "nan"), and at least one byte.
+        guard number.allSatisfy({ $0.isASCII && ($0.isNumber || ".E+-".contains($0)) }), number.first?.isNumber ?? false
+              || number.first == ".",
+              let value = Double(number), value.isFinite, (value * scale).isFinite, value * scale >= 1 else { return nil }
+        return (value * scale).rounded(.down)
     }
 
     /// Refuses, with exit 64, a sweep that would not fit in memory with `jobs` runs at once
@@ -68,8 +71,14 @@ struct ExperimentOptions: ParsableArguments {
 
     /// `--max-memory`, else the machine's physical memory.
     var memoryLimit: (bytes: Double, source: String) {
-        (maxMemory.flatMap(Self.bytes) ?? Double(ProcessInfo.processInfo.physicalMemory),
-         maxMemory == nil ? "the machine's memory" : "--max-memory")
+        if let limit = maxMemory.flatMap(Self.bytes) { return (limit, "--max-memory") }
+        // An address-space limit (ulimit -v) below the machine's memory is the real ceiling.
+        var limit = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
+           Double(limit.rlim_cur) < Double(ProcessInfo.processInfo.physicalMemory) {
+            return (Double(limit.rlim_cur), "the address-space limit (ulimit -v)")
+        }
+        return (Double(ProcessInfo.processInfo.physicalMemory), "the machine's memory")
     }
 
     /// Loads the experiment and binds it to its data, printing located errors and exiting 64 on bad input.

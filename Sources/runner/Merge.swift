@@ -11,9 +11,10 @@ struct Merge: ParsableCommand {
 
             Exit codes: 0 every run finished (and every expectation passed); 1 some run failed or diverged, or an expectation failed; 4 some runs have no record yet (re-submit, or run the missing shards); 64 not a results folder, another plan, a damaged record; 74 a file could not be read or written.
 
-            Examples:
-              runner merge results/mnist_sweep
-              runner merge results/mnist_sweep node7/results/mnist_sweep node8/results/mnist_sweep
+            Folders copied back from nodes are named after the first: runner merge results/sweep node7/sweep node8/sweep.
+
+            Example:
+              runner merge results/quickstart
             """)
 
     @Argument(help: "The results folder (then folders to merge into it).", completion: .directory)
@@ -84,7 +85,7 @@ struct Status: ParsableCommand {
             Reads plan.json, the records and the run claims (nothing is written). For a folder submitted with 'runner slurm', the shards are the submission's and the Slurm jobs' states are shown when squeue or scontrol can say.
 
             Example:
-              runner status results/mnist_sweep
+              runner status results/quickstart
             """)
 
     @Argument(help: "A results folder, e.g. results/quickstart.", completion: .directory)

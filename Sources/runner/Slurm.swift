@@ -13,8 +13,8 @@ struct Slurm: ParsableCommand {
 
             Examples:
               runner slurm experiments/lr_depth_width.yaml --tasks 4 --dry-run
-              runner slurm experiments/lr_depth_width.yaml --tasks 8 --parallel 4 --time 00:30:00 --cpus-per-task 2
-              runner slurm experiments/mnist.yaml --partition cpu --setup 'module load openblas' --wait
+              runner slurm experiments/lr_depth_width.yaml --tasks 8 --time 00:30:00
+              runner slurm experiments/fashion_mlp.yaml --partition cpu --mem 4G --wait
             """)
 
     @OptionGroup var options: ExperimentOptions

@@ -96,7 +96,7 @@ struct HelpExampleTests {
         try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent("experiments"),
                                                    withDestinationURL: Self.checkout.appendingPathComponent("experiments"))
         var all: [[String]] = []
-        for command in [[], ["run"], ["plan"], ["report"], ["check"]] {
+        for command in [[], ["run"], ["plan"], ["report"], ["check"], ["slurm"], ["merge"], ["status"]] {
             let help = try RunnerEndToEndTests.run(command + ["--help"], in: directory)
             #expect(help.status == 0)
             all += Self.examples(help.output)
@@ -104,12 +104,16 @@ struct HelpExampleTests {
         #expect(all.count >= 8)
         // Runs first: report and check read what the runs' examples wrote.
         let data = Self.checkout.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
-        let ordered = all.filter { !["report", "check"].contains($0.first ?? "") }
-            + all.filter { ["report", "check"].contains($0.first ?? "") }
+        let readers = ["report", "check", "merge", "status"]
+        let ordered = all.filter { !readers.contains($0.first ?? "") } + all.filter { readers.contains($0.first ?? "") }
         for arguments in ordered {
             var withData = arguments + ["--skip-missing-data"]
-            if ["report", "check"].contains(arguments.first ?? "") { withData = arguments }
+            if readers.contains(arguments.first ?? "") { withData = arguments }
             else { withData += ["--data-dir", data] }
+            // There is no cluster here: the submission is written, not submitted.
+            if arguments.first == "slurm" && !arguments.contains("--dry-run") {
+                withData = withData.filter { $0 != "--wait" } + ["--dry-run"]
+            }
             if arguments.contains("--out") {
                 let index = try #require(arguments.firstIndex(of: "--out"))
                 withData[index + 1] = directory.appendingPathComponent("out").path

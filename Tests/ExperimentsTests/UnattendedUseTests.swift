@@ -71,6 +71,11 @@ struct UnattendedUseTests {
         return (layout, try FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path).sorted())
     }
 
+    /// The value of a `/proc/<pid>/status` line ("Threads:", "SigCgt:").
+    static func field(_ name: String, _ status: String) -> String? {
+        status.split(separator: "\n").first { $0.hasPrefix(name) }.map { $0.dropFirst(name.count).trimmingCharacters(in: .whitespaces) }
+    }
+
     /// Whether the process has installed its handler for `signal` (SigCgt in /proc).
     static func catches(_ signal: Int32, pid: Int32) -> Bool {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
@@ -137,10 +142,14 @@ struct UnattendedUseTests {
                 let pid = process.processIdentifier
                 // OpenBLAS's constructor starts its threads; the handlers come from the
                 // executable's preinit array, which runs before any library's constructor.
-                let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count) ?? 0
-                if threads > 1, process.isRunning {
+                // One snapshot of /proc/<pid>/status: its thread count and caught signals together.
+                if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                   let threads = Self.field("Threads:", status).flatMap({ Int($0) }), threads > 1,
+                   let caught = Self.field("SigCgt:", status).flatMap({ UInt64($0, radix: 16) }),
+                   Self.field("State:", status)?.hasPrefix("Z") == false {
                     sawThreads = true
-                    #expect(Self.catches(SIGINT, pid: pid) && Self.catches(SIGTERM, pid: pid), "threads before handlers")
+                    #expect(caught & (1 << UInt64(SIGINT - 1)) != 0 && caught & (1 << UInt64(SIGTERM - 1)) != 0,
+                            "threads before handlers: \(status)")
                 }
                 if let maps = try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8), maps.contains("libhdf5") {
                     mapsHDF5 = true
@@ -229,6 +238,37 @@ struct UnattendedUseTests {
         kill(second.processIdentifier, SIGTERM)
         #expect(Self.wait(second, seconds: 30) && second.terminationStatus == 143)
         #expect(Set(temporaries()) == [live, foreign], "\(temporaries())")
+    }
+
+    @Test("a data file that is a named pipe is refused at once, not read forever")
+    func fifoDataFile() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(mkfifo(directory.appendingPathComponent("pipe.csv").path, 0o644) == 0)
+        try """
+            name: piped
+            dataset: {train: pipe.csv}
+            model: {hidden: [4], activation: tanh}
+            training: {learning_rate: 0.1, iterations: 10}
+            """.write(to: directory.appendingPathComponent("piped.yaml"), atomically: true, encoding: .utf8)
+        let result = try RunnerEndToEndTests.run(["plan", "piped.yaml", "--data-dir", directory.path], in: directory)
+        #expect(result.status == 64)
+        #expect(result.errors.contains("pipe.csv: a named pipe, not a regular file"), "\(result.errors)")
+    }
+
+    @Test("stale temporaries are not removed through a symbolic link to a folder outside the results")
+    func noCleanupThroughLinks() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outside = directory.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        let precious = outside.appendingPathComponent(".notes.tmp-\(FileSystem.hostName)-999999-a")
+        #expect(FileManager.default.createFile(atPath: precious.path, contents: Data("keep".utf8)))
+        let link = directory.appendingPathComponent("link")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: outside)
+        #expect(FileSystem.removeStaleTemporaries(in: link).isEmpty)
+        #expect(FileManager.default.fileExists(atPath: precious.path))
+        #expect(FileSystem.removeStaleTemporaries(in: outside) == [precious.lastPathComponent])
     }
 
     @Test("the owner of a temporary name is read back, dashes in the host included")
@@ -366,7 +406,7 @@ struct UnattendedUseTests {
             """.write(to: directory.appendingPathComponent("datasets.yaml"), atomically: true, encoding: .utf8)
         let datasets = try RunnerEndToEndTests.run(["plan", "datasets.yaml", "--max-memory", "3M"], in: directory)
         #expect(datasets.status == 64)
-        #expect(datasets.errors.contains("2 of the 3 datasets this sweep uses take about 3.1 MiB, more than --max-memory (3.0 MiB)"),
+        #expect(datasets.errors.contains("2 of the 3 datasets this sweep uses need about 3.1 MiB, more than --max-memory (3.0 MiB)"),
                 "\(datasets.errors)")
         let planned = try RunnerEndToEndTests.run(["plan", "short.yaml"], in: directory)
         #expect(planned.status == 0)

@@ -40,6 +40,18 @@ public enum Generator: Sendable, Hashable {
         }
     }
 
+    /// How many feature values the dataset will hold (examples × features), known before it
+    /// is drawn: what a memory limit is checked against first.
+    public var valueCount: Double {
+        switch self {
+        case let .planar(count, _), let .moons(count, _, _), let .circles(count, _, _, _), let .xor(count, _, _),
+             let .spirals(count, _, _, _):
+            return Double(count) * 2
+        case let .blobs(count, _, features, _, _), let .random(features, count, _, _, _), let .synthetic(features, count, _, _):
+            return Double(count) * Double(features)
+        }
+    }
+
     /// Draws the dataset.
     /// - Throws: `DatasetError.badOption` for a count, class number or noise out of range.
     public func make() throws -> Dataset {

@@ -90,7 +90,12 @@ public struct Expectation: Codable, Sendable, Equatable {
 enum ExpectationParser {
     static let keys = ["where", "tolerance", "cost", "final_cost", "train_accuracy", "test_accuracy", "best", "is"]
 
-    static func parse(_ node: Node?, columns: [String], file: String) -> Result<[Expectation], ConfigErrors> {
+    /// - Parameters:
+    ///   - values: each swept column's values (compact text), to refuse a value no run has.
+    ///   - repeatColumn: the repeat axis's column, which `is:` cannot name (the best is a mean over it).
+    static func parse(_ node: Node?, columns: [String], values: [String: [String]] = [:], repeatColumn: String? = nil,
+                      file: String) -> Result<[Expectation], ConfigErrors> {
+        let context = Context(columns: columns, values: values, repeatColumn: repeatColumn, file: file)
         guard let node else { return .success([]) }
         guard let entries = node.sequence else {
             return .failure(ConfigErrors([error(node, file, "'expect' must be a list of expectations; found '\(node.compactText)'")]))
@@ -98,7 +103,7 @@ enum ExpectationParser {
         var expectations: [Expectation] = []
         var errors: [ConfigError] = []
         for entry in entries {
-            switch parseEntry(entry, columns: columns, file: file) {
+            switch parseEntry(entry, context) {
             case .success(let expectation): expectations.append(expectation)
             case .failure(let failure): errors += failure.errors
             }
@@ -106,7 +111,15 @@ enum ExpectationParser {
         return errors.isEmpty ? .success(expectations) : .failure(ConfigErrors(errors))
     }
 
-    private static func parseEntry(_ node: Node, columns: [String], file: String) -> Result<Expectation, ConfigErrors> {
+    struct Context {
+        var columns: [String]
+        var values: [String: [String]]
+        var repeatColumn: String?
+        var file: String
+    }
+
+    private static func parseEntry(_ node: Node, _ context: Context) -> Result<Expectation, ConfigErrors> {
+        let file = context.file
         guard let mapping = node.mapping else {
             return .failure(ConfigErrors([error(node, file, "an expectation must be a mapping; found '\(node.compactText)'")]))
         }
@@ -118,9 +131,19 @@ enum ExpectationParser {
             switch key {
             case "is" where value.sequence != nil:
                 var ties: [[String: String]] = []
+                var tieNodes: [Node] = []
                 for entry in value.sequence ?? [] {
-                    switch selector(entry, key: "is", columns: columns, file: file) {
-                    case .success(let values): ties.append(values)
+                    switch selector(entry, key: "is", context) {
+                    case .success(let values):
+                        // The same configuration twice (1e-1 and 0.1 are one value).
+                        if let first = ties.firstIndex(where: { tie in
+                            tie.count == values.count && tie.allSatisfy { key, text in values[key].map { ExpectationChecker.same($0, text) } ?? false }
+                        }) {
+                            errors.append(error(entry, file, "'is' lists one configuration twice (also at line \((tieNodes[first].mark?.line ?? 0))); "
+                                                + "list each tied configuration once"))
+                        }
+                        ties.append(values)
+                        tieNodes.append(entry)
                     case .failure(let failure): errors += failure.errors
                     }
                 }
@@ -129,7 +152,7 @@ enum ExpectationParser {
                 }
                 expectation.bestTies = ties
             case "where", "is":
-                switch selector(value, key: key, columns: columns, file: file) {
+                switch selector(value, key: key, context) {
                 case .success(let values):
                     if key == "where" { expectation.selector = values } else { expectation.bestValues = values }
                 case .failure(let failure): errors += failure.errors
@@ -185,9 +208,12 @@ enum ExpectationParser {
     }
 
     /// `{swept key: value, …}` (a `where:` or an `is:`), keys checked against the swept ones.
-    private static func selector(_ node: Node, key: String, columns: [String], file: String)
-        -> Result<[String: String], ConfigErrors> {
-        guard let pairs = node.mapping else {
+    private static func selector(_ node: Node, key: String, _ context: Context) -> Result<[String: String], ConfigErrors> {
+        let file = context.file, columns = context.columns
+        guard let pairs = node.mapping, !pairs.isEmpty else {
+            if node.mapping != nil {
+                return .failure(ConfigErrors([error(node, file, "'\(key)' must name at least one swept key; found '{}'")]))
+            }
             let form = key == "is" ? "swept keys to values (or be a list of such mappings, for a tie)" : "swept keys to values"
             return .failure(ConfigErrors([error(node, file, "'\(key)' must map \(form); found '\(node.compactText)'")]))
         }
@@ -197,6 +223,16 @@ enum ExpectationParser {
             let name = swept.string ?? ""
             guard columns.contains(name) else {
                 errors.append(error(swept, file, "'\(name)' in '\(key)' is not swept" + Suggestion.phrase(for: name, among: columns)))
+                continue
+            }
+            if key == "is", name == context.repeatColumn {
+                errors.append(error(swept, file, "'\(name)' in 'is' is the repeat axis: the best configuration is ranked by "
+                                    + "its mean over the repeats; name the other swept keys"))
+                continue
+            }
+            if let known = context.values[name], !known.contains(where: { ExpectationChecker.same($0, wanted.compactText) }) {
+                errors.append(error(wanted, file, "'\(name): \(wanted.compactText)' in '\(key)' is not a swept value; the sweep has "
+                                    + known.prefix(20).joined(separator: ", ") + (known.count > 20 ? ", …" : "")))
                 continue
             }
             selector[name] = wanted.compactText

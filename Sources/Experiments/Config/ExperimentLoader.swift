@@ -101,7 +101,17 @@ public struct ExperimentLoader: Sendable {
                                   "report key '\(key)' is not swept" + Suggestion.phrase(for: key, among: expansion.columns)))
         }
         var expectations: [Expectation] = []
-        switch ExpectationParser.parse(root.mapping?["expect"], columns: expansion.columns, file: file) {
+        var columnValues: [String: [String]] = [:]
+        for axis in expansion.axes {
+            for (position, key) in axis.keys.enumerated() { columnValues[key] = axis.points.map { $0[position].compactText } }
+        }
+        let repeatColumn = expansion.repeatSeeds.isEmpty ? nil : expansion.columns.last
+        if let repeatColumn { columnValues[repeatColumn] = expansion.repeatSeeds.map(String.init) }
+        // A --set variant's sweep may not have the values the file's expectations name; they
+        // are not checked for it (below), so only their form is.
+        switch ExpectationParser.parse(root.mapping?["expect"], columns: expansion.columns,
+                                       values: assignments.isEmpty ? columnValues : [:],
+                                       repeatColumn: repeatColumn, file: file) {
         case .success(let parsed): expectations = parsed
         case .failure(let failure): errors += failure.errors
         }

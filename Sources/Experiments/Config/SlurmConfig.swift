@@ -50,12 +50,12 @@ public struct SlurmConfig: Codable, Sendable, Hashable {
         for (key, value) in [(CodingKeys.partition, partition), (.time, time), (.mem, mem), (.account, account)] {
             if let value, value.isEmpty || value.contains(where: { $0.isNewline || $0.isWhitespace }) {
                 throw try container.superDecoder(forKey: key).valueError(
-                    "'\(key.stringValue)' must be one word without spaces; found '\(value)'")
+                    "'\(key.stringValue)' must be one word without spaces; found '\(value.replacingOccurrences(of: "\n", with: "\\n"))'")
             }
         }
         for argument in sbatchArgs ?? [] where !argument.hasPrefix("-") || argument.contains(where: \.isNewline) {
             throw try container.superDecoder(forKey: .sbatchArgs).valueError(
-                "each of 'sbatch_args' must be one sbatch option on one line, e.g. --qos=low; found '\(argument)'")
+                "each of 'sbatch_args' must be one sbatch option on one line, e.g. --qos=low; found '\(argument.replacingOccurrences(of: "\n", with: "\\n"))'")
         }
     }
 }

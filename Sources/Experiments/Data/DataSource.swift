@@ -58,6 +58,12 @@ public struct DataSource: Sendable {
 
     /// Loads (or generates) and preprocesses one dataset, keeping the precisions asked for.
     /// - Throws: `DatasetError` naming the file and what was wrong.
+    /// The bytes `load` will keep for `config`, when known before loading: a generator's
+    /// examples × features in the precisions asked for (files: nil; they are counted once read).
+    public func estimatedBytes(_ config: DatasetConfig, double: Bool, single: Bool) -> Double? {
+        config.makeGenerator().map { $0.valueCount * ((double ? 8 : 0) + (single ? 4 : 0)) }
+    }
+
     public func load(_ config: DatasetConfig, double: Bool = true, single: Bool = false) throws -> PreparedData {
         var (train, test, source) = try rawSplits(config)
         let preprocessing = Preprocessing(

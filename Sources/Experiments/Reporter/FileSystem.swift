@@ -96,6 +96,9 @@ public enum FileSystem {
     /// - Returns: the names removed.
     @discardableResult
     public static func removeStaleTemporaries(in directory: URL) -> [String] {
+        // Never through a symbolic link: what it points to is not the results folder's.
+        var info = stat()
+        guard lstat(directory.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return [] }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
         var removed: [String] = []
         for name in names where name.hasPrefix(".") {
@@ -119,8 +122,10 @@ public enum FileSystem {
     public static let hostName: String = {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
+        // Only characters that are safe in a file name ('/' would make a temporary name a path).
         let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return name.isEmpty ? "unknown" : name
+            .map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") ? $0 : "_" }
+        return name.isEmpty || name.allSatisfy({ $0 == "." }) ? "unknown" : String(name)
     }()
 }
 

@@ -53,7 +53,11 @@ public struct Reporter: Sendable {
         if let rows = report.rows, rows == report.columns {
             throw ReportError("the table's rows and columns are both '\(rows)'; give two different swept keys")
         }
-        let records = try plan.runs.map { try layout.readRecord($0.id) }
+        let records = try plan.runs.map { entry in
+            // Temporary files of killed processes, also in runs that have a record (a --force re-run).
+            FileSystem.removeStaleTemporaries(in: layout.runDirectory(entry.id))
+            return try layout.readRecord(entry.id)
+        }
         if !allowMixed { try Self.checkOneBuild(records) }
         try AtomicFile.write(Data(summary(plan, records).utf8), to: layout.summary)
         try writeCurves(plan, records)

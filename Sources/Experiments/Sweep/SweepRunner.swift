@@ -143,8 +143,14 @@ public struct SweepRunner: Sendable {
             let key = planned.config.dataset
             if data[key] == nil {
                 let precisions = Set(experiment.runs.filter { $0.config.dataset == key }.map(\.config.precision))
-                let prepared = try dataSource.load(key, double: precisions.contains(.float64),
-                                                   single: precisions.contains(.float32))
+                let (double, single) = (precisions.contains(.float64), precisions.contains(.float32))
+                // A generated dataset's size is known before it is drawn: refuse before drawing it.
+                if let memoryLimit, let estimate = dataSource.estimatedBytes(key, double: double, single: single),
+                   dataBytes + estimate > memoryLimit.bytes {
+                    throw DataMemoryError(loaded: data.count + 1, distinct: Set(experiment.runs.map(\.config.dataset)).count,
+                                          bytes: dataBytes + estimate, limit: memoryLimit.bytes, limitSource: memoryLimit.source)
+                }
+                let prepared = try dataSource.load(key, double: double, single: single)
                 data[key] = prepared
                 dataBytes += prepared.bytes
                 if let memoryLimit, dataBytes > memoryLimit.bytes {
@@ -398,7 +404,7 @@ public struct MemoryLimitError: Error, Sendable, CustomStringConvertible {
         var value = bytes
         var unit = 0
         while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
-        return unit == 0 ? "\(Int(value)) bytes" : String(format: value < 10 ? "%.1f" : "%.0f", value) + " " + units[unit]
+        return unit == 0 ? "\(Int(value)) byte\(Int(value) == 1 ? "" : "s")" : String(format: value < 10 ? "%.1f" : "%.0f", value) + " " + units[unit]
     }
 }
 
@@ -411,8 +417,9 @@ public struct DataMemoryError: Error, Sendable, CustomStringConvertible {
     var limitSource: String
 
     public var description: String {
-        let which = distinct == 1 ? "the data" : "\(loaded) of the \(distinct) datasets this sweep uses"
-        return "\(which) take about \(MemoryLimitError.format(bytes)), more than \(limitSource) "
+        let which = distinct == 1 ? "the data" : loaded == 1 ? "the first of the \(distinct) datasets this sweep uses"
+            : "\(loaded) of the \(distinct) datasets this sweep uses"
+        return "\(which) \(loaded == 1 ? "needs" : "need") about \(MemoryLimitError.format(bytes)), more than \(limitSource) "
             + "(\(MemoryLimitError.format(limit))); use smaller or fewer datasets, or raise --max-memory"
     }
 }
