@@ -26,11 +26,12 @@ static void install_signal_gate(void) {
     if (pipe(pipe_ends) != 0) { return; }
     fcntl(pipe_ends[0], F_SETFD, FD_CLOEXEC);
     fcntl(pipe_ends[1], F_SETFD, FD_CLOEXEC);
-    const int handled[] = {SIGINT, SIGTERM, SIGHUP};
+    // SIGUSR1 is what `runner slurm` asks Slurm to send before a task's time limit.
+    const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
     for (unsigned i = 0; i < sizeof handled / sizeof handled[0]; i++) {
         struct sigaction current;
         sigaction(handled[i], NULL, &current);
-        if (handled[i] == SIGHUP && current.sa_handler == SIG_IGN) { continue; }
+        if ((handled[i] == SIGHUP || handled[i] == SIGUSR1) && current.sa_handler == SIG_IGN) { continue; }
         struct sigaction action = {0};
         action.sa_handler = on_signal;
         sigemptyset(&action.sa_mask);

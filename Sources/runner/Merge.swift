@@ -38,10 +38,12 @@ struct Merge: ParsableCommand {
         let report: Reporter.Report
         let status: StoreStatus
         do {
-            for source in directories.dropFirst() {
-                let outcome = try ResultsMerger(target: target)
-                    .merge(ResultsLayout(directory: URL(fileURLWithPath: source)), allowMixed: allowMixed)
-                print("\(source): \(outcome.copied) runs merged, \(outcome.alreadyPresent) already in \(directories[0])")
+            let sources = directories.dropFirst().map { ResultsLayout(directory: URL(fileURLWithPath: $0)) }
+            if !sources.isEmpty {
+                let outcomes = try ResultsMerger(target: target).merge(Array(sources), allowMixed: allowMixed)
+                for (source, outcome) in zip(directories.dropFirst(), outcomes) {
+                    print("\(source): \(outcome.copied) runs merged, \(outcome.alreadyPresent) already in \(directories[0])")
+                }
             }
             report = try Reporter(layout: target).write(allowMixed: allowMixed)
             status = try StoreStatus(layout: target, shards: shards)
@@ -58,7 +60,7 @@ struct Merge: ParsableCommand {
               + "Reports written to \(directories[0])")
         for run in missing.prefix(50) {
             printError("missing: run \(run.entry.index) (\(run.entry.id))" + (run.shard.map { ", shard \($0)" } ?? "")
-                       + (run.owner.map { ", in flight: \($0)" } ?? ", pending"))
+                       + (run.owner.map { ", in flight: \($0)" } ?? ", pending") + (run.problem.map { ": \($0)" } ?? ""))
         }
         if missing.count > 50 { printError("missing: … and \(missing.count - 50) more (runner status \(directories[0]))") }
         for run in status.runs where run.state == .failed || run.state == .diverged {

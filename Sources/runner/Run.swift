@@ -27,7 +27,7 @@ struct Run: ParsableCommand {
             ?? ProcessInfo.processInfo.activeProcessorCount
     }
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "Run only shard I of N (0 ≤ I < N) and leave the reports to 'runner merge'.",
         discussion: "Shards split the plan by estimated cost, the same way in every process; 'runner slurm' submits one array task per shard.",
         valueName: "I/N"))
@@ -67,6 +67,7 @@ struct Run: ParsableCommand {
         }
         try options.checkMemory(plan, jobs: jobs)
         let stop = SignalGate.stop
+        SignalGate.writesReports.store(shard == nil, ordering: .sequentiallyConsistent)
         SignalGate.beginSweep()
         let progress = Progress(total: plan.runs.count, isEnabled: !quiet && isatty(STDERR_FILENO) == 1)
         let sweepOptions = SweepOptions(
@@ -118,7 +119,10 @@ struct Run: ParsableCommand {
             printError("runner: error: \(error); the sweep stopped, the records written before are kept (re-run to resume)")
             throw Exit.fileSystem
         }
-        if let code = SignalGate.exitCode { throw ExitCode(code) }
+        if let code = SignalGate.exitCode {
+            _ = SignalGate.requeueSlurmJobIfAsked()
+            throw ExitCode(code)
+        }
         if diverged + failed.count > 0 || (report.hasFailedExpectation && !othersRunning) { throw Exit.runsFailed }
     }
 
@@ -127,7 +131,7 @@ struct Run: ParsableCommand {
         let records = outcome.shardRecords
         let diverged = records.filter { $0.status == .diverged }.count
         let failed = records.filter { $0.status == .failed }
-        print("\(plan.experiment.name) shard \(shard ?? "?"): \(outcome.shardRuns) of \(plan.runs.count) runs — "
+        print("\(plan.experiment.name) shard \(shard.flatMap(Shard.init)?.description ?? "?"): \(outcome.shardRuns) of \(plan.runs.count) runs — "
               + "\(outcome.executed) run now, \(outcome.skipped) already done"
               + (outcome.claimedElsewhere > 0 ? ", \(outcome.claimedElsewhere) running in another process" : "")
               + (outcome.notStarted > 0 ? ", \(outcome.notStarted) not run (pending)" : "")
@@ -138,7 +142,10 @@ struct Run: ParsableCommand {
             printError("runner: error: \(error); the shard stopped, the records written before are kept (re-run to resume)")
             throw Exit.fileSystem
         }
-        if let code = SignalGate.exitCode { throw ExitCode(code) }
+        if let code = SignalGate.exitCode {
+            _ = SignalGate.requeueSlurmJobIfAsked()
+            throw ExitCode(code)
+        }
         if diverged + failed.count > 0 { throw Exit.runsFailed }
     }
 }

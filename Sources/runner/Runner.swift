@@ -20,7 +20,7 @@ struct Runner: ParsableCommand {
         commandName: "runner",
         abstract: "Run neural-network experiments (sweeps of fully connected networks) from a YAML file.",
         discussion: """
-            Exit codes: 0 all runs finished (and every expectation passed); 1 some run failed or diverged (still reported), or an expectation failed; 3 a data file is missing (only with --skip-missing-data); 4 merge: some runs have no record yet; 64 bad input or usage; 69 slurm: sbatch is missing or refused the job; 74 a file could not be read or written (disk full, read-only folder, name too long); 75 the results folder is in use by another runner with a different plan; 130 interrupted (SIGINT), 143 stopped by SIGTERM, 129 by SIGHUP.
+            Exit codes: 0 all runs finished (and every expectation passed); 1 some run failed or diverged (still reported), or an expectation failed; 3 a data file is missing (only with --skip-missing-data); 4 merge: some runs have no record yet; 64 bad input or usage; 69 slurm: sbatch is missing or refused the job; 74 a file could not be read or written (disk full, read-only folder, name too long); 75 the results folder is in use by another runner with a different plan; 130 interrupted (SIGINT), 143 stopped by SIGTERM, 129 by SIGHUP, 138 by SIGUSR1 (the Slurm time-limit warning; inside a Slurm job the job is requeued).
 
             Examples:
               runner experiments/quickstart.yaml

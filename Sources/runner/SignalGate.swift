@@ -3,7 +3,7 @@ import Experiments
 import Foundation
 import Synchronization
 
-/// SIGINT, SIGTERM and SIGHUP, handled from the process's first instruction.
+/// SIGINT, SIGTERM, SIGHUP and SIGUSR1, handled from the process's first instruction.
 ///
 /// A C constructor sets a handler that passes the signal's number through a pipe; `install()`
 /// starts the thread that acts on it: nothing but a `write(2)` runs in signal context. What a signal does
@@ -12,8 +12,8 @@ import Synchronization
 ///   yet: the process exits at once with 128 + the signal's number;
 /// - while a sweep runs, the first signal raises `stop`: no new run starts, runs in progress end
 ///   at their next iteration (their partial results are discarded, so they stay pending), the
-///   reports are written and the process exits 130 (SIGINT), 143 (SIGTERM) or 129 (SIGHUP);
-///   a second signal exits at once.
+///   reports are written and the process exits 130 (SIGINT), 143 (SIGTERM), 129 (SIGHUP) or
+///   138 (SIGUSR1: in a Slurm job, the job is requeued first); a second signal exits at once.
 enum SignalGate {
     /// Raised by the first signal of a sweep; runs and the scheduler poll it.
     static let stop = StopFlag()
@@ -50,6 +50,37 @@ enum SignalGate {
         return signal == 0 ? nil : 128 + signal
     }
 
+    /// Whether this process writes the reports when it stops (false for a shard).
+    static let writesReports = Atomic<Bool>(true)
+
+    /// The first signal received (0: none).
+    static var signal: Int32 { received.load(ordering: .sequentiallyConsistent) }
+
+    /// After a SIGUSR1 inside a Slurm batch job (what `runner slurm` asks Slurm to send shortly
+    /// before the time limit): puts the job back in the queue with `scontrol requeue`, so that
+    /// it runs again and resumes. Returns whether it did.
+    static func requeueSlurmJobIfAsked() -> Bool {
+        guard signal == SIGUSR1 else { return false }
+        let environment = ProcessInfo.processInfo.environment
+        let job = environment["SLURM_ARRAY_JOB_ID"].flatMap { array in environment["SLURM_ARRAY_TASK_ID"].map { "\(array)_\($0)" } }
+            ?? environment["SLURM_JOB_ID"]
+        guard let job else { return false }
+        // Slurm ends the job with SIGTERM as it requeues it: everything is written by now, so
+        // that signal only ends the process, quietly, with the first signal's code.
+        requeueing.store(true, ordering: .sequentiallyConsistent)
+        writeError("runner: requeueing Slurm job \(job): it runs again and resumes the runs left pending\n")
+        guard let (status, _, errors) = SlurmClient.execute(["scontrol", "requeue", job]), status == 0 else {
+            requeueing.store(false, ordering: .sequentiallyConsistent)
+            writeError("runner: could not requeue Slurm job \(job) (scontrol requeue failed); re-submit to finish its runs\n")
+            return false
+        }
+        _ = errors
+        return true
+    }
+
+    /// Set while the job requeues itself.
+    private static let requeueing = Atomic<Bool>(false)
+
     /// Marks the start of the phase whose results a first signal waits for.
     static func beginSweep() {
         let (started, _) = phase.compareExchange(expected: 0, desired: 1, ordering: .sequentiallyConsistent)
@@ -59,8 +90,11 @@ enum SignalGate {
 
     private static func take(_ signal: Int32) {
         let (exchanged, _) = received.compareExchange(expected: 0, desired: signal, ordering: .sequentiallyConsistent)
-        let name = signal == SIGINT ? "interrupt" : signal == SIGTERM ? "SIGTERM" : "SIGHUP"
+        let name = signal == SIGINT ? "interrupt" : signal == SIGTERM ? "SIGTERM" : signal == SIGUSR1 ? "SIGUSR1" : "SIGHUP"
         let (exitsNow, _) = phase.compareExchange(expected: 0, desired: 2, ordering: .sequentiallyConsistent)
+        if !exchanged, requeueing.load(ordering: .sequentiallyConsistent) {
+            _exit(128 + received.load(ordering: .sequentiallyConsistent))
+        }
         guard exchanged, !exitsNow else {
             // A second signal, or a first one before anything was written: exit now.
             let code = 128 + (exchanged ? signal : received.load(ordering: .sequentiallyConsistent))
@@ -69,7 +103,8 @@ enum SignalGate {
         }
         stop.raise()
         writeError("\n\(name): stopping the runs in progress at their next iteration (they stay pending), "
-                   + "then writing the reports; a second signal exits at once\n")
+                   + (writesReports.load(ordering: .sequentiallyConsistent) ? "then writing the reports" : "keeping the finished runs' records")
+                   + "; a second signal exits at once\n")
     }
 
     /// write(2) to standard error: no buffering, safe from any thread.

@@ -7,9 +7,9 @@ struct Slurm: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Submit an experiment's sweep to Slurm: one array task per shard, then a merge job.",
         discussion: """
-            Writes <out>/<name>/plan.json and <out>/<name>/slurm/ (array.sbatch, merge.sbatch, submit.sh with the exact sbatch command lines, logs/), submits the array (--array=…%parallel, only the shards that still have runs without a record) and a merge job that runs after it whatever its tasks' outcome (--dependency=afterany), prints both job ids and returns. Each task runs 'runner EXPERIMENT --shard I/N' (--jobs from SLURM_CPUS_PER_TASK); Slurm sends SIGTERM --signal-seconds before the time limit, the task stops cleanly and --requeue runs it again, resuming. Re-submitting the same experiment runs only what is missing. An experiment's slurm: section gives defaults for these options; the flags win.
+            Writes <out>/<name>/plan.json and <out>/<name>/slurm/ (array.sbatch, merge.sbatch, submit.sh with the exact sbatch command lines, logs/), submits the array (--array=…%parallel, only the shards that still have runs without a record) and a merge job that runs after it whatever its tasks' outcome (--dependency=afterany), prints both job ids and returns. Each task runs 'runner EXPERIMENT --shard I/N' (--jobs from SLURM_CPUS_PER_TASK); Slurm sends SIGUSR1 --signal-seconds before the time limit: the task stops its runs cleanly, keeps what finished and requeues itself (scontrol requeue), so it runs again and resumes. SIGTERM (scancel, preemption) stops it cleanly too. Re-submitting the same experiment runs only what is missing. An experiment's slurm: section gives defaults for these options; the flags win.
 
-            Exit codes: 0 submitted (with --wait: the merge's exit code); 64 bad input; 69 sbatch is missing or refused the job; 74 a file could not be written; 75 the results folder is in use by another plan, or --wait timed out.
+            Exit codes: 0 submitted (with --wait: the merge's exit code); 64 bad input; 69 sbatch is missing or refused the job; 74 a file could not be written; 75 the results folder is in use by another plan, or with --wait: the merge job ended without an exit code (cancelled) or did not end in time.
 
             Examples:
               runner slurm experiments/lr_depth_width.yaml --tasks 4 --dry-run
@@ -40,13 +40,14 @@ struct Slurm: ParsableCommand {
     @Option(help: "Slurm account to charge.")
     var account: String?
 
-    @Option(name: .customLong("sbatch-arg"), help: ArgumentHelp("Another #SBATCH option, as written (repeatable).", valueName: "option"))
+    @Option(name: .customLong("sbatch-arg"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("Another sbatch option, as written, e.g. --sbatch-arg --qos=low (repeatable).", valueName: "option"))
     var sbatchArgs: [String] = []
 
     @Option(help: "Shell lines run before the runner in every job, e.g. 'module load openblas'.")
     var setup: String?
 
-    @Option(help: "Seconds before the time limit at which Slurm sends SIGTERM (default 60).")
+    @Option(help: "Seconds before the time limit at which Slurm sends SIGUSR1 (stop, then requeue; default 60).")
     var signalSeconds: Int?
 
     @Flag(help: "Write the scripts and print the sbatch command lines without submitting.")
@@ -76,7 +77,7 @@ struct Slurm: ParsableCommand {
                 throw ValidationError("\(name) must be one word without spaces; found '\(value)'")
             }
         }
-        for argument in sbatchArgs where !argument.hasPrefix("-") || argument.contains(where: \.isNewline) {
+        for argument in sbatchArgs where !argument.hasPrefix("-") || argument.contains(where: \.isNewline) || argument.hasPrefix("--array") {
             throw ValidationError("--sbatch-arg must be one sbatch option on one line, e.g. --qos=low; found '\(argument)'")
         }
         guard waitTimeout > 0, waitTimeout.isFinite else { throw ValidationError("--wait-timeout must be a positive number of seconds") }
@@ -87,7 +88,9 @@ struct Slurm: ParsableCommand {
         let defaults = plan.experiment.slurm
         let cpus = cpusPerTask ?? defaults.cpusPerTask ?? 1
         try options.checkMemory(plan, jobs: cpus)
-        let taskCount = min(tasks ?? defaults.tasks ?? min(plan.runs.count, 16), max(plan.runs.count, 1))
+        let asked = tasks ?? defaults.tasks ?? min(plan.runs.count, 16)
+        let taskCount = min(asked, max(plan.runs.count, 1))
+        if taskCount < asked { print("\(plan.experiment.name): \(taskCount) tasks, one per run (\(asked) asked; the sweep has \(plan.runs.count) runs)") }
         let layout = plan.layout
         let build = EngineBuild.current()
         let sweepOptions = SweepOptions(jobs: cpus, outputRoot: options.out, build: build, allowMixed: allowMixed)
@@ -121,7 +124,12 @@ struct Slurm: ParsableCommand {
             printError("runner: error: \(error)")
             throw Exit.code(for: error)
         }
-        if wait, !dryRun { try follow(submission, layout: layout) }
+        fflush(nil)   // the job ids reach a redirected stdout even if a signal ends the process
+        if wait, !dryRun {
+            // From here a signal stops the following, not the jobs.
+            SignalGate.beginSweep()
+            try follow(submission, layout: layout)
+        }
     }
 
     /// The options every task repeats: the same experiment, overrides, data and limits.
@@ -151,14 +159,22 @@ struct Slurm: ParsableCommand {
         print("\(scripts.name): \(scripts.arrayIndices.count) of \(scripts.shards) shards have runs to do; scripts in \(slurm)/")
         if dryRun {
             print("dry run, not submitted; the commands (also in \(slurm)/submit.sh):")
-            print("  " + scripts.arrayCommand.joined(separator: " "))
-            print("  " + scripts.mergeCommand(afterArray: "<array job id>").joined(separator: " "))
+            print("  " + scripts.arrayCommand.map(SlurmScripts.quote).joined(separator: " "))
+            print("  " + scripts.mergeCommand(afterArray: "<array job id>").map(SlurmScripts.quote).joined(separator: " "))
             return submission
         }
         let arrayJob = try SlurmClient.sbatch(scripts.arrayCommand)
         submission.arrayJob = arrayJob
         try AtomicFile.writeJSON(submission, to: layout.submission)
-        let mergeJob = try SlurmClient.sbatch(scripts.mergeCommand(afterArray: arrayJob))
+        let mergeJob: String
+        do {
+            mergeJob = try SlurmClient.sbatch(scripts.mergeCommand(afterArray: arrayJob))
+        } catch {
+            // An array without its merge would report nothing: take it back.
+            let cancelled = SlurmClient.execute(["scancel", arrayJob])?.0 == 0
+            throw SlurmClient.Failure(description: "\(error.description); the array job \(arrayJob) "
+                                      + (cancelled ? "was cancelled (submit again)" : "could not be cancelled: scancel \(arrayJob)"))
+        }
         submission.mergeJob = mergeJob
         try AtomicFile.writeJSON(submission, to: layout.submission)
         print("submitted array job \(arrayJob) (tasks \(scripts.arraySpec)) and merge job \(mergeJob) (after the array ends)")
@@ -179,12 +195,17 @@ struct Slurm: ParsableCommand {
                 if code != 0 { throw ExitCode(code) }
                 return
             }
-            if let code = SignalGate.exitCode { throw ExitCode(code) }
+            if let code = SignalGate.exitCode {
+                printError("runner: stopped following; the jobs go on (array \(submission.arrayJob ?? "?"), merge \(submission.mergeJob ?? "?")): "
+                           + "runner status \(layout.directory.path)")
+                throw ExitCode(code)
+            }
             if let job = submission.mergeJob, let state = SlurmClient.state(of: job),
                ["CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "PREEMPTED"]
                 .contains(where: state.hasPrefix) {
-                printError("runner: error: merge job \(job) ended as \(state) without an exit code; see \(layout.slurmDirectory.path)/logs/")
-                throw Exit.runsFailed
+                printError("runner: error: merge job \(job) ended as \(state) without an exit code; see \(layout.slurmDirectory.path)/logs/ "
+                           + "(the array's tasks may go on: runner status \(layout.directory.path); runner merge runs the merge by hand)")
+                throw Exit.folderInUse
             }
             if Date().timeIntervalSince(lastReport) >= 30, let status = try? StoreStatus(layout: layout) {
                 let counts = status.counts()
@@ -235,22 +256,38 @@ struct SlurmScripts {
         return ranges.joined(separator: ",") + (parallel.map { "%\($0)" } ?? "")
     }
 
-    var arrayCommand: [String] { ["sbatch", "--parsable", slurmDirectory + "/array.sbatch"] }
-
-    func mergeCommand(afterArray job: String) -> [String] {
-        ["sbatch", "--parsable", "--dependency=afterany:\(job)", slurmDirectory + "/merge.sbatch"]
+    /// An option sbatch reads correctly from an `#SBATCH` line: no spaces or quotes (sbatch
+    /// splits directives at white space). Others go on the `sbatch` command line instead.
+    static func isDirective(_ option: String) -> Bool {
+        !option.contains { $0.isWhitespace || $0 == "\"" || $0 == "'" || $0 == "\\" }
     }
 
-    /// `#SBATCH` lines both jobs share.
+    var arrayCommand: [String] {
+        ["sbatch", "--parsable"] + arrayOptions.filter { !Self.isDirective($0) } + [slurmDirectory + "/array.sbatch"]
+    }
+
+    func mergeCommand(afterArray job: String) -> [String] {
+        ["sbatch", "--parsable", "--dependency=afterany:\(job)"] + mergeOptions.filter { !Self.isDirective($0) }
+            + [slurmDirectory + "/merge.sbatch"]
+    }
+
+    /// Options both jobs share.
     private var common: [String] {
         [partition.map { "--partition=\($0)" }, time.map { "--time=\($0)" }, mem.map { "--mem=\($0)" },
          account.map { "--account=\($0)" }].compactMap { $0 } + extraArguments
     }
 
+    var arrayOptions: [String] {
+        ["--job-name=netsweep-\(name)", "--array=\(arraySpec)", "--output=\(slurmDirectory)/logs/task-%A_%a.out",
+         "--cpus-per-task=\(cpusPerTask)", "--signal=B:USR1@\(signalSeconds)", "--requeue", "--open-mode=append"] + common
+    }
+
+    var mergeOptions: [String] {
+        ["--job-name=netsweep-\(name)-merge", "--output=\(slurmDirectory)/logs/merge-%j.out", "--cpus-per-task=1"] + common
+    }
+
     var arrayScript: String {
-        let options = ["--job-name=netsweep-\(name)", "--array=\(arraySpec)", "--output=\(slurmDirectory)/logs/task-%A_%a.out",
-                       "--cpus-per-task=\(cpusPerTask)", "--signal=B:TERM@\(signalSeconds)", "--requeue", "--open-mode=append"]
-            + common
+        let options = arrayOptions
         let command = ([runner] + taskArguments + ["--shard", "${SLURM_ARRAY_TASK_ID}/\(shards)"])
             .map { $0.hasPrefix("${") ? "\"\($0)\"" : Self.quote($0) }.joined(separator: " ")
         return header(options, what: "one task per shard; each runs its shard's runs") + """
@@ -260,8 +297,7 @@ struct SlurmScripts {
     }
 
     var mergeScript: String {
-        let options = ["--job-name=netsweep-\(name)-merge", "--output=\(slurmDirectory)/logs/merge-%j.out", "--cpus-per-task=1"]
-            + common
+        let options = mergeOptions
         let exitFile = Self.quote(slurmDirectory + "/merge.exit")
         return header(options, what: "the reports, once every task has ended (afterany: also when some failed)") + """
             \(Self.quote(runner)) merge \(Self.quote(directory)) --shards \(shards)
@@ -274,7 +310,9 @@ struct SlurmScripts {
 
     private func header(_ options: [String], what: String) -> String {
         var text = "#!/bin/bash\n# Written by runner slurm for \(name): \(what).\n"
-        for option in options { text += "#SBATCH \(option)\n" }
+        for option in options {
+            text += Self.isDirective(option) ? "#SBATCH \(option)\n" : "# (on the sbatch command line: \(Self.quote(option)))\n"
+        }
         text += "set -u\n"
         if let setup, !setup.isEmpty { text += setup + "\n" }
         text += "cd \(Self.quote(workingDirectory))\n"
@@ -287,7 +325,7 @@ struct SlurmScripts {
         # The submission runner slurm made (or would make, with --dry-run): the array, then the merge after it.
         set -eu
         array=$(\(arrayCommand.map(Self.quote).joined(separator: " ")))
-        \(mergeCommand(afterArray: "${array%%;*}").map { $0.contains("${") ? "\"\($0)\"" : Self.quote($0) }.joined(separator: " "))
+        \(mergeCommand(afterArray: "${array%%;*}").map { $0.hasPrefix("--dependency") ? "\"\($0)\"" : Self.quote($0) }.joined(separator: " "))
 
         """
     }
@@ -336,8 +374,8 @@ enum SlurmClient {
             throw Failure(description: "sbatch not found: run this on a Slurm login node (--dry-run writes the scripts without submitting)")
         }
         guard status == 0 else {
-            throw Failure(description: "sbatch refused the job (exit \(status)): "
-                          + errors.trimmingCharacters(in: .whitespacesAndNewlines))
+            let said = (errors + "\n" + output).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw Failure(description: "sbatch refused the job (exit \(status))" + (said.isEmpty ? "" : ": " + said))
         }
         // "12345" or "12345;cluster".
         let job = output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""

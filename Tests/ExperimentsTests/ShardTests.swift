@@ -110,6 +110,28 @@ struct ShardTests {
         #expect(merged.output.contains("node/short: 4 runs merged, 0 already in a/short")
                 || merged.output.contains("runs merged"), "\(merged.output)")
         #expect(merged.output.contains("8 runs — 8 finished"), "\(merged.output)")
+        // A refused merge copies nothing: the second source holds a record in another run's folder.
+        let ids = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("a/short/runs").path).sorted()
+        try FileManager.default.copyItem(at: directory.appendingPathComponent("a/short"), to: directory.appendingPathComponent("c/short"))
+        try FileManager.default.copyItem(at: directory.appendingPathComponent("a/short"), to: directory.appendingPathComponent("d/short"))
+        for id in ids.dropFirst(4) {
+            try FileManager.default.removeItem(at: directory.appendingPathComponent("a/short/runs/\(id)"))
+        }
+        let damaged = directory.appendingPathComponent("d/short/runs/\(ids[1])/record.json")
+        try FileManager.default.removeItem(at: damaged)
+        try FileManager.default.copyItem(at: directory.appendingPathComponent("d/short/runs/\(ids[0])/record.json"), to: damaged)
+        let refused = try RunnerEndToEndTests.run(["merge", "a/short", "c/short", "d/short"], in: directory)
+        #expect(refused.status == 64, "\(refused.errors)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("a/short/runs").path).count == 4,
+                "a refused merge copied runs")
+        // A run whose params.npz is gone is not done: the merge lists it, a sweep redoes it.
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("c/short/runs/\(ids[2])/params.npz"))
+        let lost = try RunnerEndToEndTests.run(["merge", "c/short"], in: directory)
+        #expect(lost.status == 4, "\(lost.errors)")
+        #expect(lost.errors.contains("params.npz is missing (a re-run redoes it)"), "\(lost.errors)")
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("c/short/plan.json"))
+        let redo = try RunnerEndToEndTests.run(["short.yaml", "--out", "c", "--quiet"], in: directory)
+        #expect(redo.output.contains("1 run now, 7 already done"), "\(redo.output)")
         // A folder of another plan is refused.
         #expect(try RunnerEndToEndTests.run(["short.yaml", "--out", "other", "--quiet", "--set", "name=short",
                                              "--set", "sweep.width=[2]"], in: directory).status == 0)

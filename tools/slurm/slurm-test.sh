@@ -51,6 +51,28 @@ log "the same sweep as 4 array tasks + merge, through sbatch"
 compare "$WORK/local/slurm24" "$WORK/cluster/slurm24"
 grep -q "merge job .* ended with exit code 0" "$WORK"/cluster/slurm24/slurm/logs/merge-*.out 2>/dev/null || true
 
+log "the time-limit warning (SIGUSR1, as --signal=B:USR1@N sends it): the task stops, requeues itself and finishes"
+"$RUNNER" slurm "$EXPERIMENT" --tasks 4 --out "$WORK/requeue" >/dev/null
+array=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["array_job"])' "$WORK/requeue/slurm24/slurm/submission.json")
+deadline=$((SECONDS + 120))
+until [ "$(squeue -h -j "${array}_0" -o %T 2>/dev/null)" = RUNNING ]; do
+  [ $SECONDS -lt $deadline ] || fail "task 0 of array $array never ran"
+  sleep 0.2
+done
+sleep 1.5
+# (scancel may also report "Job can not be altered now" after delivering it: the log is the proof.)
+scancel --batch --signal=USR1 "${array}_0" || true
+deadline=$((SECONDS + 300))
+until [ -s "$WORK/requeue/slurm24/slurm/merge.exit" ]; do
+  [ $SECONDS -lt $deadline ] || fail "the merge job did not end after the requeue"
+  sleep 0.5
+done
+code=$(cat "$WORK/requeue/slurm24/slurm/merge.exit")
+grep -q "requeueing Slurm job ${array}_0" "$WORK"/requeue/slurm24/slurm/logs/task-"${array}"_0.out \
+  || { cat "$WORK"/requeue/slurm24/slurm/logs/task-"${array}"_0.out; fail "task 0 did not requeue itself"; }
+[ "$code" = 0 ] || { cat "$WORK"/requeue/slurm24/slurm/logs/merge-*.out; fail "the merge after a requeued task exited $code"; }
+compare "$WORK/local/slurm24" "$WORK/requeue/slurm24"
+
 log "cancel one task mid-run"
 "$RUNNER" slurm "$EXPERIMENT" --tasks 4 --parallel 4 --out "$WORK/cancel" >"$WORK/submit.log"
 array=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["array_job"])' "$WORK/cancel/slurm24/slurm/submission.json")
@@ -60,7 +82,7 @@ until [ "$(squeue -h -j "${array}_1" -o %T 2>/dev/null)" = RUNNING ]; do
   sleep 0.2
 done
 sleep 1.5
-scancel "${array}_1"
+scancel "${array}_1" || true
 deadline=$((SECONDS + 300))
 until [ -s "$WORK/cancel/slurm24/slurm/merge.exit" ]; do
   [ $SECONDS -lt $deadline ] || fail "the merge job did not end"

@@ -89,10 +89,10 @@ public struct ExperimentLoader: Sendable {
             errors.append(located(root.mapping?["name"], file: file,
                                   "'name' must use only letters, digits, '-', '_' and '.', and not start with '.'; found '\(name)'"))
         }
-        let report = try decodeSection(ReportConfig.self, root.mapping?["report"], file: file) ?? ReportConfig()
+        let report = try decodeSection(ReportConfig.self, root.mapping?["report"], file: file, section: "report") ?? ReportConfig()
         var slurm = SlurmConfig()
         do throws(ConfigErrors) {
-            slurm = try decodeSection(SlurmConfig.self, root.mapping?["slurm"], file: file) ?? SlurmConfig()
+            slurm = try decodeSection(SlurmConfig.self, root.mapping?["slurm"], file: file, section: "slurm") ?? SlurmConfig()
         } catch {
             errors += error.errors
         }
@@ -402,14 +402,21 @@ public struct ExperimentLoader: Sendable {
 
     // MARK: - Decoding with located errors
 
-    private func decodeSection<T: Decodable>(_ type: T.Type, _ node: Node?, file: String) throws(ConfigErrors) -> T? {
+    /// - Parameter section: the section's key (`report`, `slurm`), to name it when the section
+    ///   itself has the wrong type.
+    private func decodeSection<T: Decodable>(_ type: T.Type, _ node: Node?, file: String,
+                                             section: String? = nil) throws(ConfigErrors) -> T? {
         guard let node else { return nil }
         do {
             return try YAMLDecoder().decode(T.self, from: node)
         } catch let error as ConfigValueError {
             throw ConfigErrors([ConfigError(file: file, line: error.line, column: error.column, message: error.message)])
         } catch let error as DecodingError {
-            throw ConfigErrors([Self.describe(error, root: node, file: file)])
+            var described = Self.describe(error, root: node, file: file)
+            if let section, described.message.hasPrefix("'' ") {
+                described.message = "'\(section)'" + described.message.dropFirst(2)
+            }
+            throw ConfigErrors([described])
         } catch {
             throw ConfigErrors([ConfigError(file: file, line: 0, column: 0, message: "\(error)")])
         }

@@ -19,7 +19,8 @@ public struct SlurmConfig: Codable, Sendable, Hashable {
     public var sbatchArgs: [String]?
     /// Shell lines run before the runner in every job (`module load …`).
     public var setup: String?
-    /// Seconds before the time limit at which Slurm sends SIGTERM (`--signal=B:TERM@N`).
+    /// Seconds before the time limit at which Slurm sends SIGUSR1 (`--signal=B:USR1@N`): the
+    /// task stops cleanly and requeues itself.
     public var signalSeconds: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {

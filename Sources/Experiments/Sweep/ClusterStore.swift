@@ -26,6 +26,11 @@ public struct Submission: Codable, Sendable, Equatable {
 }
 
 extension ResultsLayout {
+    /// Whether a trained run's `params.npz` is in place (a failed run has none).
+    public func hasParameters(_ record: RunRecord) -> Bool {
+        record.status == .failed || FileSystem.exists(parameters(record.id))
+    }
+
     public var slurmDirectory: URL { directory.appendingPathComponent("slurm") }
     public var submission: URL { slurmDirectory.appendingPathComponent("submission.json") }
 
@@ -54,6 +59,8 @@ public struct StoreStatus: Sendable {
         public var state: State
         /// For a claimed run: who holds it.
         public var owner: String?
+        /// For a pending run that has a record: what is missing (a sweep redoes the run).
+        public var problem: String? = nil
     }
 
     public var plan: PlanFile
@@ -69,7 +76,10 @@ public struct StoreStatus: Sendable {
         runs.reserveCapacity(plan.runs.count)
         for (position, entry) in plan.runs.enumerated() {
             let shard = assignment?[position]
-            if let record = try layout.readRecord(entry.id) {
+            if let record = try layout.readRecord(entry.id), !layout.hasParameters(record) {
+                runs.append(Run(entry: entry, shard: shard, state: .pending, owner: nil,
+                                problem: "its record is there but params.npz is missing (a re-run redoes it)"))
+            } else if let record = try layout.readRecord(entry.id) {
                 let state: State = switch record.status {
                 case .finished: .finished
                 case .diverged: .diverged
@@ -113,41 +123,65 @@ public struct ResultsMerger: Sendable {
         public var alreadyPresent = 0
     }
 
-    /// Copies every run with a readable record in `source` that `target` lacks.
-    /// - Throws: `ReportError` when `source` holds another plan (other run ids) or its records
-    ///   were made by another engine build than the target's; `ResultsError` for a damaged
-    ///   record; `FileSystemError` when a file cannot be copied.
-    public func merge(_ source: ResultsLayout, allowMixed: Bool) throws -> Outcome {
+    /// Copies every run with a complete record in `source` that `target` lacks. Every source
+    /// is checked before anything is copied, so a refused merge changes nothing.
+    /// - Throws: `ReportError` when a source holds another plan (other run ids) or records made
+    ///   by another engine build than the submission's (or, without one, the target's);
+    ///   `ResultsError` for a damaged record or curve; `FileSystemError` when a file cannot be copied.
+    public func merge(_ sources: [ResultsLayout], allowMixed: Bool) throws -> [Outcome] {
         let ours = try Reporter(layout: target).readPlan()
-        let theirs = try Reporter(layout: source).readPlan()
-        guard theirs.experiment == ours.experiment, theirs.runs.map(\.id) == ours.runs.map(\.id) else {
-            throw ReportError("\(source.directory.path) holds another plan than \(target.directory.path) "
-                              + "(\(theirs.experiment), \(theirs.runs.count) runs; here \(ours.experiment), \(ours.runs.count) runs): "
-                              + "only folders of one submitted sweep merge")
+        var reference = try target.readSubmission()?.build
+            ?? ours.runs.lazy.compactMap { try? self.target.readRecord($0.id)?.build }.first
+        var copies: [[(PlanFile.Entry, RunRecord)]] = []
+        var outcomes: [Outcome] = []
+        var claimed: Set<String> = []
+        for source in sources {
+            let theirs = try Reporter(layout: source).readPlan()
+            guard theirs.experiment == ours.experiment, theirs.runs.map(\.id) == ours.runs.map(\.id) else {
+                throw ReportError("\(source.directory.path) holds another plan than \(target.directory.path) "
+                                  + "(\(theirs.experiment), \(theirs.runs.count) runs; here \(ours.experiment), \(ours.runs.count) runs): "
+                                  + "only folders of one submitted sweep merge; nothing was merged")
+            }
+            var outcome = Outcome()
+            var copy: [(PlanFile.Entry, RunRecord)] = []
+            for entry in theirs.runs {
+                guard let record = try source.readRecord(entry.id) else { continue }
+                if let existing = try target.readRecord(entry.id), target.hasParameters(existing) {
+                    outcome.alreadyPresent += 1
+                    continue
+                }
+                guard !claimed.contains(entry.id) else { continue }
+                if !allowMixed, let build = record.build {
+                    if let reference, !build.isSame(as: reference) {
+                        throw ReportError("run \(entry.id) in \(source.directory.path) was made by \(build), the sweep by \(reference); "
+                                          + "pass --allow-mixed to merge them anyway; nothing was merged")
+                    }
+                    reference = reference ?? build
+                }
+                // Complete before it is copied: a truncated curve or missing parameters are not merged.
+                _ = try source.readCurve(for: record)
+                guard source.hasParameters(record) else {
+                    throw ReportError("\(source.parameters(entry.id).path) is missing (the run's record is there); "
+                                      + "nothing was merged")
+                }
+                copy.append((entry, record))
+                claimed.insert(entry.id)
+                outcome.copied += 1
+            }
+            copies.append(copy)
+            outcomes.append(outcome)
         }
-        let targetBuild = try ours.runs.lazy.compactMap { try target.readRecord($0.id)?.build }.first
-        var outcome = Outcome()
-        for entry in theirs.runs {
-            guard let record = try source.readRecord(entry.id) else { continue }
-            if try target.readRecord(entry.id) != nil {
-                outcome.alreadyPresent += 1
-                continue
+        for (source, copy) in zip(sources, copies) {
+            for (entry, _) in copy {
+                for file in ["curve.csv", "params.npz"] {
+                    let from = source.runDirectory(entry.id).appendingPathComponent(file)
+                    guard FileSystem.exists(from) else { continue }
+                    try AtomicFile.write(try FileSystem.read(from), to: target.runDirectory(entry.id).appendingPathComponent(file))
+                }
+                // The record last: a run counts as done only once its files are in place.
+                try AtomicFile.write(try FileSystem.read(source.record(entry.id), limit: 16 << 20), to: target.record(entry.id))
             }
-            if !allowMixed, let targetBuild, let build = record.build, !build.isSame(as: targetBuild) {
-                throw ReportError("run \(entry.id) in \(source.directory.path) was made by \(build), the others by \(targetBuild); "
-                                  + "pass --allow-mixed to merge them anyway")
-            }
-            // Validated before it is copied: a truncated curve is not merged.
-            _ = try source.readCurve(for: record)
-            for file in ["curve.csv", "params.npz"] {
-                let from = source.runDirectory(entry.id).appendingPathComponent(file)
-                guard FileSystem.exists(from) else { continue }
-                try AtomicFile.write(try FileSystem.read(from), to: target.runDirectory(entry.id).appendingPathComponent(file))
-            }
-            // The record last: a run counts as done only once its files are in place.
-            try AtomicFile.write(try FileSystem.read(source.record(entry.id), limit: 16 << 20), to: target.record(entry.id))
-            outcome.copied += 1
         }
-        return outcome
+        return outcomes
     }
 }

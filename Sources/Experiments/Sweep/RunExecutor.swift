@@ -31,7 +31,7 @@ struct RunExecutor: Sendable {
             // A run stopped before writing anything leaves no empty folder (rmdir fails otherwise).
             rmdir(layout.runDirectory(run.id).path)
         }
-        if !force, let existing = try? layout.readRecord(run.id), existing.status != .failed {
+        if !force, let existing = try? layout.readRecord(run.id), existing.status != .failed, layout.hasParameters(existing) {
             return .doneElsewhere(existing)
         }
         // Holding the claim, nothing else writes in the run's folder: clear what a killed process left.

@@ -48,7 +48,7 @@ public struct SweepPlan: Sendable {
     /// retried, and so is a run whose record is damaged: the new record replaces it).
     public func isDone(_ run: ResolvedRun) -> Bool {
         guard let record = try? layout.readRecord(run.id), record.status != .failed, record.id == run.id,
-              (try? layout.readCurve(for: record)) != nil else { return false }
+              (try? layout.readCurve(for: record)) != nil, layout.hasParameters(record) else { return false }
         return true
     }
 
@@ -184,10 +184,15 @@ public struct SweepRunner: Sendable {
                     progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> SweepOutcome {
         let layout = plan.layout
         try FileSystem.createDirectories(layout.runsDirectory)
-        if options.shard != nil, !options.allowMixed, let submission = try layout.readSubmission(),
-           !submission.build.isSame(as: options.build) {
-            throw SweepError.buildChanged(folder: layout.directory.path, submitted: submission.build.description,
-                                          this: options.build.description)
+        if let shard = options.shard, let submission = try layout.readSubmission() {
+            if !options.allowMixed, !submission.build.isSame(as: options.build) {
+                throw SweepError.buildChanged(folder: layout.directory.path, submitted: submission.build.description,
+                                              this: options.build.description)
+            }
+            // Another N splits the plan differently: its shards would overlap the submission's.
+            if shard.count != submission.shards {
+                throw SweepError.shardCountChanged(folder: layout.directory.path, submitted: submission.shards, this: shard.count)
+            }
         }
         let planLock = try claimFolder(plan, shard: options.shard)
         defer { withExtendedLifetime(planLock) {} }
@@ -430,6 +435,8 @@ public enum SweepError: Error, Sendable, CustomStringConvertible {
     case folderInUse(folder: String, owner: String)
     /// The folder holds records made by other engine builds.
     case otherBuild(folder: String, counts: [(String, Int)], this: String)
+    /// A shard task splits the plan into another number of shards than the submission.
+    case shardCountChanged(folder: String, submitted: Int, this: Int)
     /// A shard task's runner is not the build the sweep was submitted with.
     case buildChanged(folder: String, submitted: String, this: String)
     /// A shard task's plan is not the one the folder was submitted with.
@@ -440,6 +447,9 @@ public enum SweepError: Error, Sendable, CustomStringConvertible {
         case let .folderInUse(folder, owner):
             return "\(folder) is in use by another runner (\(owner)) with a different plan (the same experiment name, "
                 + "other runs): wait for it, or give this one another --out or name"
+        case let .shardCountChanged(folder, submitted, this):
+            return "\(folder) was submitted as \(submitted) shards; --shard …/\(this) would split it differently "
+                + "(use --shard I/\(submitted), or submit again with --tasks \(this))"
         case let .buildChanged(folder, submitted, this):
             return "\(folder) was submitted with \(submitted); this task runs \(this): its records could differ in the "
                 + "last bits; run the submitted build, or submit again (--allow-mixed accepts it)"
