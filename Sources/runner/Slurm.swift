@@ -81,6 +81,7 @@ struct Slurm: ParsableCommand {
             throw ValidationError("--sbatch-arg must be one sbatch option on one line, e.g. --qos=low; found '\(argument)'")
         }
         guard waitTimeout > 0, waitTimeout.isFinite else { throw ValidationError("--wait-timeout must be a positive number of seconds") }
+        if wait && dryRun { throw ValidationError("--wait follows submitted jobs; a --dry-run submits none") }
     }
 
     func run() throws {
@@ -112,6 +113,13 @@ struct Slurm: ParsableCommand {
             cpusPerTask: cpus, mem: mem ?? defaults.mem, account: account ?? defaults.account,
             extraArguments: (defaults.sbatchArgs ?? []) + sbatchArgs, setup: setup ?? defaults.setup,
             signalSeconds: signalSeconds ?? defaults.signalSeconds ?? 60)
+        if pendingShards.isEmpty {
+            // The folder's scripts and submission stay those of the sweep that ran.
+            let claimed = (try? StoreStatus(layout: layout))?.counts()[.claimed] ?? 0
+            print("\(plan.experiment.name): every run has a record" + (claimed > 0 ? " or is in flight (\(claimed) runs)" : "")
+                  + "; nothing to submit (the reports: runner merge \(layout.directory.path))")
+            return
+        }
         let submission: Submission
         do {
             try scripts.write(to: layout.slurmDirectory)
@@ -152,10 +160,6 @@ struct Slurm: ParsableCommand {
         var submission = Submission(shards: scripts.shards, arrayJob: nil, mergeJob: nil, submittedAt: stamp, build: build)
         try AtomicFile.writeJSON(submission, to: layout.submission)
         let slurm = layout.slurmDirectory.path
-        if scripts.arrayIndices.isEmpty {
-            print("\(scripts.name): every run has a record; nothing to submit (the reports: runner merge \(layout.directory.path))")
-            return submission
-        }
         print("\(scripts.name): \(scripts.arrayIndices.count) of \(scripts.shards) shards have runs to do; scripts in \(slurm)/")
         if dryRun {
             print("dry run, not submitted; the commands (also in \(slurm)/submit.sh):")

@@ -13,7 +13,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/netsweep-slurm-test.XXXXXX")
 chmod 0755 "$WORK"   # munged wants every folder above its socket searchable
 export SLURM_LOCAL_DIR=$WORK/cluster
 export SLURM_LOCAL_LINK_ETC=0
-log() { echo "[slurm-test] $*"; }
+log() { echo "[slurm-test $(date +%T)] $*"; }
 fail() { echo "[slurm-test] FAIL: $*" >&2; exit 1; }
 cleanup() {
   tools/slurm/stop-local-cluster.sh --purge >/dev/null 2>&1 || true
@@ -55,13 +55,32 @@ log "the time-limit warning (SIGUSR1, as --signal=B:USR1@N sends it): the task s
 "$RUNNER" slurm "$EXPERIMENT" --tasks 4 --out "$WORK/requeue" >/dev/null
 array=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["array_job"])' "$WORK/requeue/slurm24/slurm/submission.json")
 deadline=$((SECONDS + 120))
-until [ "$(squeue -h -j "${array}_0" -o %T 2>/dev/null)" = RUNNING ]; do
+# The runner of task 0 has started training (a job that Slurm shows RUNNING may still be
+# launching its batch step, and refuses a signal then: "Job can not be altered now").
+until pgrep -f -- "--out $WORK/requeue .*--shard 0/4" >/dev/null && ls "$WORK"/requeue/slurm24/runs/*/claim >/dev/null 2>&1; do
   [ $SECONDS -lt $deadline ] || fail "task 0 of array $array never ran"
   sleep 0.2
 done
-sleep 1.5
-# (scancel may also report "Job can not be altered now" after delivering it: the log is the proof.)
-scancel --batch --signal=USR1 "${array}_0" || true
+sleep 1
+# What --signal=B:USR1@N makes slurmd do, done directly on this one node: SIGUSR1 to the batch
+# shell, which is the runner (exec). (scancel --batch --signal=USR1 races the task's own
+# requeue: its request is retried for about 90 s and then signals the requeued task again.)
+kill -USR1 "$(pgrep -f -- "--out $WORK/requeue .*--shard 0/4" | head -1)"
+# Slurm holds a requeued job back for a while (its begin time is set ahead); release it at once.
+deadline=$((SECONDS + 60))
+until grep -q "requeueing Slurm job ${array}_0" "$WORK"/requeue/slurm24/slurm/logs/task-"${array}"_0.out 2>/dev/null; do
+  [ $SECONDS -lt $deadline ] || fail "task 0 did not requeue itself after SIGUSR1"
+  sleep 0.2
+done
+for _ in $(seq 1 300); do
+  state=$(squeue -h -j "${array}_0" -o "%T %r" 2>/dev/null || true)
+  case "$state" in
+    "PENDING BeginTime"*) scontrol update JobId="${array}_0" StartTime=now >/dev/null 2>&1 || true ;;
+    RUNNING*) [ "${seen_pending:-0}" = 1 ] && break ;;
+  esac
+  case "$state" in PENDING*) seen_pending=1 ;; esac
+  sleep 0.2
+done
 deadline=$((SECONDS + 300))
 until [ -s "$WORK/requeue/slurm24/slurm/merge.exit" ]; do
   [ $SECONDS -lt $deadline ] || fail "the merge job did not end after the requeue"
@@ -82,7 +101,7 @@ until [ "$(squeue -h -j "${array}_1" -o %T 2>/dev/null)" = RUNNING ]; do
   sleep 0.2
 done
 sleep 1.5
-scancel "${array}_1" || true
+for _ in $(seq 1 50); do scancel "${array}_1" 2>/dev/null && break; sleep 0.3; done
 deadline=$((SECONDS + 300))
 until [ -s "$WORK/cancel/slurm24/slurm/merge.exit" ]; do
   [ $SECONDS -lt $deadline ] || fail "the merge job did not end"
