@@ -88,6 +88,19 @@ struct ShardTests {
         }
     }
 
+    @Test("a table cell averaged over fewer runs than planned says how many")
+    func partialCells() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, _) = try runExperiment(ExpectationTests.base + "\nrepeats: 3\n", root: root, jobs: 2)
+        let complete = try Reporter(layout: plan.layout).write().table
+        #expect(!complete.contains(" of 3)"), "\(complete)")
+        try FileManager.default.removeItem(at: plan.layout.record(plan.runs[0].id))
+        let partial = try Reporter(layout: plan.layout).write().table
+        #expect(partial.contains(" (2 of 3)"), "\(partial)")
+        #expect(partial.contains("(k of n): only k of the cell's n runs have a value so far"))
+    }
+
     @Test("a shard refuses a folder submitted for another plan; merge brings folders copied from nodes together")
     func planChangedAndFolderMerge() throws {
         let directory = try makeTemporaryDirectory()

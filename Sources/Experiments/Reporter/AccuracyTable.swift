@@ -14,6 +14,9 @@ struct AccuracyTable {
     var rowLabels: [[String]]
     /// cells[row][column]: the metric values of the runs in that cell.
     var cells: [[[Double]]]
+    /// planned[row][column]: how many runs the plan puts in that cell (a partial sweep's cell
+    /// holds fewer values, and says so in the text table).
+    var planned: [[Int]] = []
     var metric: ReportConfig.Metric
     var hasRepeats: Bool
 
@@ -46,11 +49,14 @@ struct AccuracyTable {
             if !rowLabels.contains(rowLabel) { rowLabels.append(rowLabel) }
             let row = rowLabels.firstIndex(of: rowLabel) ?? 0
             let column = columnValues.firstIndex(of: columnValue) ?? 0
-            while cells.count <= row { cells.append([]) }
-            while cells[row].count <= column { cells[row].append([]) }
+            while cells.count <= row { cells.append([]); planned.append([]) }
+            while cells[row].count <= column { cells[row].append([]); planned[row].append(0) }
+            planned[row][column] += 1
             if let record, let value = Self.value(of: record, metric: metric) { cells[row][column].append(value) }
         }
-        for row in cells.indices { while cells[row].count < columnValues.count { cells[row].append([]) } }
+        for row in cells.indices {
+            while cells[row].count < columnValues.count { cells[row].append([]); planned[row].append(0) }
+        }
     }
 
     private static func value(of record: RunRecord, metric: ReportConfig.Metric) -> Double? {
@@ -103,12 +109,20 @@ struct AccuracyTable {
         let isAccuracy = metric != .finalCost
         let title = "\(metric.rawValue)" + (hasRepeats ? " (mean ± std over repeats)" : "")
         var lines: [[String]] = [[rowHeader] + columnValues.map(columnTitle)]
-        for (label, row) in zip(rowLabels, cells) {
+        var partial = false
+        for (rowIndex, (label, row)) in zip(rowLabels, cells).enumerated() {
             var fields = [rowKeys.isEmpty ? "all runs" : label.joined(separator: " / ")]
-            for values in row {
+            for (columnIndex, values) in row.enumerated() {
                 guard let (mean, deviation) = Self.meanAndDeviation(values) else { fields.append("—"); continue }
                 let shown = isAccuracy ? String(format: "%.4f", mean) : String(format: "%.6g", mean)
-                fields.append(hasRepeats ? shown + " ± " + String(format: isAccuracy ? "%.4f" : "%.3g", deviation) : shown)
+                var field = hasRepeats ? shown + " ± " + String(format: isAccuracy ? "%.4f" : "%.3g", deviation) : shown
+                // Fewer runs than planned (a sweep still running, or stopped): say how many.
+                let expected = planned[rowIndex][columnIndex]
+                if hasRepeats, values.count < expected {
+                    field += " (\(values.count) of \(expected))"
+                    partial = true
+                }
+                fields.append(field)
             }
             lines.append(fields)
         }
@@ -122,5 +136,6 @@ struct AccuracyTable {
         }
         let rule = String(repeating: "-", count: rendered.map(\.count).max() ?? 0)
         return ([title, rendered[0], rule] + rendered.dropFirst()).joined(separator: "\n")
+            + (partial ? "\n(k of n): only k of the cell's n runs have a value so far" : "")
     }
 }
