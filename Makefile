@@ -10,15 +10,20 @@ RUNNER      := .build/release/runner
 
 all: build
 
-## deps: install the Debian packages the build links against, when missing
-deps:
+# apt_install: installs the Debian packages of $(1) that are missing (apt-get update first).
+define apt_install
 	@missing=""; \
-	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
+	  echo "make: installing$$missing"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+## deps: install the Debian packages the build links against, when missing
+deps:
+	$(call apt_install,$(APT_PACKAGES))
 
 ## build: release build of the runner
 build: deps
@@ -64,20 +69,14 @@ fuzz: deps
 ## compared byte for byte with a local run; a cancelled task, its merge and the re-submission
 SLURM_PACKAGES := slurmctld slurmd slurm-client munge
 slurm-deps:
-	@missing=""; \
-	for p in $(SLURM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "make slurm-deps: installing$$missing"; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call apt_install,$(SLURM_PACKAGES))
 
 slurm-test: build slurm-deps
 	tools/slurm/slurm-test.sh
 
 ## tsan: the scheduler, sweep and runner tests under ThreadSanitizer
 tsan: deps
-	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --filter "SweepRunnerTests|SweepExpansionTests|ExpectationTests|RunnerEndToEndTests|UnattendedUseTests"
+	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --filter "SweepRunnerTests|SweepExpansionTests|ExpectationTests|RunnerEndToEndTests|UnattendedUseTests|ShardTests"
 
 ## fixtures: regenerate the NumPy reference values the tests compare against
 fixtures:

@@ -92,15 +92,8 @@ struct Run: ParsableCommand {
             print(report.table)
             print("")
         }
-        let records = outcome.shardRecords
-        let diverged = records.filter { $0.status == .diverged }.count
-        let failed = records.filter { $0.status == .failed }
-        print("\(plan.experiment.name): \(plan.runs.count) runs — \(outcome.executed) run now, \(outcome.skipped) already done"
-              + (outcome.claimedElsewhere > 0 ? ", \(outcome.claimedElsewhere) running in another process" : "")
-              + (outcome.notStarted > 0 ? ", \(outcome.notStarted) not run (pending)" : "")
-              + "; \(records.count - diverged - failed.count) finished, \(diverged) diverged, \(failed.count) failed."
-              + " Results in \(plan.layout.directory.path)")
-        for record in failed { printError("run \(record.index) (\(record.id)) failed: \(record.error ?? "unknown error")") }
+        let failures = summarize(outcome, what: "\(plan.experiment.name): \(plan.runs.count) runs",
+                                 results: "Results in \(plan.layout.directory.path)")
         // --quiet keeps the table for when it matters: a failed expectation.
         // While other processes still train some runs, this process's view is partial: the last
         // process to finish checks the expectations.
@@ -115,6 +108,34 @@ struct Run: ParsableCommand {
             print("")
             print(ExpectationChecker.table(report.expectations))
         }
+        try exit(outcome, failures: failures, expectationFailed: report.hasFailedExpectation && !othersRunning)
+    }
+
+    /// A shard's summary line and exit code: its own runs only; no reports.
+    func finishShard(_ plan: SweepPlan, _ outcome: SweepOutcome) throws {
+        let failures = summarize(outcome, what: "\(plan.experiment.name) shard \(shard.flatMap(Shard.init)?.description ?? "?"): "
+                                 + "\(outcome.shardRuns) of \(plan.runs.count) runs",
+                                 results: "Reports: runner merge \(plan.layout.directory.path)")
+        try exit(outcome, failures: failures, expectationFailed: false)
+    }
+
+    /// Prints the summary line ("N runs — … run now, … already done; … finished, …") and each
+    /// failed run's error. Returns how many runs failed or diverged.
+    func summarize(_ outcome: SweepOutcome, what: String, results: String) -> Int {
+        let records = outcome.shardRecords
+        let diverged = records.filter { $0.status == .diverged }.count
+        let failed = records.filter { $0.status == .failed }
+        print("\(what) — \(outcome.executed) run now, \(outcome.skipped) already done"
+              + (outcome.claimedElsewhere > 0 ? ", \(outcome.claimedElsewhere) running in another process" : "")
+              + (outcome.notStarted > 0 ? ", \(outcome.notStarted) not run (pending)" : "")
+              + "; \(records.count - diverged - failed.count) finished, \(diverged) diverged, \(failed.count) failed. \(results)")
+        for record in failed { printError("run \(record.index) (\(record.id)) failed: \(record.error ?? "unknown error")") }
+        return diverged + failed.count
+    }
+
+    /// The exit code, most telling first: an I/O failure (74), a signal (128 + N; after SIGUSR1
+    /// in a Slurm job, the job is requeued first), failed runs or expectations (1).
+    func exit(_ outcome: SweepOutcome, failures: Int, expectationFailed: Bool) throws {
         if let error = outcome.fileSystemError {
             printError("runner: error: \(error); the sweep stopped, the records written before are kept (re-run to resume)")
             throw Exit.fileSystem
@@ -123,30 +144,7 @@ struct Run: ParsableCommand {
             _ = SignalGate.requeueSlurmJobIfAsked()
             throw ExitCode(code)
         }
-        if diverged + failed.count > 0 || (report.hasFailedExpectation && !othersRunning) { throw Exit.runsFailed }
-    }
-
-    /// A shard's summary line and exit code: its own runs only; no reports.
-    func finishShard(_ plan: SweepPlan, _ outcome: SweepOutcome) throws {
-        let records = outcome.shardRecords
-        let diverged = records.filter { $0.status == .diverged }.count
-        let failed = records.filter { $0.status == .failed }
-        print("\(plan.experiment.name) shard \(shard.flatMap(Shard.init)?.description ?? "?"): \(outcome.shardRuns) of \(plan.runs.count) runs — "
-              + "\(outcome.executed) run now, \(outcome.skipped) already done"
-              + (outcome.claimedElsewhere > 0 ? ", \(outcome.claimedElsewhere) running in another process" : "")
-              + (outcome.notStarted > 0 ? ", \(outcome.notStarted) not run (pending)" : "")
-              + "; \(records.count - diverged - failed.count) finished, \(diverged) diverged, \(failed.count) failed."
-              + " Reports: runner merge \(plan.layout.directory.path)")
-        for record in failed { printError("run \(record.index) (\(record.id)) failed: \(record.error ?? "unknown error")") }
-        if let error = outcome.fileSystemError {
-            printError("runner: error: \(error); the shard stopped, the records written before are kept (re-run to resume)")
-            throw Exit.fileSystem
-        }
-        if let code = SignalGate.exitCode {
-            _ = SignalGate.requeueSlurmJobIfAsked()
-            throw ExitCode(code)
-        }
-        if diverged + failed.count > 0 { throw Exit.runsFailed }
+        if failures > 0 || expectationFailed { throw Exit.runsFailed }
     }
 }
 

@@ -21,6 +21,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# wait_until SECONDS MESSAGE COMMAND…: polls COMMAND every 0.2 s; fails with MESSAGE at the deadline.
+wait_until() {
+  local limit=$(( SECONDS + $1 )) message=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $limit ] || fail "$message"
+    sleep 0.2
+  done
+}
+running() { [ "$(squeue -h -j "$1" -o %T 2>/dev/null)" = RUNNING ]; }
+# submit DIR [OPTIONS…]: submits the sweep into DIR and prints the array job id.
+submit() {
+  local out=$1; shift
+  "$RUNNER" slurm "$EXPERIMENT" --tasks 4 --out "$out" "$@" >"$WORK/submit.log"
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["array_job"])' "$out/slurm24/slurm/submission.json"
+}
+# merge_code DIR: waits for the merge job of DIR and prints its exit code.
+merge_code() {
+  wait_until 300 "the merge job of $1 did not end" test -s "$1/slurm24/slurm/merge.exit"
+  cat "$1/slurm24/slurm/merge.exit"
+}
+
 tools/slurm/start-local-cluster.sh
 # shellcheck disable=SC1091
 . "$SLURM_LOCAL_DIR/env.sh"
@@ -49,29 +70,19 @@ log "local run, --jobs 2"
 log "the same sweep as 4 array tasks + merge, through sbatch"
 "$RUNNER" slurm "$EXPERIMENT" --tasks 4 --out "$WORK/cluster" --wait --wait-timeout 600
 compare "$WORK/local/slurm24" "$WORK/cluster/slurm24"
-grep -q "merge job .* ended with exit code 0" "$WORK"/cluster/slurm24/slurm/logs/merge-*.out 2>/dev/null || true
 
 log "the time-limit warning (SIGUSR1, as --signal=B:USR1@N sends it): the task stops, requeues itself and finishes"
-"$RUNNER" slurm "$EXPERIMENT" --tasks 4 --out "$WORK/requeue" >/dev/null
-array=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["array_job"])' "$WORK/requeue/slurm24/slurm/submission.json")
-deadline=$((SECONDS + 120))
-# The runner of task 0 has started training (a job that Slurm shows RUNNING may still be
-# launching its batch step, and refuses a signal then: "Job can not be altered now").
-until pgrep -f -- "--out $WORK/requeue .*--shard 0/4" >/dev/null && ls "$WORK"/requeue/slurm24/runs/*/claim >/dev/null 2>&1; do
-  [ $SECONDS -lt $deadline ] || fail "task 0 of array $array never ran"
-  sleep 0.2
-done
+array=$(submit "$WORK/requeue")
+wait_until 120 "task 0 of array $array never ran" \
+  sh -c "pgrep -f -- '--out $WORK/requeue .*--shard 0/4' && ls $WORK/requeue/slurm24/runs/*/claim"
 sleep 1
 # What --signal=B:USR1@N makes slurmd do, done directly on this one node: SIGUSR1 to the batch
 # shell, which is the runner (exec). (scancel --batch --signal=USR1 races the task's own
 # requeue: its request is retried for about 90 s and then signals the requeued task again.)
 kill -USR1 "$(pgrep -f -- "--out $WORK/requeue .*--shard 0/4" | head -1)"
 # Slurm holds a requeued job back for a while (its begin time is set ahead); release it at once.
-deadline=$((SECONDS + 60))
-until grep -q "requeueing Slurm job ${array}_0" "$WORK"/requeue/slurm24/slurm/logs/task-"${array}"_0.out 2>/dev/null; do
-  [ $SECONDS -lt $deadline ] || fail "task 0 did not requeue itself after SIGUSR1"
-  sleep 0.2
-done
+task_log="$WORK/requeue/slurm24/slurm/logs/task-${array}_0.out"
+wait_until 60 "task 0 did not requeue itself after SIGUSR1" grep -q "requeueing Slurm job ${array}_0" "$task_log"
 for _ in $(seq 1 300); do
   state=$(squeue -h -j "${array}_0" -o "%T %r" 2>/dev/null || true)
   case "$state" in
@@ -81,33 +92,16 @@ for _ in $(seq 1 300); do
   case "$state" in PENDING*) seen_pending=1 ;; esac
   sleep 0.2
 done
-deadline=$((SECONDS + 300))
-until [ -s "$WORK/requeue/slurm24/slurm/merge.exit" ]; do
-  [ $SECONDS -lt $deadline ] || fail "the merge job did not end after the requeue"
-  sleep 0.5
-done
-code=$(cat "$WORK/requeue/slurm24/slurm/merge.exit")
-grep -q "requeueing Slurm job ${array}_0" "$WORK"/requeue/slurm24/slurm/logs/task-"${array}"_0.out \
-  || { cat "$WORK"/requeue/slurm24/slurm/logs/task-"${array}"_0.out; fail "task 0 did not requeue itself"; }
+code=$(merge_code "$WORK/requeue")
 [ "$code" = 0 ] || { cat "$WORK"/requeue/slurm24/slurm/logs/merge-*.out; fail "the merge after a requeued task exited $code"; }
 compare "$WORK/local/slurm24" "$WORK/requeue/slurm24"
 
 log "cancel one task mid-run"
-"$RUNNER" slurm "$EXPERIMENT" --tasks 4 --parallel 4 --out "$WORK/cancel" >"$WORK/submit.log"
-array=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["array_job"])' "$WORK/cancel/slurm24/slurm/submission.json")
-deadline=$((SECONDS + 120))
-until [ "$(squeue -h -j "${array}_1" -o %T 2>/dev/null)" = RUNNING ]; do
-  [ $SECONDS -lt $deadline ] || fail "task 1 of array $array never ran"
-  sleep 0.2
-done
+array=$(submit "$WORK/cancel" --parallel 4)
+wait_until 120 "task 1 of array $array never ran" running "${array}_1"
 sleep 1.5
 for _ in $(seq 1 50); do scancel "${array}_1" 2>/dev/null && break; sleep 0.3; done
-deadline=$((SECONDS + 300))
-until [ -s "$WORK/cancel/slurm24/slurm/merge.exit" ]; do
-  [ $SECONDS -lt $deadline ] || fail "the merge job did not end"
-  sleep 0.5
-done
-code=$(cat "$WORK/cancel/slurm24/slurm/merge.exit")
+code=$(merge_code "$WORK/cancel")
 merge_log=$(ls "$WORK"/cancel/slurm24/slurm/logs/merge-*.out)
 [ "$code" = 4 ] || { cat "$merge_log"; fail "the merge after a cancelled task exited $code, expected 4"; }
 missing=$(grep -c "^missing: run .*, shard 1," "$merge_log" || true)
