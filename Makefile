@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libyaml-dev libhdf5-dev zlib1g-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUNNER      := .build/release/runner
 
-.PHONY: all deps build test run reproduce bench fixtures fuzz tsan slurm-deps slurm-test clean
+.PHONY: all deps build test run reproduce bench fixtures fuzz tsan slurm-deps slurm-test report-test clean
 
 all: build
 
@@ -73,6 +73,11 @@ slurm-deps:
 
 slurm-test: build slurm-deps
 	tools/slurm/slurm-test.sh
+
+## report-test: report.html of two sweeps rendered in headless Chromium (installed when missing)
+report-test: build
+	$(call apt_install,chromium bc)
+	tools/report-test.sh
 
 ## tsan: the scheduler, sweep and runner tests under ThreadSanitizer
 tsan: deps

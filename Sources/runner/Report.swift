@@ -25,10 +25,13 @@ struct Report: ParsableCommand {
     @Option(help: "Swept key for the accuracy table's columns.")
     var columns: String?
 
+    @Flag(help: "Write the CSVs only: no report.html and figures/.")
+    var noHTML = false
+
     func run() throws {
         let reporter = Reporter(layout: ResultsLayout(directory: URL(fileURLWithPath: directory)))
         do {
-            let report = try reporter.write(rows: rows, columns: columns, allowMixed: allowMixed)
+            let report = try reporter.write(rows: rows, columns: columns, allowMixed: allowMixed, html: !noHTML)
             print(report.table)
             let done = report.records.compactMap { $0 }.count
             print("\n\(done) of \(report.plan.runs.count) runs have records; reports written to \(directory)")

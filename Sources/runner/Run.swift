@@ -48,6 +48,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Keep and report records made by another engine build together with this one's.")
     var allowMixed = false
 
+    @Flag(help: "Write the CSVs only: no report.html and figures/.")
+    var noHTML = false
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1; found \(jobs)") }
         if let shard, Shard(shard) == nil {
@@ -72,7 +75,7 @@ struct Run: ParsableCommand {
         let progress = Progress(total: plan.runs.count, isEnabled: !quiet && isatty(STDERR_FILENO) == 1)
         let sweepOptions = SweepOptions(
             jobs: jobs, outputRoot: options.out, force: force, tableRows: rows, tableColumns: columns,
-            build: EngineBuild.current(), allowMixed: allowMixed, shard: shard.flatMap(Shard.init))
+            build: EngineBuild.current(), allowMixed: allowMixed, shard: shard.flatMap(Shard.init), html: !noHTML)
         let outcome: SweepOutcome
         do {
             outcome = try SweepRunner(dataSource: DataSource(locator: DataLocator(directories: [])))
@@ -93,7 +96,8 @@ struct Run: ParsableCommand {
             print("")
         }
         let failures = summarize(outcome, what: "\(plan.experiment.name): \(plan.runs.count) runs",
-                                 results: "Results in \(plan.layout.directory.path)")
+                                 results: "Results in \(plan.layout.directory.path)"
+                                    + (noHTML ? "" : "; report: \(plan.layout.report.path)"))
         // --quiet keeps the table for when it matters: a failed expectation.
         // While other processes still train some runs, this process's view is partial: the last
         // process to finish checks the expectations.

@@ -32,7 +32,8 @@ public struct Reporter: Sendable {
     ///   swept or records of different builds meet; `ResultsError` for a damaged record or
     ///   curve; `FileSystemError` when a file cannot be written.
     @discardableResult
-    public func write(rows: String? = nil, columns: String? = nil, allowMixed: Bool = false) throws -> Report {
+    ///   - html: also write `report.html` and `figures/*.svg`.
+    public func write(rows: String? = nil, columns: String? = nil, allowMixed: Bool = false, html: Bool = true) throws -> Report {
         let plan = try readPlan()
         // Reading the records and writing the reports is one critical section across
         // processes: the last report written is then the one that read last.
@@ -60,12 +61,17 @@ public struct Reporter: Sendable {
         }
         if !allowMixed { try Self.checkOneBuild(records) }
         try AtomicFile.write(Data(summary(plan, records).utf8), to: layout.summary)
-        try writeCurves(plan, records)
+        let curves = try writeCurves(plan, records)
         let table = AccuracyTable(plan: plan, records: records, report: report)
         try AtomicFile.write(Data(table.csv().utf8), to: layout.accuracyTable)
         let expectations = try ExpectationChecker(layout: layout).check(plan: plan, records: records)
         if !plan.expectations.isEmpty {
             try AtomicFile.write(Data(ExpectationChecker.csv(expectations).utf8), to: layout.expectations)
+        }
+        if html {
+            let experimentText = (try? FileSystem.read(layout.experimentFile, limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) }
+            try HTMLReport(plan: plan, records: records, curves: curves, table: table, expectations: expectations,
+                           experimentText: experimentText).write(to: layout)
         }
         return Report(plan: plan, records: records, table: table.text(), expectations: expectations)
     }
@@ -128,19 +134,29 @@ public struct Reporter: Sendable {
 
     /// Long format: one row per (run, recorded iteration), streamed run by run from each
     /// run's own curve file.
-    func writeCurves(_ plan: PlanFile, _ records: [RunRecord?]) throws {
+    /// - Returns: each run's (iteration, cost) points, for the figures.
+    @discardableResult
+    func writeCurves(_ plan: PlanFile, _ records: [RunRecord?]) throws -> [[(Double, Double)]] {
+        var points: [[(Double, Double)]] = []
+        points.reserveCapacity(plan.runs.count)
         let writer = try AtomicWriter(layout.curves)
         try writer.write(CSVWriter(header: ["run_id"] + plan.columns + ["iteration", "epoch", "cost", "train_accuracy"]).text)
         for (entry, record) in zip(plan.runs, records) {
-            guard let record else { continue }
+            guard let record else {
+                points.append([])
+                continue
+            }
             let prefix = ([entry.id] + entry.sweptValues).map(CSVWriter.escape).joined(separator: ",") + ","
             var chunk = ""
-            for point in try layout.readCurve(for: record) {
+            let curve = try layout.readCurve(for: record)
+            for point in curve {
                 chunk += prefix + point.text + "\r\n"
             }
+            points.append(curve.map { (Double($0.iteration), $0.cost) })
             try writer.write(chunk)
         }
         try writer.commit()
+        return points
     }
 }
 

@@ -21,10 +21,12 @@ public struct SweepOptions: Sendable {
     /// Run only this shard's runs, and leave the reports to `runner merge` (a cluster's array
     /// task); `plan.json` must then be this plan's when it exists.
     public var shard: Shard?
+    /// Write `report.html` and `figures/*.svg` with the CSVs.
+    public var html: Bool
 
     public init(jobs: Int, outputRoot: String, force: Bool = false, tableRows: String? = nil,
                 tableColumns: String? = nil, build: EngineBuild = EngineBuild(version: "dev", gitCommit: nil, executable: nil),
-                allowMixed: Bool = false, shard: Shard? = nil) {
+                allowMixed: Bool = false, shard: Shard? = nil, html: Bool = true) {
         self.jobs = jobs
         self.outputRoot = outputRoot
         self.force = force
@@ -33,6 +35,7 @@ public struct SweepOptions: Sendable {
         self.build = build
         self.allowMixed = allowMixed
         self.shard = shard
+        self.html = html
     }
 }
 
@@ -257,7 +260,7 @@ public struct SweepRunner: Sendable {
         let report: Reporter.Report
         do {
             report = try Reporter(layout: layout).write(rows: options.tableRows, columns: options.tableColumns,
-                                                        allowMixed: options.allowMixed || options.force)
+                                                        allowMixed: options.allowMixed || options.force, html: options.html)
         } catch {
             // The run's own I/O failure is the cause worth naming.
             if let ioError { throw ioError }

@@ -1,0 +1,164 @@
+import Foundation
+
+/// One line of a line plot.
+struct PlotSeries {
+    var label: String
+    var style: Int
+    var points: [(Double, Double)]
+    /// A run that diverged: its last point is marked with an ×.
+    var diverged: Bool
+}
+
+/// Small multiples of line plots on shared axes, with one legend below them (never over data).
+struct LinePlotFigure {
+    var title: String
+    var xLabel: String
+    var yLabel: String
+    var panels: [(title: String, series: [PlotSeries])]
+    /// A note printed under the figure ("showing 60 of 200 runs").
+    var note: String?
+    /// Whether the y axis may turn logarithmic (values over more than two decades).
+    var allowLogarithmic = true
+
+    static let panelWidth = 340.0, panelHeight = 240.0
+    static let left = 64.0, right = 14.0, top = 34.0, bottom = 48.0
+
+    func svg() -> String {
+        let columns = min(max(panels.count, 1), 3)
+        let rows = (panels.count + columns - 1) / columns
+        let cellWidth = Self.left + Self.panelWidth + Self.right
+        let cellHeight = Self.top + Self.panelHeight + Self.bottom
+        // Legend: one entry per distinct label, in order.
+        var legend: [(String, Int)] = []
+        for panel in panels {
+            for series in panel.series where !legend.contains(where: { $0.0 == series.label }) {
+                legend.append((series.label, series.style))
+            }
+        }
+        let shownLegend = Array(legend.prefix(24))
+        let legendColumns = 3
+        let legendRows = (shownLegend.count + legendColumns - 1) / legendColumns
+        let legendHeight = Double(legendRows) * 18 + (legend.count > shownLegend.count ? 18 : 0) + (note == nil ? 0 : 18) + 12
+        var canvas = SVGCanvas(width: max(cellWidth * Double(columns), 420), height: 30 + cellHeight * Double(rows) + legendHeight)
+        canvas.text(8, 20, title, size: 15, bold: true)
+
+        let all = panels.flatMap { $0.series.flatMap { $0.points } }
+        let xs = all.map(\.0).filter(\.isFinite), ys = all.map(\.1).filter(\.isFinite)
+        let xScale = PlotScale.linear(xs.min() ?? 0, xs.max() ?? 1)
+        let positive = ys.filter { $0 > 0 }
+        let useLog = allowLogarithmic && positive.count == ys.count && !positive.isEmpty && (positive.max() ?? 1) / (positive.min() ?? 1) > 100
+        let yScale = useLog ? PlotScale.logarithmic(positive.min() ?? 1, positive.max() ?? 10)
+            : PlotScale.linear(min(ys.min() ?? 0, 0), max(ys.max() ?? 1, 0))
+
+        for (index, panel) in panels.enumerated() {
+            let originX = Double(index % columns) * cellWidth + Self.left
+            let originY = 30 + Double(index / columns) * cellHeight + Self.top
+            let (x0, x1, y0, y1) = (originX, originX + Self.panelWidth, originY + Self.panelHeight, originY)
+            canvas.text((x0 + x1) / 2, originY - 10, panel.title, size: 12, anchor: .middle, bold: true)
+            // Grid and ticks.
+            for tick in yScale.ticks {
+                let y = yScale.position(tick, from: y0, to: y1)
+                canvas.line(x0, y, x1, y, stroke: "#e6e6e6")
+                canvas.text(x0 - 6, y + 4, yScale.label(tick), size: 11, anchor: .end, fill: "#444")
+            }
+            for tick in xScale.ticks {
+                let x = xScale.position(tick, from: x0, to: x1)
+                canvas.line(x, y0, x, y1, stroke: "#f0f0f0")
+                canvas.text(x, y0 + 16, xScale.label(tick), size: 11, anchor: .middle, fill: "#444")
+            }
+            canvas.rect(x0, y1, Self.panelWidth, Self.panelHeight, fill: "none", stroke: "#888")
+            canvas.text((x0 + x1) / 2, y0 + 36, xLabel, size: 12, anchor: .middle)
+            canvas.text(x0 - 48, (y0 + y1) / 2, yLabel + (useLog ? " (log scale)" : ""), size: 12, anchor: .middle, rotate: -90)
+            for series in panel.series {
+                let (color, dash) = Palette.style(series.style)
+                let points = series.points.filter { $0.0.isFinite && $0.1.isFinite && (!useLog || $0.1 > 0) }
+                    .map { (xScale.position($0.0, from: x0, to: x1), yScale.position($0.1, from: y0, to: y1)) }
+                canvas.polyline(points, stroke: color, width: 1.5, dash: dash, opacity: 0.85)
+                if points.count == 1, let point = points.first { canvas.circle(point.0, point.1, radius: 2.5, fill: color) }
+                if series.diverged, let last = points.last { canvas.cross(last.0, last.1, size: 5, stroke: "#D55E00") }
+            }
+        }
+        // The legend, below the panels.
+        var y = 30 + cellHeight * Double(rows) + 8
+        for (position, entry) in shownLegend.enumerated() {
+            let x = 12 + Double(position % legendColumns) * (canvas.width - 24) / Double(legendColumns)
+            let rowY = y + Double(position / legendColumns) * 18
+            let (color, dash) = Palette.style(entry.1)
+            canvas.line(x, rowY, x + 24, rowY, stroke: color, width: 2.5, dash: dash)
+            canvas.text(x + 30, rowY + 4, entry.0, size: 11)
+        }
+        y += Double(legendRows) * 18
+        if legend.count > shownLegend.count {
+            canvas.text(12, y + 4, "… and \(legend.count - shownLegend.count) more configurations", size: 11, fill: "#444")
+            y += 18
+        }
+        if let note { canvas.text(12, y + 4, note, size: 11, fill: "#444") }
+        return canvas.document(title: title)
+    }
+}
+
+/// The accuracy table as a heatmap: one cell per (row, column), annotated with its value, the
+/// best cell outlined, a colour scale with its legend.
+struct HeatmapFigure {
+    var title: String
+    var rowTitle: String
+    var columnTitle: String
+    var rowLabels: [String]
+    var columnLabels: [String]
+    /// values[row][column]; nil where no run has a value.
+    var values: [[Double?]]
+    /// Lower is better (a cost) instead of higher (an accuracy).
+    var lowerIsBetter: Bool
+    var format: (Double) -> String
+
+    func svg() -> String {
+        let labelWidth = min(Double((rowLabels.map(\.count).max() ?? 4)) * 7 + 16, 260)
+        let cellWidth = max(70.0, min(Double((columnLabels.map(\.count).max() ?? 4)) * 7 + 16, 160))
+        let cellHeight = 28.0
+        let originX = labelWidth + 10, originY = 64.0
+        let width = originX + cellWidth * Double(columnLabels.count) + 110
+        let height = originY + max(cellHeight * Double(rowLabels.count), 80) + 34
+        var canvas = SVGCanvas(width: max(width, 360), height: max(height, 150))
+        canvas.text(8, 20, title, size: 15, bold: true)
+        canvas.text(originX + cellWidth * Double(columnLabels.count) / 2, 40, columnTitle, size: 12, anchor: .middle, bold: true)
+        canvas.text(8, originY - 8, rowTitle, size: 12, bold: true)
+        let present = values.flatMap { $0 }.compactMap { $0 }
+        let low = present.min() ?? 0, high = present.max() ?? 1
+        let best = lowerIsBetter ? low : high
+        func fraction(_ value: Double) -> Double { high > low ? (value - low) / (high - low) : 0.5 }
+        for (column, label) in columnLabels.enumerated() {
+            canvas.text(originX + (Double(column) + 0.5) * cellWidth, originY - 8, label, size: 11, anchor: .middle)
+        }
+        var bestCells: [(Double, Double)] = []
+        for (row, label) in rowLabels.enumerated() {
+            let y = originY + Double(row) * cellHeight
+            canvas.text(8, y + cellHeight / 2 + 4, label, size: 11)
+            for column in columnLabels.indices {
+                let x = originX + Double(column) * cellWidth
+                guard column < values[row].count, let value = values[row][column] else {
+                    canvas.rect(x, y, cellWidth, cellHeight, fill: "#f4f4f4", stroke: "#ffffff")
+                    canvas.text(x + cellWidth / 2, y + cellHeight / 2 + 4, "—", size: 11, anchor: .middle, fill: "#888")
+                    continue
+                }
+                let (color, darkText) = Palette.sequential(fraction(value))
+                canvas.rect(x, y, cellWidth, cellHeight, fill: color, stroke: "#ffffff")
+                canvas.text(x + cellWidth / 2, y + cellHeight / 2 + 4, format(value), size: 11, anchor: .middle,
+                            fill: darkText ? "#111111" : "#ffffff")
+                if value == best { bestCells.append((x, y)) }
+            }
+        }
+        for (x, y) in bestCells { canvas.rect(x + 1.5, y + 1.5, cellWidth - 3, cellHeight - 3, fill: "none", stroke: "#D55E00", strokeWidth: 3) }
+        // The colour scale.
+        let barX = originX + cellWidth * Double(columnLabels.count) + 24
+        let barHeight = max(cellHeight * Double(rowLabels.count), 80)
+        for step in 0..<20 {
+            let (color, _) = Palette.sequential(1 - Double(step) / 19)
+            canvas.rect(barX, originY + barHeight * Double(step) / 20, 14, barHeight / 20 + 0.5, fill: color)
+        }
+        canvas.text(barX + 20, originY + 8, format(high), size: 11)
+        canvas.text(barX + 20, originY + barHeight, format(low), size: 11)
+        canvas.text(barX, originY + barHeight + 18, lowerIsBetter ? "best: lowest (outlined)" : "best: highest (outlined)",
+                    size: 10, fill: "#444")
+        return canvas.document(title: title)
+    }
+}

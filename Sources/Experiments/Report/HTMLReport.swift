@@ -1,0 +1,179 @@
+import Foundation
+import NeuralNet
+
+/// `report.html`: one self-contained page (inline SVG and CSS, no script, no network, no
+/// fonts to fetch) with the sweep's pictures, and each figure as `figures/<name>.svg`.
+///
+/// Built from what the reporter already read (the plan, the records, the curves), so it adds
+/// no pass over the results. Deterministic: the same results give the same bytes.
+struct HTMLReport {
+    var plan: PlanFile
+    var records: [RunRecord?]
+    /// Each run's (iteration, cost) points, by plan position (empty where there is no record).
+    var curves: [[(Double, Double)]]
+    var table: AccuracyTable
+    var expectations: [ExpectationResult]
+    /// `experiment.yaml` as written by the sweep (nil when missing).
+    var experimentText: String?
+
+    /// At most this many lines per cost-curve panel, and points per line: a 10 000-run sweep
+    /// still gives a page of a few megabytes (the page says what was left out).
+    static let linesPerPanel = 60
+    static let pointsPerLine = 200
+
+    /// The figures, by file name.
+    func figures() -> [(name: String, title: String, svg: String)] {
+        var figures: [(String, String, String)] = []
+        if let curves = costCurves() { figures.append(("cost_curves", "Cost curves", curves)) }
+        if let heatmap = heatmap() { figures.append(("accuracy_heatmap", "\(table.metric.rawValue) by configuration", heatmap)) }
+        if let activations = activations() { figures.append(("activations", "Activation functions", activations)) }
+        return figures
+    }
+
+    /// Cost against iteration: one panel per value of the table's column key, one line per run,
+    /// coloured by its row (a configuration's repeats share a colour).
+    func costCurves() -> String? {
+        guard curves.contains(where: { !$0.isEmpty }) else { return nil }
+        let columnIndex = table.columnKey.flatMap { plan.columns.firstIndex(of: $0) }
+        let rowIndices = table.rowKeys.compactMap { plan.columns.firstIndex(of: $0) }
+        var panelOrder: [String] = []
+        var rowOrder: [String] = []
+        var panels: [String: [PlotSeries]] = [:]
+        var shown = 0, total = 0
+        for (position, entry) in plan.runs.enumerated() where !curves[position].isEmpty {
+            let panel = columnIndex.map { "\(plan.columns[$0]) = \(entry.sweptValues[$0])" } ?? "every run"
+            let row = rowIndices.isEmpty ? "run" : rowIndices.map { "\(plan.columns[$0])=\(entry.sweptValues[$0])" }.joined(separator: ", ")
+            if !panelOrder.contains(panel) { panelOrder.append(panel) }
+            if !rowOrder.contains(row) { rowOrder.append(row) }
+            total += 1
+            guard panels[panel, default: []].count < Self.linesPerPanel else { continue }
+            shown += 1
+            panels[panel, default: []].append(PlotSeries(
+                label: row, style: rowOrder.firstIndex(of: row) ?? 0, points: Self.thin(curves[position]),
+                diverged: records[position]?.status == .diverged))
+        }
+        let note = shown < total ? "showing \(shown) of \(total) runs (at most \(Self.linesPerPanel) per panel)" : nil
+        return LinePlotFigure(title: "Cost curves", xLabel: "iteration", yLabel: "cost",
+                              panels: panelOrder.map { ($0, panels[$0] ?? []) }, note: note).svg()
+    }
+
+    /// The hidden activations the sweep used, g(z) and g′(z) on [−4, 4] (the tanh-vs-relu
+    /// tutorial's figure), from the textbook formulas the engine implements.
+    func activations() -> String? {
+        var used: [Activation] = []
+        for record in records.compactMap({ $0 }) where !used.contains(record.config.model.activation) {
+            used.append(record.config.model.activation)
+        }
+        guard !used.isEmpty else { return nil }
+        let zs = (0...160).map { -4 + Double($0) * 0.05 }
+        func value(_ activation: Activation, _ z: Double) -> (Double, Double) {
+            switch activation {
+            case .sigmoid:
+                let s = 1 / (1 + exp(-z))
+                return (s, s * (1 - s))
+            case .tanh:
+                let t = Foundation.tanh(z)
+                return (t, 1 - t * t)
+            case .relu: return (max(0, z), z > 0 ? 1 : 0)
+            case .leakyRelu(let slope): return (z > 0 ? z : slope * z, z > 0 ? 1 : slope)
+            case .identity: return (z, 1)
+            }
+        }
+        func series(_ derivative: Bool) -> [PlotSeries] {
+            used.enumerated().map { index, activation in
+                PlotSeries(label: activation.description, style: index,
+                           points: zs.map { z in (z, derivative ? value(activation, z).1 : value(activation, z).0) }, diverged: false)
+            }
+        }
+        return LinePlotFigure(title: "Activation functions", xLabel: "z", yLabel: "value",
+                              panels: [("g(z)", series(false)), ("g′(z)", series(true))], note: nil,
+                              allowLogarithmic: false).svg()
+    }
+
+    /// At most `pointsPerLine` points, evenly spaced, the first and last kept.
+    static func thin(_ points: [(Double, Double)]) -> [(Double, Double)] {
+        guard points.count > pointsPerLine else { return points }
+        let step = Double(points.count - 1) / Double(pointsPerLine - 1)
+        return (0..<pointsPerLine).map { points[min(points.count - 1, Int((Double($0) * step).rounded()))] }
+    }
+
+    /// The accuracy table as a heatmap, when it has rows and columns (two or more keys swept).
+    func heatmap() -> String? {
+        guard table.columnKey != nil, !table.rowKeys.isEmpty, table.cells.count > 1 || table.columnValues.count > 1 else { return nil }
+        let isAccuracy = table.metric != .finalCost
+        let values = table.cells.map { row in row.map { AccuracyTable.meanAndDeviation($0)?.0 } }
+        return HeatmapFigure(
+            title: "\(table.metric.rawValue)" + (table.hasRepeats ? " (mean over repeats)" : ""),
+            rowTitle: table.rowKeys.joined(separator: " / "), columnTitle: table.columnKey ?? "",
+            rowLabels: table.rowLabels.map { $0.joined(separator: " / ") }, columnLabels: table.columnValues,
+            values: values, lowerIsBetter: !isAccuracy,
+            format: { isAccuracy ? String(format: "%.4f", $0) : String(format: "%.4g", $0) }).svg()
+    }
+
+    /// The whole page.
+    func html() -> String {
+        var page = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(Markup.escape(plan.experiment)) — NetSweep report</title>
+            <style>
+            body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; margin: 24px auto; max-width: 1140px; color: #222; padding: 0 16px; }
+            h1 { font-size: 24px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+            table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; }
+            th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+            .pass { color: #006D4F; font-weight: bold; } .fail { color: #B03A00; font-weight: bold; }
+            pre { background: #f7f7f7; padding: 12px; overflow-x: auto; font-size: 12px; }
+            figure { margin: 16px 0; overflow-x: auto; } figcaption { font-size: 13px; color: #444; }
+            .counts span { margin-right: 18px; }
+            </style>
+            </head>
+            <body>
+            <h1>\(Markup.escape(plan.experiment))</h1>
+
+            """
+        let present = records.compactMap { $0 }
+        let counts = [("finished", present.filter { $0.status == .finished }.count),
+                      ("diverged", present.filter { $0.status == .diverged }.count),
+                      ("failed", present.filter { $0.status == .failed }.count),
+                      ("not run", records.count - present.count)]
+        page += "<p class=\"counts\">" + counts.map { "<span><b>\($0.1)</b> \($0.0)</span>" }.joined() + "<span>of \(records.count) runs</span></p>\n"
+        for figure in figures() {
+            page += "<h2>\(Markup.escape(figure.title))</h2>\n<figure>\n" + figure.svg
+                + "<figcaption>Also as figures/\(figure.name).svg</figcaption>\n</figure>\n"
+        }
+        page += "<h2>Accuracy table</h2>\n<pre>\(Markup.escape(table.text()))</pre>\n"
+        if !expectations.isEmpty {
+            page += "<h2>Expectations</h2>\n<table>\n<tr><th>#</th><th>line</th><th>subject</th><th>quantity</th><th>expected</th>"
+                + "<th>got</th><th>tolerance</th><th>result</th></tr>\n"
+            for result in expectations {
+                page += "<tr><td>\(result.expectation)</td><td>\(result.line)</td><td>\(Markup.escape(result.subject))</td>"
+                    + "<td>\(Markup.escape(result.quantity))</td><td class=\"num\">\(Markup.escape(result.expected))</td>"
+                    + "<td class=\"num\">\(Markup.escape(result.got))</td><td class=\"num\">\(CSVWriter.number(result.tolerance))</td>"
+                    + (result.passed ? "<td class=\"pass\">pass</td>" : "<td class=\"fail\">FAIL</td>") + "</tr>\n"
+            }
+            page += "</table>\n"
+        }
+        page += "<h2>Provenance</h2>\n"
+        if let experimentText {
+            page += "<p>The experiment as run (<code>experiment.yaml</code>: the file after <code>--set</code>, "
+                + "the runner version, git commit, data and machine):</p>\n<pre>\(Markup.escape(experimentText))</pre>\n"
+        }
+        page += "</body>\n</html>\n"
+        return page
+    }
+
+    /// Writes `report.html` and `figures/*.svg` into the results folder.
+    func write(to layout: ResultsLayout) throws(FileSystemError) {
+        for figure in figures() {
+            try AtomicFile.write(Data(figure.svg.utf8), to: layout.directory.appendingPathComponent("figures/\(figure.name).svg"))
+        }
+        try AtomicFile.write(Data(html().utf8), to: layout.report)
+    }
+}
+
+extension ResultsLayout {
+    public var report: URL { directory.appendingPathComponent("report.html") }
+}

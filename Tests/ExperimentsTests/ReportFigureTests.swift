@@ -1,0 +1,101 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import Experiments
+
+@Suite("HTML report and figures")
+struct ReportFigureTests {
+    /// Whether `text` is well-formed XML.
+    static func parses(_ text: String) -> Bool {
+        XMLParser(data: Data(text.utf8)).parse()
+    }
+
+    @Test("linear ticks are round multiples of 1, 2 or 5 × 10^k covering the data; decades on a log scale")
+    func ticks() {
+        #expect(PlotScale.niceStep(0.146) == 0.2)
+        #expect(PlotScale.niceStep(3) == 5)
+        #expect(PlotScale.niceStep(700) == 1000)
+        let accuracy = PlotScale.linear(0, 0.73)
+        #expect(accuracy.ticks == [0, 0.2, 0.4, 0.6, 0.8])
+        #expect(accuracy.ticks.map(accuracy.label) == ["0.0", "0.2", "0.4", "0.6", "0.8"])
+        let iterations = PlotScale.linear(0, 2900)
+        #expect(iterations.ticks == [0, 1000, 2000, 3000])
+        #expect(iterations.label(2000) == "2000")
+        let cost = PlotScale.logarithmic(0.0031, 0.69)
+        #expect(cost.ticks == [0.001, 0.01, 0.1, 1])
+        #expect(cost.ticks.map(cost.label) == ["0.001", "0.01", "0.1", "1"])
+        #expect(PlotScale.logarithmic(2e-7, 3).ticks.first.map(cost.label) == "1e-7")
+        // One value: a range around it, not a zero-width axis.
+        let flat = PlotScale.linear(0.5, 0.5)
+        #expect(flat.lower < 0.5 && flat.upper > 0.5)
+        #expect(accuracy.position(0.4, from: 0, to: 100) == 50)
+        #expect(cost.position(0.01, from: 0, to: 300) == 100)
+    }
+
+    @Test("text is escaped for XML and HTML, control characters replaced")
+    func escaping() {
+        #expect(Markup.escape("<b a='1'>&\"") == "&lt;b a=&#39;1&#39;&gt;&amp;&quot;")
+        #expect(Markup.escape("a\u{1}b") == "a\u{FFFD}b")
+        var canvas = SVGCanvas(width: 100, height: 50)
+        canvas.text(1, 2, "</text><script>alert(1)</script>")
+        let document = canvas.document(title: "t & <u>")
+        #expect(Self.parses(document))
+        #expect(!document.contains("<script>"))
+    }
+
+    @Test("a small line plot's structure: panels, one polyline per run, ticks, labels and a legend below")
+    func linePlotStructure() {
+        let figure = LinePlotFigure(
+            title: "Cost curves", xLabel: "iteration", yLabel: "cost",
+            panels: [("activation = tanh", [PlotSeries(label: "hidden=[4]", style: 0, points: [(0, 0.7), (100, 0.5), (200, 0.3)], diverged: false)]),
+                     ("activation = relu", [PlotSeries(label: "hidden=[4]", style: 0, points: [(0, 0.7), (100, 0.6)], diverged: true)])],
+            note: nil)
+        let svg = figure.svg()
+        #expect(Self.parses(svg))
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 2)
+        #expect(svg.contains(">activation = tanh</text>") && svg.contains(">activation = relu</text>"))
+        #expect(svg.contains(">iteration</text>") && svg.contains(">cost</text>"))
+        #expect(svg.contains(">200</text>") && svg.contains(">0.8</text>"))
+        // The legend names the configuration once; the diverged run is marked (two lines of an ×).
+        #expect(svg.components(separatedBy: ">hidden=[4]</text>").count - 1 == 1)
+        #expect(svg.components(separatedBy: "stroke=\"#D55E00\" stroke-width=\"2\"").count - 1 == 2)
+    }
+
+    @Test("a sweep writes report.html and figures/*.svg: well-formed, escaped, the same for 1 and 2 workers")
+    func reportOfASweep() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let text = """
+            name: pictured
+            description: "<script>alert('x')</script>"
+            dataset: {generator: xor, n: 40, seed: 3, test_fraction: 0.25}
+            model: {hidden: [4], activation: tanh}
+            training: {learning_rate: 0.5, iterations: 40, record_every: 10}
+            sweep:
+              hidden: [[2], [4]]
+              activation: [tanh, relu]
+            expect:
+              - where: {activation: tanh}
+                final_cost: {at_most: 10}
+            """
+        var pages: [String] = []
+        for jobs in [1, 2] {
+            let (plan, _) = try runExperiment(text, root: root.appendingPathComponent("j\(jobs)"), jobs: jobs)
+            let page = try String(contentsOf: plan.layout.report, encoding: .utf8)
+            for name in ["cost_curves", "accuracy_heatmap"] {
+                let svg = try String(contentsOf: plan.layout.directory.appendingPathComponent("figures/\(name).svg"), encoding: .utf8)
+                #expect(Self.parses(svg), "\(name).svg")
+                #expect(page.contains(svg), "the page inlines \(name).svg")
+            }
+            #expect(page.contains("<h2>Expectations</h2>") && page.contains("class=\"pass\">pass"))
+            #expect(!page.contains("<script>"), "a value from the file reached the page unescaped")
+            #expect(!page.contains("http://") || page.components(separatedBy: "http://").count - 1
+                    == page.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1, "nothing fetched")
+            pages.append(page.split(separator: "\n").filter { !$0.contains("started_at:") && !$0.contains("jobs:") }
+                .joined(separator: "\n"))
+        }
+        #expect(pages[0] == pages[1])
+    }
+}
