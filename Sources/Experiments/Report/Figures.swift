@@ -7,6 +7,8 @@ struct PlotSeries {
     var points: [(Double, Double)]
     /// A run that diverged: its last point is marked with an ×.
     var diverged: Bool
+    /// Error bars (± this, per point), drawn with a marker at each point.
+    var errors: [Double]? = nil
 }
 
 /// Small multiples of line plots on shared axes, with one legend below them (never over data).
@@ -19,6 +21,11 @@ struct LinePlotFigure {
     var note: String?
     /// Whether the y axis may turn logarithmic (values over more than two decades).
     var allowLogarithmic = true
+    /// Whether the x axis may (positive values over two decades or more: learning rates).
+    var allowLogarithmicX = false
+    /// Whether a linear y axis starts at zero (costs) or spans the data (accuracies that differ
+    /// in the second decimal).
+    var includeZero = true
 
     static let panelWidth = 340.0, panelHeight = 240.0
     static let left = 64.0, right = 14.0, top = 34.0, bottom = 48.0
@@ -26,7 +33,9 @@ struct LinePlotFigure {
     func svg() -> String {
         let columns = min(max(panels.count, 1), 3)
         let rows = (panels.count + columns - 1) / columns
-        let cellWidth = Self.left + Self.panelWidth + Self.right
+        // A lone panel gets the width two would have.
+        let panelWidth = panels.count == 1 ? 2 * Self.panelWidth : Self.panelWidth
+        let cellWidth = Self.left + panelWidth + Self.right
         let cellHeight = Self.top + Self.panelHeight + Self.bottom
         // Legend: one entry per distinct label, in order.
         var legend: [(String, Int)] = []
@@ -36,24 +45,35 @@ struct LinePlotFigure {
             }
         }
         let shownLegend = Array(legend.prefix(24))
-        let legendColumns = 3
+        let figureWidth = max(cellWidth * Double(columns), 420)
+        // As many legend columns as the longest label allows (about 6.5 px a character at 11 px).
+        let longest = Double(shownLegend.map(\.0.count).max() ?? 10)
+        let legendColumns = max(1, min(3, Int((figureWidth - 24) / (longest * 6.5 + 40))))
         let legendRows = (shownLegend.count + legendColumns - 1) / legendColumns
         let legendHeight = Double(legendRows) * 18 + (legend.count > shownLegend.count ? 18 : 0) + (note == nil ? 0 : 18) + 12
-        var canvas = SVGCanvas(width: max(cellWidth * Double(columns), 420), height: 30 + cellHeight * Double(rows) + legendHeight)
+        var canvas = SVGCanvas(width: figureWidth, height: 30 + cellHeight * Double(rows) + legendHeight)
         canvas.text(8, 20, title, size: 15, bold: true)
 
-        let all = panels.flatMap { $0.series.flatMap { $0.points } }
+        let all = panels.flatMap { panel in
+            panel.series.flatMap { series in
+                series.points + zip(series.points, series.errors ?? []).flatMap { point, error in
+                    [(point.0, point.1 - error), (point.0, point.1 + error)]
+                }
+            }
+        }
         let xs = all.map(\.0).filter(\.isFinite), ys = all.map(\.1).filter(\.isFinite)
-        let xScale = PlotScale.linear(xs.min() ?? 0, xs.max() ?? 1)
+        let xPositive = xs.filter { $0 > 0 }
+        let xLog = allowLogarithmicX && xPositive.count == xs.count && !xs.isEmpty && (xs.max() ?? 1) / (xs.min() ?? 1) >= 100
+        let xScale = xLog ? PlotScale.logarithmic(xs.min() ?? 1, xs.max() ?? 10) : PlotScale.linear(xs.min() ?? 0, xs.max() ?? 1)
         let positive = ys.filter { $0 > 0 }
         let useLog = allowLogarithmic && positive.count == ys.count && !positive.isEmpty && (positive.max() ?? 1) / (positive.min() ?? 1) > 100
         let yScale = useLog ? PlotScale.logarithmic(positive.min() ?? 1, positive.max() ?? 10)
-            : PlotScale.linear(min(ys.min() ?? 0, 0), max(ys.max() ?? 1, 0))
+            : includeZero ? PlotScale.linear(min(ys.min() ?? 0, 0), max(ys.max() ?? 1, 0)) : PlotScale.linear(ys.min() ?? 0, ys.max() ?? 1)
 
         for (index, panel) in panels.enumerated() {
             let originX = Double(index % columns) * cellWidth + Self.left
             let originY = 30 + Double(index / columns) * cellHeight + Self.top
-            let (x0, x1, y0, y1) = (originX, originX + Self.panelWidth, originY + Self.panelHeight, originY)
+            let (x0, x1, y0, y1) = (originX, originX + panelWidth, originY + Self.panelHeight, originY)
             canvas.text((x0 + x1) / 2, originY - 10, panel.title, size: 12, anchor: .middle, bold: true)
             // Grid and ticks.
             for tick in yScale.ticks {
@@ -66,14 +86,26 @@ struct LinePlotFigure {
                 canvas.line(x, y0, x, y1, stroke: "#f0f0f0")
                 canvas.text(x, y0 + 16, xScale.label(tick), size: 11, anchor: .middle, fill: "#444")
             }
-            canvas.rect(x0, y1, Self.panelWidth, Self.panelHeight, fill: "none", stroke: "#888")
-            canvas.text((x0 + x1) / 2, y0 + 36, xLabel, size: 12, anchor: .middle)
+            canvas.rect(x0, y1, panelWidth, Self.panelHeight, fill: "none", stroke: "#888")
+            canvas.text((x0 + x1) / 2, y0 + 36, xLabel + (xLog ? " (log scale)" : ""), size: 12, anchor: .middle)
             canvas.text(x0 - 48, (y0 + y1) / 2, yLabel + (useLog ? " (log scale)" : ""), size: 12, anchor: .middle, rotate: -90)
             for series in panel.series {
                 let (color, dash) = Palette.style(series.style)
                 let points = series.points.filter { $0.0.isFinite && $0.1.isFinite && (!useLog || $0.1 > 0) }
                     .map { (xScale.position($0.0, from: x0, to: x1), yScale.position($0.1, from: y0, to: y1)) }
                 canvas.polyline(points, stroke: color, width: 1.5, dash: dash, opacity: 0.85)
+                if let errors = series.errors, errors.count == series.points.count {
+                    for ((x, y), error) in zip(series.points, errors) where x.isFinite && y.isFinite {
+                        let px = xScale.position(x, from: x0, to: x1)
+                        let top = yScale.position(y + error, from: y0, to: y1), bottom = yScale.position(y - error, from: y0, to: y1)
+                        if error > 0 {
+                            canvas.line(px, top, px, bottom, stroke: color, width: 1.2)
+                            canvas.line(px - 3, top, px + 3, top, stroke: color, width: 1.2)
+                            canvas.line(px - 3, bottom, px + 3, bottom, stroke: color, width: 1.2)
+                        }
+                        canvas.circle(px, yScale.position(y, from: y0, to: y1), radius: 2.5, fill: color)
+                    }
+                }
                 if points.count == 1, let point = points.first { canvas.circle(point.0, point.1, radius: 2.5, fill: color) }
                 if series.diverged, let last = points.last { canvas.cross(last.0, last.1, size: 5, stroke: "#D55E00") }
             }
@@ -116,7 +148,7 @@ struct HeatmapFigure {
         let cellWidth = max(70.0, min(Double((columnLabels.map(\.count).max() ?? 4)) * 7 + 16, 160))
         let cellHeight = 28.0
         let originX = labelWidth + 10, originY = 64.0
-        let width = originX + cellWidth * Double(columnLabels.count) + 110
+        let width = originX + cellWidth * Double(columnLabels.count) + 190
         let height = originY + max(cellHeight * Double(rowLabels.count), 80) + 34
         var canvas = SVGCanvas(width: max(width, 360), height: max(height, 150))
         canvas.text(8, 20, title, size: 15, bold: true)

@@ -26,6 +26,9 @@ struct HTMLReport {
         var figures: [(String, String, String)] = []
         if let curves = costCurves() { figures.append(("cost_curves", "Cost curves", curves)) }
         if let heatmap = heatmap() { figures.append(("accuracy_heatmap", "\(table.metric.rawValue) by configuration", heatmap)) }
+        for (key, svg) in metricAgainstKeys() {
+            figures.append(("\(table.metric.rawValue)_vs_\(Self.fileName(key))", "\(table.metric.rawValue) against \(key)", svg))
+        }
         if let activations = activations() { figures.append(("activations", "Activation functions", activations)) }
         return figures
     }
@@ -55,6 +58,56 @@ struct HTMLReport {
         let note = shown < total ? "showing \(shown) of \(total) runs (at most \(Self.linesPerPanel) per panel)" : nil
         return LinePlotFigure(title: "Cost curves", xLabel: "iteration", yLabel: "cost",
                               panels: panelOrder.map { ($0, panels[$0] ?? []) }, note: note).svg()
+    }
+
+    /// A swept key as a file name: letters, digits, '-' and '_' only.
+    static func fileName(_ key: String) -> String {
+        String(key.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" })
+    }
+
+    /// For each numeric swept key with three or more values (learning rate, width, depth…):
+    /// the final metric against it (a log axis for values over two decades), one line per
+    /// combination of the other keys, mean ± standard deviation over the repeats.
+    func metricAgainstKeys() -> [(String, String)] {
+        let repeatColumn = plan.hasRepeats ? plan.columns.last : nil
+        let keys = plan.columns.enumerated().filter { $0.element != repeatColumn }
+        var figures: [(String, String)] = []
+        for (column, key) in keys {
+            let values = plan.runs.map { Double($0.sweptValues[column]) }
+            guard values.allSatisfy({ $0?.isFinite ?? false }), Set(values.compactMap { $0 }).count >= 3 else { continue }
+            let others = keys.filter { $0.offset != column }.map(\.offset)
+            var order: [String] = []
+            var groups: [String: [Double: [Double]]] = [:]
+            for (position, entry) in plan.runs.enumerated() {
+                guard let record = records[position], let x = values[position],
+                      let y = Self.metric(table.metric, record) else { continue }
+                let label = others.isEmpty ? key : others.map { "\(plan.columns[$0])=\(entry.sweptValues[$0])" }.joined(separator: ", ")
+                if groups[label] == nil { order.append(label) }
+                groups[label, default: [:]][x, default: []].append(y)
+            }
+            guard !order.isEmpty else { continue }
+            let series = order.prefix(24).enumerated().map { index, label in
+                let points = (groups[label] ?? [:]).sorted { $0.key < $1.key }
+                    .compactMap { x, ys in AccuracyTable.meanAndDeviation(ys).map { (x, $0.0, $0.1) } }
+                return PlotSeries(label: label, style: index, points: points.map { ($0.0, $0.1) }, diverged: false,
+                                  errors: plan.hasRepeats ? points.map { $0.2 } : nil)
+            }
+            let note = order.count > 24 ? "showing 24 of \(order.count) combinations of the other keys" : nil
+            let figure = LinePlotFigure(
+                title: "\(table.metric.rawValue) against \(key)" + (plan.hasRepeats ? " (mean ± std over repeats)" : ""),
+                xLabel: key, yLabel: table.metric.rawValue, panels: [("", series)], note: note,
+                allowLogarithmic: table.metric == .finalCost, allowLogarithmicX: true, includeZero: false)
+            figures.append((key, figure.svg()))
+        }
+        return figures
+    }
+
+    static func metric(_ metric: ReportConfig.Metric, _ record: RunRecord) -> Double? {
+        switch metric {
+        case .testAccuracy: return record.testAccuracy
+        case .trainAccuracy: return record.trainAccuracy
+        case .finalCost: return record.finalCost
+        }
     }
 
     /// The hidden activations the sweep used, g(z) and g′(z) on [−4, 4] (the tanh-vs-relu
