@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import Testing
 @testable import Experiments
+import NeuralNet
 
 @Suite("HTML report and figures")
 struct ReportFigureTests {
@@ -63,6 +64,26 @@ struct ReportFigureTests {
         #expect(svg.components(separatedBy: "stroke=\"#D55E00\" stroke-width=\"2\"").count - 1 == 2)
     }
 
+    @Test("the network graph names each layer's W and b shapes and activation; a deep one is elided in the middle")
+    func networkGraph() throws {
+        let cat = try Architecture(inputCount: 12288, hiddenSizes: [5, 5], hiddenActivation: .relu, output: .sigmoid)
+        let svg = NetworkGraph(cat).svg()
+        #expect(Self.parses(svg))
+        for text in ["12288 × m", "W1 5×12288", "b1 5×1", "W2 5×5", "W3 1×5", "b3 1×1", "binary cross-entropy",
+                     "Network 12288-5-5-1 (61481 parameters)"] {
+            #expect(svg.contains(">\(text)</text>"), "\(text)")
+        }
+        #expect(svg.components(separatedBy: ">relu</text>").count - 1 == 2)
+        let dot = NetworkGraph(cat).dot()
+        #expect(dot.hasPrefix("digraph network {") && dot.contains("n1 [label=\"layer 1\\nW1 5×12288\\nb1 5×1\\nrelu\"];"))
+        let deep = try Architecture(inputCount: 2, hiddenSizes: Array(repeating: 3, count: 30), hiddenActivation: .tanh,
+                                    output: .softmax(classes: 4))
+        let nodes = NetworkGraph(deep).nodes
+        #expect(nodes.count == NetworkGraph.maximumDrawn + 3)
+        #expect(nodes.contains { $0.lines == ["21 more layers"] })
+        #expect(nodes.last?.lines == ["cross-entropy"] && nodes[nodes.count - 2].lines == ["W31 4×3", "b31 4×1", "softmax"])
+    }
+
     @Test("a sweep writes report.html and figures/*.svg: well-formed, escaped, the same for 1 and 2 workers")
     func reportOfASweep() throws {
         let root = try makeTemporaryDirectory()
@@ -84,7 +105,7 @@ struct ReportFigureTests {
         for jobs in [1, 2] {
             let (plan, _) = try runExperiment(text, root: root.appendingPathComponent("j\(jobs)"), jobs: jobs)
             let page = try String(contentsOf: plan.layout.report, encoding: .utf8)
-            for name in ["cost_curves", "accuracy_heatmap"] {
+            for name in ["cost_curves", "accuracy_heatmap", "activations", "network_1", "network_2"] {
                 let svg = try String(contentsOf: plan.layout.directory.appendingPathComponent("figures/\(name).svg"), encoding: .utf8)
                 #expect(Self.parses(svg), "\(name).svg")
                 #expect(page.contains(svg), "the page inlines \(name).svg")

@@ -96,7 +96,7 @@ struct HelpExampleTests {
         try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent("experiments"),
                                                    withDestinationURL: Self.checkout.appendingPathComponent("experiments"))
         var all: [[String]] = []
-        for command in [[], ["run"], ["plan"], ["report"], ["check"], ["slurm"], ["merge"], ["status"]] {
+        for command in [[], ["run"], ["plan"], ["report"], ["check"], ["slurm"], ["merge"], ["status"], ["graph"]] {
             let help = try RunnerEndToEndTests.run(command + ["--help"], in: directory)
             #expect(help.status == 0)
             all += Self.examples(help.output)

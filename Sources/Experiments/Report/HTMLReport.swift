@@ -30,6 +30,9 @@ struct HTMLReport {
             figures.append(("\(table.metric.rawValue)_vs_\(Self.fileName(key))", "\(table.metric.rawValue) against \(key)", svg))
         }
         if let activations = activations() { figures.append(("activations", "Activation functions", activations)) }
+        for (index, graph) in networkGraphs().enumerated() {
+            figures.append(("network_\(index + 1)", index == 0 ? "Network graph" : "Network graph \(index + 1)", graph))
+        }
         return figures
     }
 
@@ -58,6 +61,20 @@ struct HTMLReport {
         let note = shown < total ? "showing \(shown) of \(total) runs (at most \(Self.linesPerPanel) per panel)" : nil
         return LinePlotFigure(title: "Cost curves", xLabel: "iteration", yLabel: "cost",
                               panels: panelOrder.map { ($0, panels[$0] ?? []) }, note: note).svg()
+    }
+
+    /// The graph of each distinct architecture the runs with records used (at most 6).
+    func networkGraphs() -> [String] {
+        var seen: [Architecture] = []
+        for (entry, record) in zip(plan.runs, records) {
+            guard let record, let sizes = entry.layerSizes, sizes.count >= 2, seen.count < 6 else { continue }
+            let output: OutputLayer = record.config.model.output == .sigmoid ? .sigmoid : .softmax(classes: sizes[sizes.count - 1])
+            guard let architecture = try? Architecture(inputCount: sizes[0], hiddenSizes: Array(sizes.dropFirst().dropLast()),
+                                                       hiddenActivation: record.config.model.activation, output: output),
+                  !seen.contains(architecture) else { continue }
+            seen.append(architecture)
+        }
+        return seen.map { NetworkGraph($0).svg() }
     }
 
     /// A swept key as a file name: letters, digits, '-' and '_' only.

@@ -95,9 +95,13 @@ public struct PlanFile: Codable, Sendable {
         /// The run's estimated cost (`runner plan`'s GFLOP figure, in FLOPs): what shards are
         /// balanced by, so that `merge` and `status` know each run's shard without the data.
         public var cost: Double?
+        /// n_0 … n_L: the network's layer sizes (with the data's input width), for the report's
+        /// network graph.
+        public var layerSizes: [Int]?
 
         enum CodingKeys: String, CodingKey {
             case index, id, configurationIndex = "configuration_index", sweptValues = "swept_values", cost = "estimated_cost"
+            case layerSizes = "layer_sizes"
         }
     }
 

@@ -350,7 +350,8 @@ public struct SweepRunner: Sendable {
                  hasRepeats: plan.experiment.hasRepeats, report: plan.experiment.report,
                  expectations: plan.experiment.expectations, runs: plan.runs.map {
                      PlanFile.Entry(index: $0.planned.index, id: $0.id, configurationIndex: $0.planned.configurationIndex,
-                                    sweptValues: $0.planned.sweptValues, cost: plan.cost($0))
+                                    sweptValues: $0.planned.sweptValues, cost: plan.cost($0),
+                                    layerSizes: $0.architecture.layerSizes)
                  })
     }
 
