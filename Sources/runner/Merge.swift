@@ -59,7 +59,7 @@ struct Merge: ParsableCommand {
         let counts = status.counts()
         let missing = status.missing
         print("\(report.plan.experiment): \(status.runs.count) runs — \(counts[.finished, default: 0]) finished, "
-              + "\(counts[.diverged, default: 0]) diverged, \(counts[.failed, default: 0]) failed, \(missing.count) without a record. "
+              + "\(counts[.diverged, default: 0]) diverged, \(counts[.failed, default: 0]) failed, \(missing.count) without a complete record. "
               + "Reports written to \(directories[0])")
         for run in missing.prefix(50) {
             printError("missing: run \(run.entry.index) (\(run.entry.id))" + (run.shard.map { ", shard \($0)" } ?? "")
@@ -74,7 +74,7 @@ struct Merge: ParsableCommand {
             print(ExpectationChecker.table(report.expectations))
         }
         if !missing.isEmpty {
-            printError("\(directories[0]): \(missing.count) of \(status.runs.count) runs have no record; re-submit "
+            printError("\(directories[0]): \(missing.count) of \(status.runs.count) runs have no complete record; re-submit "
                        + "(runner slurm runs only what is missing) or run the missing shards, then merge again")
             throw Exit.incomplete
         }

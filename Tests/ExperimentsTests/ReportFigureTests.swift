@@ -84,6 +84,22 @@ struct ReportFigureTests {
         #expect(nodes.last?.lines == ["cross-entropy"] && nodes[nodes.count - 2].lines == ["W31 4×3", "b31 4×1", "softmax"])
     }
 
+    @Test("params.npz reads back as written (float64, float32, ZIP64); anything else is refused", arguments: [0, NpzWriter.zip64Threshold])
+    func npzRoundTrip(threshold: UInt64) throws {
+        let w = try Matrix<Double>(rows: 3, columns: 2, columnMajor: [1, -2, 3.5, 4, 5e-300, 6])
+        let b = try Matrix<Double>(rows: 3, columns: 1, columnMajor: [0.25, 0, -1])
+        let read = try #require(NpzReader.arrays(NpzWriter.archive([("W1", w), ("b1", b)], zip64Threshold: threshold)))
+        #expect(read.map(\.name) == ["W1", "b1"])
+        #expect(read[0].matrix == w && read[1].matrix == b)
+        let single = try Matrix<Float>(rows: 1, columns: 2, columnMajor: [0.5, -0.25])
+        let readSingle = try #require(NpzReader.arrays(NpzWriter.archive([("W1", single)], zip64Threshold: threshold)))
+        #expect(readSingle[0].matrix.storage == [0.5, -0.25])
+        var damaged = NpzWriter.archive([("W1", w)], zip64Threshold: threshold)
+        damaged.removeLast(40)
+        #expect(NpzReader.arrays(Data("not a zip".utf8)) == nil)
+        #expect(NpzReader.arrays(damaged.prefix(100)) == nil)
+    }
+
     @Test("a sweep writes report.html and figures/*.svg: well-formed, escaped, the same for 1 and 2 workers")
     func reportOfASweep() throws {
         let root = try makeTemporaryDirectory()
@@ -105,7 +121,7 @@ struct ReportFigureTests {
         for jobs in [1, 2] {
             let (plan, _) = try runExperiment(text, root: root.appendingPathComponent("j\(jobs)"), jobs: jobs)
             let page = try String(contentsOf: plan.layout.report, encoding: .utf8)
-            for name in ["cost_curves", "accuracy_heatmap", "activations", "network_1", "network_2"] {
+            for name in ["cost_curves", "accuracy_heatmap", "decision_boundaries", "activations", "network_1", "network_2"] {
                 let svg = try String(contentsOf: plan.layout.directory.appendingPathComponent("figures/\(name).svg"), encoding: .utf8)
                 #expect(Self.parses(svg), "\(name).svg")
                 #expect(page.contains(svg), "the page inlines \(name).svg")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plan, status and merge times of a synthetic sweep split into shards (README, "Running on a
-cluster"). The runs are not trained: one run is, and its record and curve are copied to every
-other run of the plan with that run's id, index and swept values, as a finished sweep would
+cluster"). The runs are not trained: shard 0's are, and the first one's record, curve and
+parameters are copied to every other run of the plan with that run's id, index and swept values, as a finished sweep would
 leave them. Usage: tools/slurm/scale.py [RUNS ...] (default 1000 10000), with the release
 runner built (make build). Prints one line per size; writes nothing outside a temporary folder."""
 import json, os, shutil, subprocess, sys, tempfile, time
@@ -35,8 +35,8 @@ def measure(runs, folder):
     plan = timed(["plan", experiment] + limit, folder)
     submit = timed(["slurm", experiment, "--tasks", str(SHARDS), "--dry-run"] + limit, folder)
     results = os.path.join(folder, "results", "scale")
-    # One real run, then its files for every run of the plan.
-    timed([experiment, "--shard", f"0/{runs}", "--quiet"] + limit, folder)
+    # The runs of shard 0 are trained; the first one's files are copied to every other run.
+    timed([experiment, "--shard", f"0/{SHARDS}", "--quiet"] + limit, folder)
     with open(os.path.join(results, "plan.json")) as f:
         entries = json.load(f)["runs"]
     done = [e for e in entries if os.path.exists(os.path.join(results, "runs", e["id"], "record.json"))]
@@ -53,15 +53,28 @@ def measure(runs, folder):
                       configuration_index=entry["configuration_index"], swept_values=entry["swept_values"])
         with open(os.path.join(run_dir, "record.json"), "w") as f:
             json.dump(record, f)
-        shutil.copyfile(os.path.join(template_dir, "curve.csv"), os.path.join(run_dir, "curve.csv"))
+        for name in ("curve.csv", "params.npz"):
+            shutil.copyfile(os.path.join(template_dir, name), os.path.join(run_dir, name))
     written = time.perf_counter() - start
     status = timed(["status", results], folder)
     merge = timed(["merge", results], folder)
     with open(os.path.join(results, "summary.csv")) as f:
         rows = sum(1 for _ in f) - 1
     assert rows == runs, rows
+    report = os.path.getsize(os.path.join(results, "report.html")) / 2**20
+    merge_csv = timed(["merge", results, "--no-html"], folder)
+    render = None
+    browser = shutil.which("chromium") or shutil.which("chromium-headless-shell")
+    if browser:
+        start = time.perf_counter()
+        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--screenshot=" + os.path.join(folder, "r.png"),
+                        "--window-size=1200,2000", "file://" + os.path.join(results, "report.html")],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=True)
+        render = time.perf_counter() - start
     print(f"{runs:>6} runs, {SHARDS} shards: plan {plan:.2f} s, slurm --dry-run {submit:.2f} s, "
-          f"status {status:.2f} s, merge {merge:.2f} s (records written in {written:.1f} s)", flush=True)
+          f"status {status:.2f} s, merge {merge:.2f} s ({merge_csv:.2f} s without the HTML report; "
+          f"report.html {report:.1f} MiB" + (f", rendered by Chromium in {render:.1f} s" if render else "") + ")"
+          f" (records written in {written:.1f} s)", flush=True)
 
 
 def main():

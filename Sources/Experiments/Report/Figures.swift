@@ -194,3 +194,68 @@ struct HeatmapFigure {
         return canvas.document(title: title)
     }
 }
+
+/// Decision boundaries on a 2-D dataset, as small multiples: each run's predicted class over a
+/// grid (light), the training points on top (dark), one panel per run.
+struct BoundaryFigure {
+    struct Panel {
+        var title: String
+        /// classes[row][column] over the grid, row 0 at the top.
+        var classes: [[Int32]]
+    }
+
+    var title: String
+    /// The data's range, shared by every panel.
+    var xRange: ClosedRange<Double>
+    var yRange: ClosedRange<Double>
+    var points: [(Double, Double, Int32)]
+    var panels: [Panel]
+    var note: String?
+
+    static let size = 200.0, gap = 26.0, columns = 4
+
+    func svg() -> String {
+        let columns = min(Self.columns, max(panels.count, 1))
+        let rows = (panels.count + columns - 1) / columns
+        var canvas = SVGCanvas(width: 16 + Double(columns) * (Self.size + Self.gap),
+                               height: 40 + Double(rows) * (Self.size + Self.gap + 18) + (note == nil ? 0 : 20))
+        canvas.text(8, 20, title, size: 15, bold: true)
+        for (index, panel) in panels.enumerated() {
+            let x0 = 12 + Double(index % columns) * (Self.size + Self.gap)
+            let y0 = 48 + Double(index / columns) * (Self.size + Self.gap + 18)
+            canvas.text(x0 + Self.size / 2, y0 - 6, panel.title, size: 11, anchor: .middle, bold: true)
+            let gridRows = panel.classes.count, gridColumns = panel.classes.first?.count ?? 0
+            guard gridRows > 0, gridColumns > 0 else { continue }
+            let cellWidth = Self.size / Double(gridColumns), cellHeight = Self.size / Double(gridRows)
+            for (row, classes) in panel.classes.enumerated() {
+                // Runs of one class in a row are one rectangle (a small file).
+                var start = 0
+                for column in 1...classes.count where column == classes.count || classes[column] != classes[start] {
+                    canvas.rect(x0 + Double(start) * cellWidth, y0 + Double(row) * cellHeight,
+                                Double(column - start) * cellWidth + 0.3, cellHeight + 0.3,
+                                fill: Self.light(Int(classes[start])))
+                    start = column
+                }
+            }
+            for (x, y, label) in points {
+                let px = x0 + (x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * Self.size
+                let py = y0 + (yRange.upperBound - y) / (yRange.upperBound - yRange.lowerBound) * Self.size
+                canvas.circle(px, py, radius: 1.8, fill: Palette.colors[Int(label) % Palette.colors.count])
+            }
+            canvas.rect(x0, y0, Self.size, Self.size, fill: "none", stroke: "#888")
+        }
+        if let note { canvas.text(12, canvas.height - 8, note, size: 11, fill: "#444") }
+        return canvas.document(title: title)
+    }
+
+    /// A class's colour, lightened for the regions.
+    static func light(_ label: Int) -> String {
+        let hex = Palette.colors[label % Palette.colors.count].dropFirst()
+        let channels = stride(from: 0, to: 6, by: 2).map { offset -> Int in
+            let start = hex.index(hex.startIndex, offsetBy: offset)
+            return Int(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0
+        }
+        let mixed = channels.map { Int((Double($0) * 0.3 + 255 * 0.7).rounded()) }
+        return String(format: "#%02X%02X%02X", mixed[0], mixed[1], mixed[2])
+    }
+}

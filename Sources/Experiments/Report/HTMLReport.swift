@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import NeuralNet
 
@@ -15,6 +16,8 @@ struct HTMLReport {
     var expectations: [ExpectationResult]
     /// `experiment.yaml` as written by the sweep (nil when missing).
     var experimentText: String?
+    /// Where the runs' parameters are (for the decision boundaries).
+    var layout: ResultsLayout?
 
     /// At most this many lines per cost-curve panel, and points per line: a 10 000-run sweep
     /// still gives a page of a few megabytes (the page says what was left out).
@@ -29,6 +32,7 @@ struct HTMLReport {
         for (key, svg) in metricAgainstKeys() {
             figures.append(("\(table.metric.rawValue)_vs_\(Self.fileName(key))", "\(table.metric.rawValue) against \(key)", svg))
         }
+        if let boundaries = decisionBoundaries() { figures.append(("decision_boundaries", "Decision boundaries", boundaries)) }
         if let activations = activations() { figures.append(("activations", "Activation functions", activations)) }
         for (index, graph) in networkGraphs().enumerated() {
             figures.append(("network_\(index + 1)", index == 0 ? "Network graph" : "Network graph \(index + 1)", graph))
@@ -61,6 +65,60 @@ struct HTMLReport {
         let note = shown < total ? "showing \(shown) of \(total) runs (at most \(Self.linesPerPanel) per panel)" : nil
         return LinePlotFigure(title: "Cost curves", xLabel: "iteration", yLabel: "cost",
                               panels: panelOrder.map { ($0, panels[$0] ?? []) }, note: note).svg()
+    }
+
+    /// At most this many runs get a decision-boundary panel.
+    static let boundaryPanels = 12
+
+    /// For a 2-D generated dataset (planar, moons, circles, xor, spirals, 2-feature blobs): each
+    /// run's predicted class over a 60 × 60 grid of the training data's range, its training
+    /// points on top. The data are drawn again from their recipe and the parameters read from
+    /// params.npz; runs without them are left out.
+    func decisionBoundaries() -> String? {
+        guard let layout else { return nil }
+        let candidates = zip(plan.runs, records).compactMap { entry, record -> (PlanFile.Entry, RunRecord)? in
+            guard let record, record.status != .failed, record.config.dataset.generator != nil else { return nil }
+            return (entry, record)
+        }
+        guard let first = candidates.first,
+              let data = try? DataSource(locator: DataLocator(directories: [])).load(first.1.config.dataset),
+              data.featureCount == 2, candidates.allSatisfy({ $0.1.config.dataset == first.1.config.dataset }) else { return nil }
+        let features = data.splits.train.features, labels = data.splits.train.labels
+        let points = (0..<features.columns).map { (features[0, $0], features[1, $0], labels[$0]) }
+        let xs = points.map(\.0), ys = points.map(\.1)
+        guard let xLow = xs.min(), let xHigh = xs.max(), let yLow = ys.min(), let yHigh = ys.max() else { return nil }
+        let xPad = max((xHigh - xLow) * 0.08, 1e-6), yPad = max((yHigh - yLow) * 0.08, 1e-6)
+        let xRange = (xLow - xPad)...(xHigh + xPad), yRange = (yLow - yPad)...(yHigh + yPad)
+        let resolution = 60
+        var grid = [Double]()
+        grid.reserveCapacity(2 * resolution * resolution)
+        for row in 0..<resolution {
+            let y = yRange.upperBound - (Double(row) + 0.5) / Double(resolution) * (yRange.upperBound - yRange.lowerBound)
+            for column in 0..<resolution {
+                grid.append(xRange.lowerBound + (Double(column) + 0.5) / Double(resolution) * (xRange.upperBound - xRange.lowerBound))
+                grid.append(y)
+            }
+        }
+        guard let gridMatrix = try? Matrix<Double>(rows: 2, columns: resolution * resolution, columnMajor: grid) else { return nil }
+        var panels: [BoundaryFigure.Panel] = []
+        for (entry, record) in candidates where panels.count < Self.boundaryPanels {
+            guard let sizes = entry.layerSizes, sizes.count >= 2,
+                  let archive = try? FileSystem.read(layout.parameters(entry.id), limit: 64 << 20),
+                  let arrays = NpzReader.arrays(archive), arrays.count == 2 * (sizes.count - 1) else { continue }
+            let output: OutputLayer = record.config.model.output == .sigmoid ? .sigmoid : .softmax(classes: sizes[sizes.count - 1])
+            guard let architecture = try? Architecture(inputCount: sizes[0], hiddenSizes: Array(sizes.dropFirst().dropLast()),
+                                                       hiddenActivation: record.config.model.activation, output: output),
+                  let layers = try? stride(from: 0, to: arrays.count, by: 2).map({ try Dense(weights: arrays[$0].matrix, bias: arrays[$0 + 1].matrix) }),
+                  let network = try? Network<Double>(architecture: architecture, layers: layers),
+                  let predicted = try? network.predict(gridMatrix) else { continue }
+            let classes = (0..<resolution).map { row in Array(predicted[(row * resolution)..<((row + 1) * resolution)]) }
+            let title = plan.columns.indices.map { "\(plan.columns[$0])=\(entry.sweptValues[$0])" }.joined(separator: ", ")
+            panels.append(.init(title: title.isEmpty ? "run \(entry.index)" : title, classes: classes))
+        }
+        guard !panels.isEmpty else { return nil }
+        let note = candidates.count > panels.count ? "showing \(panels.count) of \(candidates.count) runs" : nil
+        return BoundaryFigure(title: "Decision boundaries (training points on top)", xRange: xRange, yRange: yRange,
+                              points: points, panels: panels, note: note).svg()
     }
 
     /// The graph of each distinct architecture the runs with records used (at most 6).

@@ -71,7 +71,7 @@ public struct Reporter: Sendable {
         if html {
             let experimentText = (try? FileSystem.read(layout.experimentFile, limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) }
             try HTMLReport(plan: plan, records: records, curves: curves, table: table, expectations: expectations,
-                           experimentText: experimentText).write(to: layout)
+                           experimentText: experimentText, layout: layout).write(to: layout)
         }
         return Report(plan: plan, records: records, table: table.text(), expectations: expectations)
     }
