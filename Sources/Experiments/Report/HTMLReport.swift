@@ -284,7 +284,17 @@ struct HTMLReport {
             }
             page += "</table>\n"
         }
-        page += "<h2>Provenance</h2>\n"
+        page += "<h2>Provenance</h2>\n<table>\n"
+        var builds: [String] = []
+        for record in present { if let build = record.build?.description, !builds.contains(build) { builds.append(build) } }
+        let wall = present.reduce(0) { $0 + $1.wallSeconds }
+        let rows: [(String, String)] = [
+            ("runs", counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")),
+            ("engine build", builds.isEmpty ? "not recorded" : builds.joined(separator: "; ")),
+            ("training time", String(format: "%.1f s summed over the runs (wall time of each run's training)", wall)),
+        ]
+        for (name, value) in rows { page += "<tr><th>\(Markup.escape(name))</th><td>\(Markup.escape(value))</td></tr>\n" }
+        page += "</table>\n"
         if let experimentText {
             page += "<p>The experiment as run (<code>experiment.yaml</code>: the file after <code>--set</code>, "
                 + "the runner version, git commit, data and machine):</p>\n<pre>\(Markup.escape(experimentText))</pre>\n"

@@ -18,9 +18,18 @@ public struct ExpectationResult: Sendable, Equatable {
 /// `runner check` on saved results.
 public struct ExpectationChecker: Sendable {
     public var layout: ResultsLayout
+    /// The runs' curves as the reporter already read them, by run id: (iteration, cost). A run
+    /// not in it has its curve read from its folder.
+    var curves: [String: [(Double, Double)]]
 
     public init(layout: ResultsLayout) {
         self.layout = layout
+        curves = [:]
+    }
+
+    init(layout: ResultsLayout, curves: [String: [(Double, Double)]]) {
+        self.layout = layout
+        self.curves = curves
     }
 
     /// Every check's result, in `expect:` order.
@@ -132,7 +141,9 @@ public struct ExpectationChecker: Sendable {
         case .finalCost: return record.finalCost
         case .trainAccuracy: return record.trainAccuracy
         case .testAccuracy: return record.testAccuracy
-        case .cost(let iteration): return try layout.readCurve(for: record).first { $0.iteration == iteration }?.cost
+        case .cost(let iteration):
+            if let curve = curves[record.id] { return curve.first { $0.0 == Double(iteration) }?.1 }
+            return try layout.readCurve(for: record).first { $0.iteration == iteration }?.cost
         }
     }
 

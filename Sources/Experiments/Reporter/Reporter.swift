@@ -64,7 +64,10 @@ public struct Reporter: Sendable {
         let curves = try writeCurves(plan, records)
         let table = AccuracyTable(plan: plan, records: records, report: report)
         try AtomicFile.write(Data(table.csv().utf8), to: layout.accuracyTable)
-        let expectations = try ExpectationChecker(layout: layout).check(plan: plan, records: records)
+        // The curves are read once, here, for the CSV, the expectations and the figures.
+        var curvesByID: [String: [(Double, Double)]] = [:]
+        for (entry, curve) in zip(plan.runs, curves) where !curve.isEmpty { curvesByID[entry.id] = curve }
+        let expectations = try ExpectationChecker(layout: layout, curves: curvesByID).check(plan: plan, records: records)
         if !plan.expectations.isEmpty {
             try AtomicFile.write(Data(ExpectationChecker.csv(expectations).utf8), to: layout.expectations)
         }

@@ -373,7 +373,8 @@ public struct SweepRunner: Sendable {
 
             """
         // The class of each label number, per dataset: what a CSV's text labels were mapped to
-        // (one mapping for the training and test files), for reading params.npz's outputs.
+        // (one mapping for the training and test files), for reading params.npz's outputs; and
+        // the data's content fingerprint (folded into the run ids).
         text += "  classes:\n"
         var seen: Set<DatasetConfig> = []
         for run in plan.runs where seen.insert(run.dataKey).inserted {
@@ -382,7 +383,8 @@ public struct SweepRunner: Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.withoutEscapingSlashes]
             let json = { (value: Encodable) in (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null" }
-            text += "    - {data: \(json(prepared.summary)), names: \(json(prepared.splits.train.classNames))}\n"
+            text += "    - {data: \(json(prepared.summary)), fingerprint: \(json(prepared.fingerprint)), "
+                + "names: \(json(prepared.splits.train.classNames))}\n"
         }
         try AtomicFile.write(Data(text.utf8), to: plan.layout.experimentFile)
     }
