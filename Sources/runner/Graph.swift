@@ -16,7 +16,7 @@ struct Graph: ParsableCommand {
 
     @OptionGroup var options: ExperimentOptions
 
-    @Option(name: .customLong("run"), help: "The run whose network is drawn (its index in 'runner plan').")
+    @Option(name: .customLong("run"), parsing: .unconditional, help: "The run whose network is drawn (its index in 'runner plan').")
     var runIndex: Int = 0
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case svg, dot }

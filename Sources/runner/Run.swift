@@ -95,7 +95,7 @@ struct Run: ParsableCommand {
             print(report.table)
             print("")
         }
-        let failures = summarize(outcome, what: "\(plan.experiment.name): \(plan.runs.count) runs",
+        let failures = summarize(outcome, what: "\(plan.experiment.name): \(plan.runs.count) run\(plan.runs.count == 1 ? "" : "s")",
                                  results: "Results in \(plan.layout.directory.path)"
                                     + (noHTML ? "" : "; report: \(plan.layout.report.path)"))
         // --quiet keeps the table for when it matters: a failed expectation.

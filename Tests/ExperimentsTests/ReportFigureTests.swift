@@ -31,6 +31,9 @@ struct ReportFigureTests {
         // One value: a range around it, not a zero-width axis.
         let flat = PlotScale.linear(0.5, 0.5)
         #expect(flat.lower < 0.5 && flat.upper > 0.5)
+        // Integer keys are ticked at whole numbers; 600 decades get about eight labels.
+        #expect(PlotScale.linear(1, 3, integer: true).ticks == [1, 2, 3])
+        #expect(PlotScale.logarithmic(1e-300, 1e300).ticks.count <= 9)
         #expect(accuracy.position(0.4, from: 0, to: 100) == 50)
         #expect(cost.position(0.01, from: 0, to: 300) == 100)
     }
@@ -61,7 +64,7 @@ struct ReportFigureTests {
         #expect(svg.contains(">200</text>") && svg.contains(">0.8</text>"))
         // The legend names the configuration once; the diverged run is marked (two lines of an ×).
         #expect(svg.components(separatedBy: ">hidden=[4]</text>").count - 1 == 1)
-        #expect(svg.components(separatedBy: "stroke=\"#D55E00\" stroke-width=\"2\"").count - 1 == 2)
+        #expect(svg.components(separatedBy: "stroke=\"#000000\" stroke-width=\"2\"").count - 1 == 2)
     }
 
     @Test("the network graph names each layer's W and b shapes and activation; a deep one is elided in the middle")
@@ -82,6 +85,16 @@ struct ReportFigureTests {
         #expect(nodes.count == NetworkGraph.maximumDrawn + 3)
         #expect(nodes.contains { $0.lines == ["21 more layers"] })
         #expect(nodes.last?.lines == ["cross-entropy"] && nodes[nodes.count - 2].lines == ["W31 4×3", "b31 4×1", "softmax"])
+    }
+
+    @Test("the decision boundaries of a layer too wide for one block are computed in blocks, the same classes")
+    func boundaryBlocks() throws {
+        var random = NumpyRandom(seed: 3)
+        let architecture = try Architecture(inputCount: 2, hiddenSizes: [3000], hiddenActivation: .tanh, output: .sigmoid)
+        let network = Network<Double>(architecture: architecture, initializer: .normal(scale: 1), random: &random)
+        let grid = try Matrix<Double>(rows: 2, columns: 3600, columnMajor: (0..<7200).map { Double($0 % 97) / 48 - 1 })
+        // 3000 units: a block of about 930 columns, so four blocks.
+        #expect(HTMLReport.predict(network, grid) == (try network.predict(grid)))
     }
 
     @Test("params.npz reads back as written (float64, float32, ZIP64); anything else is refused", arguments: [0, NpzWriter.zip64Threshold])

@@ -9,6 +9,8 @@ struct PlotSeries {
     var diverged: Bool
     /// Error bars (± this, per point), drawn with a marker at each point.
     var errors: [Double]? = nil
+    /// Where a diverged run stopped (its × is drawn there, at the last finite cost).
+    var divergedAt: Double? = nil
 }
 
 /// Small multiples of line plots on shared axes, with one legend below them (never over data).
@@ -54,17 +56,21 @@ struct LinePlotFigure {
         var canvas = SVGCanvas(width: figureWidth, height: 30 + cellHeight * Double(rows) + legendHeight)
         canvas.text(8, 20, title, size: 15, bold: true)
 
-        let all = panels.flatMap { panel in
-            panel.series.flatMap { series in
-                series.points + zip(series.points, series.errors ?? []).flatMap { point, error in
-                    [(point.0, point.1 - error), (point.0, point.1 + error)]
-                }
+        var all: [(Double, Double)] = []
+        for series in panels.flatMap(\.series) {
+            all += series.points
+            for (point, error) in zip(series.points, series.errors ?? []) {
+                all.append((point.0, point.1 - error))
+                all.append((point.0, point.1 + error))
             }
+            if let x = series.divergedAt, let last = series.points.last { all.append((x, last.1)) }
         }
         let xs = all.map(\.0).filter(\.isFinite), ys = all.map(\.1).filter(\.isFinite)
         let xPositive = xs.filter { $0 > 0 }
         let xLog = allowLogarithmicX && xPositive.count == xs.count && !xs.isEmpty && (xs.max() ?? 1) / (xs.min() ?? 1) >= 100
-        let xScale = xLog ? PlotScale.logarithmic(xs.min() ?? 1, xs.max() ?? 10) : PlotScale.linear(xs.min() ?? 0, xs.max() ?? 1)
+        let integers = !xs.isEmpty && xs.allSatisfy { $0 == $0.rounded() }
+        let xScale = xLog ? PlotScale.logarithmic(xs.min() ?? 1, xs.max() ?? 10)
+            : PlotScale.linear(xs.min() ?? 0, xs.max() ?? 1, integer: integers)
         let positive = ys.filter { $0 > 0 }
         let useLog = allowLogarithmic && positive.count == ys.count && !positive.isEmpty && (positive.max() ?? 1) / (positive.min() ?? 1) > 100
         let yScale = useLog ? PlotScale.logarithmic(positive.min() ?? 1, positive.max() ?? 10)
@@ -74,7 +80,7 @@ struct LinePlotFigure {
             let originX = Double(index % columns) * cellWidth + Self.left
             let originY = 30 + Double(index / columns) * cellHeight + Self.top
             let (x0, x1, y0, y1) = (originX, originX + panelWidth, originY + Self.panelHeight, originY)
-            canvas.text((x0 + x1) / 2, originY - 10, panel.title, size: 12, anchor: .middle, bold: true)
+            canvas.text((x0 + x1) / 2, originY - 10, shortened(panel.title, Int(panelWidth / 7)), size: 12, anchor: .middle, bold: true)
             // Grid and ticks.
             for tick in yScale.ticks {
                 let y = yScale.position(tick, from: y0, to: y1)
@@ -107,7 +113,10 @@ struct LinePlotFigure {
                     }
                 }
                 if points.count == 1, let point = points.first { canvas.circle(point.0, point.1, radius: 2.5, fill: color) }
-                if series.diverged, let last = points.last { canvas.cross(last.0, last.1, size: 5, stroke: "#D55E00") }
+                if series.diverged, let last = points.last {
+                    let x = series.divergedAt.map { xScale.position($0, from: x0, to: x1) } ?? last.0
+                    canvas.cross(x, last.1, size: 5, stroke: "#000000")
+                }
             }
         }
         // The legend, below the panels.
@@ -117,7 +126,7 @@ struct LinePlotFigure {
             let rowY = y + Double(position / legendColumns) * 18
             let (color, dash) = Palette.style(entry.1)
             canvas.line(x, rowY, x + 24, rowY, stroke: color, width: 2.5, dash: dash)
-            canvas.text(x + 30, rowY + 4, entry.0, size: 11)
+            canvas.text(x + 30, rowY + 4, shortened(entry.0, Int(((canvas.width - 24) / Double(legendColumns) - 40) / 6.5)), size: 11)
         }
         y += Double(legendRows) * 18
         if legend.count > shownLegend.count {
@@ -144,7 +153,9 @@ struct HeatmapFigure {
     var format: (Double) -> String
 
     func svg() -> String {
-        let labelWidth = min(Double((rowLabels.map(\.count).max() ?? 4)) * 7 + 16, 260)
+        let rowLabels = self.rowLabels.map { shortened($0, 40) }, columnLabels = self.columnLabels.map { shortened($0, 20) }
+        let rowTitle = shortened(self.rowTitle, 40)
+        let labelWidth = min(Double(max(rowLabels.map(\.count).max() ?? 4, rowTitle.count)) * 7 + 16, 300)
         let cellWidth = max(70.0, min(Double((columnLabels.map(\.count).max() ?? 4)) * 7 + 16, 160))
         let cellHeight = 28.0
         let originX = labelWidth + 10, originY = 64.0
@@ -152,8 +163,8 @@ struct HeatmapFigure {
         let height = originY + max(cellHeight * Double(rowLabels.count), 80) + 34
         var canvas = SVGCanvas(width: max(width, 360), height: max(height, 150))
         canvas.text(8, 20, title, size: 15, bold: true)
-        canvas.text(originX + cellWidth * Double(columnLabels.count) / 2, 40, columnTitle, size: 12, anchor: .middle, bold: true)
-        canvas.text(8, originY - 8, rowTitle, size: 12, bold: true)
+        canvas.text(originX + cellWidth * Double(columnLabels.count) / 2, 40, shortened(columnTitle, 40), size: 12, anchor: .middle, bold: true)
+        canvas.text(8, 40, rowTitle, size: 12, bold: true)
         let present = values.flatMap { $0 }.compactMap { $0 }
         let low = present.min() ?? 0, high = present.max() ?? 1
         let best = lowerIsBetter ? low : high
@@ -189,6 +200,15 @@ struct HeatmapFigure {
         }
         canvas.text(barX + 20, originY + 8, format(high), size: 11)
         canvas.text(barX + 20, originY + barHeight, format(low), size: 11)
+        if high > low {
+            // Round values in between.
+            for tick in PlotScale.linear(low, high, tickCount: 4).ticks where tick > low && tick < high {
+                let y = originY + barHeight * (high - tick) / (high - low)
+                guard y - originY > 14, originY + barHeight - y > 14 else { continue }
+                canvas.line(barX + 14, y, barX + 18, y, stroke: "#444")
+                canvas.text(barX + 20, y + 4, PlotScale.linear(low, high, tickCount: 4).label(tick), size: 10, fill: "#444")
+            }
+        }
         canvas.text(barX, originY + barHeight + 18, lowerIsBetter ? "best: lowest (outlined)" : "best: highest (outlined)",
                     size: 10, fill: "#444")
         return canvas.document(title: title)
@@ -211,19 +231,29 @@ struct BoundaryFigure {
     var points: [(Double, Double, Int32)]
     var panels: [Panel]
     var note: String?
+    /// The classes' names, by label number, for the legend.
+    var classNames: [String] = []
 
     static let size = 200.0, gap = 26.0, columns = 4
 
     func svg() -> String {
         let columns = min(Self.columns, max(panels.count, 1))
         let rows = (panels.count + columns - 1) / columns
-        var canvas = SVGCanvas(width: 16 + Double(columns) * (Self.size + Self.gap),
-                               height: 40 + Double(rows) * (Self.size + Self.gap + 18) + (note == nil ? 0 : 20))
-        canvas.text(8, 20, title, size: 15, bold: true)
+        var canvas = SVGCanvas(width: max(16 + Double(columns) * (Self.size + Self.gap), 460),
+                               height: 64 + Double(rows) * (Self.size + Self.gap + 18) + (note == nil ? 0 : 20))
+        canvas.text(8, 20, shortened(title, 90), size: 15, bold: true)
+        // The classes: dark points, light regions.
+        for (label, name) in classNames.prefix(8).enumerated() {
+            let x = 12 + Double(label) * 110
+            canvas.rect(x, 30, 12, 12, fill: Self.light(label), stroke: Palette.colors[label % Palette.colors.count])
+            canvas.text(x + 18, 40, shortened("\(label): \(name)", 14), size: 11)
+        }
         for (index, panel) in panels.enumerated() {
             let x0 = 12 + Double(index % columns) * (Self.size + Self.gap)
-            let y0 = 48 + Double(index / columns) * (Self.size + Self.gap + 18)
-            canvas.text(x0 + Self.size / 2, y0 - 6, panel.title, size: 11, anchor: .middle, bold: true)
+            let y0 = 72 + Double(index / columns) * (Self.size + Self.gap + 18)
+            // At most what fits over the panel (about 34 characters at 10 px).
+            let title = panel.title.count > 34 ? String(panel.title.prefix(33)) + "…" : panel.title
+            canvas.text(x0 + Self.size / 2, y0 - 6, title, size: 10, anchor: .middle, bold: true)
             let gridRows = panel.classes.count, gridColumns = panel.classes.first?.count ?? 0
             guard gridRows > 0, gridColumns > 0 else { continue }
             let cellWidth = Self.size / Double(gridColumns), cellHeight = Self.size / Double(gridRows)

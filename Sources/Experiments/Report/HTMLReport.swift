@@ -60,7 +60,7 @@ struct HTMLReport {
             shown += 1
             panels[panel, default: []].append(PlotSeries(
                 label: row, style: rowOrder.firstIndex(of: row) ?? 0, points: Self.thin(curves[position]),
-                diverged: records[position]?.status == .diverged))
+                diverged: records[position]?.status == .diverged, divergedAt: records[position]?.divergedAt.map(Double.init)))
         }
         let note = shown < total ? "showing \(shown) of \(total) runs (at most \(Self.linesPerPanel) per panel)" : nil
         return LinePlotFigure(title: "Cost curves", xLabel: "iteration", yLabel: "cost",
@@ -76,13 +76,21 @@ struct HTMLReport {
     /// params.npz; runs without them are left out.
     func decisionBoundaries() -> String? {
         guard let layout else { return nil }
-        let candidates = zip(plan.runs, records).compactMap { entry, record -> (PlanFile.Entry, RunRecord)? in
-            guard let record, record.status != .failed, record.config.dataset.generator != nil else { return nil }
+        // One run per configuration (its first repeat), spread evenly over the sweep when there
+        // are more configurations than panels.
+        var seenConfigurations: Set<Int> = []
+        let all = zip(plan.runs, records).compactMap { entry, record -> (PlanFile.Entry, RunRecord)? in
+            // Diverged runs' parameters describe no trained network.
+            guard let record, record.status == .finished, record.config.dataset.generator != nil,
+                  seenConfigurations.insert(entry.configurationIndex).inserted else { return nil }
             return (entry, record)
         }
+        let candidates = all.count <= Self.boundaryPanels ? all
+            : (0..<Self.boundaryPanels).map { all[$0 * (all.count - 1) / (Self.boundaryPanels - 1)] }
         guard let first = candidates.first,
               let data = try? DataSource(locator: DataLocator(directories: [])).load(first.1.config.dataset),
-              data.featureCount == 2, candidates.allSatisfy({ $0.1.config.dataset == first.1.config.dataset }) else { return nil }
+              data.featureCount == 2, data.splits.train.classNames.count <= Palette.colors.count,
+              candidates.allSatisfy({ $0.1.config.dataset == first.1.config.dataset }) else { return nil }
         let features = data.splits.train.features, labels = data.splits.train.labels
         let points = (0..<features.columns).map { (features[0, $0], features[1, $0], labels[$0]) }
         let xs = points.map(\.0), ys = points.map(\.1)
@@ -101,6 +109,7 @@ struct HTMLReport {
         }
         guard let gridMatrix = try? Matrix<Double>(rows: 2, columns: resolution * resolution, columnMajor: grid) else { return nil }
         var panels: [BoundaryFigure.Panel] = []
+        let repeatColumn = plan.hasRepeats ? plan.columns.count - 1 : nil
         for (entry, record) in candidates where panels.count < Self.boundaryPanels {
             guard let sizes = entry.layerSizes, sizes.count >= 2,
                   let archive = try? FileSystem.read(layout.parameters(entry.id), limit: 64 << 20),
@@ -110,29 +119,65 @@ struct HTMLReport {
                                                        hiddenActivation: record.config.model.activation, output: output),
                   let layers = try? stride(from: 0, to: arrays.count, by: 2).map({ try Dense(weights: arrays[$0].matrix, bias: arrays[$0 + 1].matrix) }),
                   let network = try? Network<Double>(architecture: architecture, layers: layers),
-                  let predicted = try? network.predict(gridMatrix) else { continue }
+                  let predicted = Self.predict(network, gridMatrix) else { continue }
             let classes = (0..<resolution).map { row in Array(predicted[(row * resolution)..<((row + 1) * resolution)]) }
-            let title = plan.columns.indices.map { "\(plan.columns[$0])=\(entry.sweptValues[$0])" }.joined(separator: ", ")
+            let title = plan.columns.indices.filter { $0 != repeatColumn }
+                .map { "\(plan.columns[$0])=\(entry.sweptValues[$0])" }.joined(separator: ", ")
             panels.append(.init(title: title.isEmpty ? "run \(entry.index)" : title, classes: classes))
         }
         guard !panels.isEmpty else { return nil }
-        let note = candidates.count > panels.count ? "showing \(panels.count) of \(candidates.count) runs" : nil
-        return BoundaryFigure(title: "Decision boundaries (training points on top)", xRange: xRange, yRange: yRange,
-                              points: points, panels: panels, note: note).svg()
+        let note = all.count > panels.count ? "showing \(panels.count) of \(all.count) configurations, spread over the sweep" : nil
+        return BoundaryFigure(title: "Decision boundaries (training points on top" + (plan.hasRepeats ? "; first repeat" : "") + ")",
+                              xRange: xRange, yRange: yRange, points: points, panels: panels, note: note,
+                              classNames: data.splits.train.classNames).svg()
+    }
+
+    /// Predictions over `grid` in column blocks whose activations stay within 64 MiB (a layer
+    /// of a million units would otherwise need gigabytes for 3 600 points); nil when even one
+    /// column would not fit.
+    static func predict(_ network: Network<Double>, _ grid: Matrix<Double>) -> [Int32]? {
+        let units = Double(network.architecture.layerSizes.reduce(0, +))
+        let block = Int((64 * 1_048_576 / (units * 8 * 3)).rounded(.down))
+        guard block >= 1 else { return nil }
+        if block >= grid.columns { return try? network.predict(grid) }
+        var predicted: [Int32] = []
+        predicted.reserveCapacity(grid.columns)
+        var start = 0
+        while start < grid.columns {
+            let end = min(start + block, grid.columns)
+            let values = (start..<end).flatMap { [grid[0, $0], grid[1, $0]] }
+            guard let part = try? Matrix<Double>(rows: 2, columns: end - start, columnMajor: values),
+                  let classes = try? network.predict(part) else { return nil }
+            predicted += classes
+            start = end
+        }
+        return predicted
     }
 
     /// The graph of each distinct architecture the runs with records used (at most 6).
+    /// One graph per distinct shape (layer sizes and output; the activations a shape was trained
+    /// with are named in its title), at most six, the first saying how many there are.
     func networkGraphs() -> [String] {
-        var seen: [Architecture] = []
+        var shapes: [(architecture: Architecture, activations: [String])] = []
         for (entry, record) in zip(plan.runs, records) {
-            guard let record, let sizes = entry.layerSizes, sizes.count >= 2, seen.count < 6 else { continue }
+            guard let record, let sizes = entry.layerSizes, sizes.count >= 2 else { continue }
             let output: OutputLayer = record.config.model.output == .sigmoid ? .sigmoid : .softmax(classes: sizes[sizes.count - 1])
             guard let architecture = try? Architecture(inputCount: sizes[0], hiddenSizes: Array(sizes.dropFirst().dropLast()),
-                                                       hiddenActivation: record.config.model.activation, output: output),
-                  !seen.contains(architecture) else { continue }
-            seen.append(architecture)
+                                                       hiddenActivation: record.config.model.activation, output: output) else { continue }
+            let activation = record.config.model.activation.description
+            if let index = shapes.firstIndex(where: { $0.architecture.layerSizes == sizes && $0.architecture.output == output }) {
+                if !shapes[index].activations.contains(activation) { shapes[index].activations.append(activation) }
+            } else {
+                shapes.append((architecture, [activation]))
+            }
         }
-        return seen.map { NetworkGraph($0).svg() }
+        return shapes.prefix(6).enumerated().map { index, shape in
+            let architecture = shape.architecture
+            let title = "Network \(architecture.layerSizes.map(String.init).joined(separator: "-")) (\(architecture.parameterCount) parameters; "
+                + "hidden activation: \(shape.activations.joined(separator: ", ")))"
+                + (index == 0 && shapes.count > 6 ? " — 6 of the sweep's \(shapes.count) shapes" : "")
+            return NetworkGraph(architecture, activationLabel: shape.activations.joined(separator: " | ")).svg(title: title)
+        }
     }
 
     /// A swept key as a file name: letters, digits, '-' and '_' only.
@@ -148,7 +193,7 @@ struct HTMLReport {
         let keys = plan.columns.enumerated().filter { $0.element != repeatColumn }
         var figures: [(String, String)] = []
         for (column, key) in keys {
-            let values = plan.runs.map { Double($0.sweptValues[column]) }
+            let values = plan.runs.map { Self.number($0.sweptValues[column]) }
             guard values.allSatisfy({ $0?.isFinite ?? false }), Set(values.compactMap { $0 }).count >= 3 else { continue }
             let others = keys.filter { $0.offset != column }.map(\.offset)
             var order: [String] = []
@@ -175,6 +220,13 @@ struct HTMLReport {
             figures.append((key, figure.svg()))
         }
         return figures
+    }
+
+    /// A swept value as a number: "0.1", or a one-element list "[5]" (a hidden list of one layer).
+    static func number(_ text: String) -> Double? {
+        if let value = Double(text) { return value }
+        guard text.hasPrefix("["), text.hasSuffix("]"), !text.contains(",") else { return nil }
+        return Double(text.dropFirst().dropLast().trimmingCharacters(in: .whitespaces))
     }
 
     static func metric(_ metric: ReportConfig.Metric, _ record: RunRecord) -> Double? {
@@ -239,7 +291,9 @@ struct HTMLReport {
     }
 
     /// The whole page.
-    func html() -> String {
+    func html() -> String { html(figures()) }
+
+    func html(_ figures: [(name: String, title: String, svg: String)]) -> String {
         var page = """
             <!DOCTYPE html>
             <html lang="en">
@@ -254,7 +308,7 @@ struct HTMLReport {
             th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
             .pass { color: #006D4F; font-weight: bold; } .fail { color: #B03A00; font-weight: bold; }
             pre { background: #f7f7f7; padding: 12px; overflow-x: auto; font-size: 12px; }
-            figure { margin: 16px 0; overflow-x: auto; } figcaption { font-size: 13px; color: #444; }
+            figure { margin: 16px 0; } figure svg { max-width: 100%; height: auto; } figcaption { font-size: 13px; color: #444; }
             .counts span { margin-right: 18px; }
             </style>
             </head>
@@ -268,7 +322,7 @@ struct HTMLReport {
                       ("failed", present.filter { $0.status == .failed }.count),
                       ("not run", records.count - present.count)]
         page += "<p class=\"counts\">" + counts.map { "<span><b>\($0.1)</b> \($0.0)</span>" }.joined() + "<span>of \(records.count) runs</span></p>\n"
-        for figure in figures() {
+        for figure in figures {
             page += "<h2>\(Markup.escape(figure.title))</h2>\n<figure>\n" + figure.svg
                 + "<figcaption>Also as figures/\(figure.name).svg</figcaption>\n</figure>\n"
         }
@@ -305,10 +359,22 @@ struct HTMLReport {
 
     /// Writes `report.html` and `figures/*.svg` into the results folder.
     func write(to layout: ResultsLayout) throws(FileSystemError) {
-        for figure in figures() {
+        let figures = self.figures()
+        for figure in figures {
             try AtomicFile.write(Data(figure.svg.utf8), to: layout.directory.appendingPathComponent("figures/\(figure.name).svg"))
         }
-        try AtomicFile.write(Data(html().utf8), to: layout.report)
+        // Figures of an earlier report that no longer apply would be taken for this sweep's.
+        Self.removeFigures(in: layout, except: Set(figures.map { $0.name + ".svg" }))
+        try AtomicFile.write(Data(html(figures).utf8), to: layout.report)
+    }
+
+    /// Removes the `.svg` files of `figures/` not named in `except`.
+    static func removeFigures(in layout: ResultsLayout, except: Set<String>) {
+        let folder = layout.directory.appendingPathComponent("figures")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where name.hasSuffix(".svg") && !except.contains(name) {
+            unlink(folder.appendingPathComponent(name).path)
+        }
     }
 }
 

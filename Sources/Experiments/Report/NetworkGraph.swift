@@ -6,9 +6,13 @@ import NeuralNet
 /// arrows (Z = W·A + b, A = g(Z)) and, dashed, the backward flow (dZ, dW, db).
 public struct NetworkGraph: Sendable {
     public var architecture: Architecture
+    /// What hidden layers are labelled with (default: the architecture's activation; a report
+    /// drawing one shape trained with several names them all).
+    public var activationLabel: String?
 
-    public init(_ architecture: Architecture) {
+    public init(_ architecture: Architecture, activationLabel: String? = nil) {
         self.architecture = architecture
+        self.activationLabel = activationLabel
     }
 
     /// At most this many layers are drawn; the middle of a deeper network is elided.
@@ -36,7 +40,7 @@ public struct NetworkGraph: Sendable {
             switch architecture.output {
             case .sigmoid where isOutput: activation = "sigmoid"
             case .softmax where isOutput: activation = "softmax"
-            default: activation = architecture.hiddenActivation.description
+            default: activation = activationLabel ?? architecture.hiddenActivation.description
             }
             nodes.append(Node(title: isOutput ? "layer \(layer) (output)" : "layer \(layer)",
                               lines: ["W\(layer) \(sizes[layer])×\(sizes[layer - 1])", "b\(layer) \(sizes[layer])×1", activation]))

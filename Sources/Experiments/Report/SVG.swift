@@ -1,5 +1,10 @@
 import Foundation
 
+/// `text` cut to `limit` characters with an ellipsis (labels must fit their place).
+func shortened(_ text: String, _ limit: Int) -> String {
+    text.count > limit ? String(text.prefix(max(limit - 1, 1))) + "…" : text
+}
+
 /// Text for XML and HTML: `& < > " '` escaped, and control characters (which XML 1.0 does not
 /// allow) replaced; swept values are arbitrary YAML text.
 enum Markup {
@@ -106,7 +111,8 @@ struct PlotScale: Equatable {
     var ticks: [Double]
 
     /// A linear scale covering `minimum...maximum`, widened to round ticks (about 5 of them).
-    static func linear(_ minimum: Double, _ maximum: Double, tickCount: Int = 5) -> PlotScale {
+    /// - Parameter integer: ticks at whole numbers only (a depth or a width).
+    static func linear(_ minimum: Double, _ maximum: Double, tickCount: Int = 5, integer: Bool = false) -> PlotScale {
         var low = minimum, high = maximum
         if !(low.isFinite && high.isFinite) { low = 0; high = 1 }
         if high - low <= abs(high) * 1e-12 {
@@ -115,7 +121,7 @@ struct PlotScale: Equatable {
             low -= pad
             high += pad
         }
-        let step = niceStep((high - low) / Double(max(tickCount, 1)))
+        let step = integer ? max(niceStep((high - low) / Double(max(tickCount, 1))), 1) : niceStep((high - low) / Double(max(tickCount, 1)))
         // Ticks are whole multiples k of the step, computed as the decimal k·m·10^e (an integer
         // scaled by a power of ten) so that 3 × 0.2 is 0.6, not 0.6000000000000001.
         let exponent = Int(log10(step).rounded(.down))
@@ -133,7 +139,9 @@ struct PlotScale: Equatable {
     /// A logarithmic scale over whole decades covering `minimum...maximum` (both > 0).
     static func logarithmic(_ minimum: Double, _ maximum: Double) -> PlotScale {
         let low = (log10(minimum)).rounded(.down), high = max((log10(maximum)).rounded(.up), low + 1)
-        let ticks = stride(from: low, through: high, by: 1).map { pow(10, $0) }
+        // About eight labelled decades at most: 1e-300 … 1e300 is ticked every 100 decades.
+        let every = max(1, ((high - low) / 8).rounded(.up))
+        let ticks = stride(from: low, through: high, by: every).map { pow(10, $0) }
         return PlotScale(lower: pow(10, low), upper: pow(10, high), logarithmic: true, ticks: ticks)
     }
 
@@ -177,7 +185,8 @@ struct PlotScale: Equatable {
 
 /// The Okabe–Ito palette (distinguishable with the common colour-vision deficiencies), black last.
 enum Palette {
-    static let colors = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+    /// Yellow last: it is the hardest to see as a thin line on white.
+    static let colors = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
     /// Beyond eight series the colours repeat with a dash pattern.
     static let dashes: [String?] = [nil, "6 3", "2 2", "8 3 2 3"]
 

@@ -71,6 +71,11 @@ public struct Reporter: Sendable {
         if !plan.expectations.isEmpty {
             try AtomicFile.write(Data(ExpectationChecker.csv(expectations).utf8), to: layout.expectations)
         }
+        if !html {
+            // A report left from an earlier run would no longer match the CSVs.
+            unlink(layout.report.path)
+            HTMLReport.removeFigures(in: layout, except: [])
+        }
         if html {
             let experimentText = (try? FileSystem.read(layout.experimentFile, limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) }
             try HTMLReport(plan: plan, records: records, curves: curves, table: table, expectations: expectations,
