@@ -88,17 +88,9 @@ extension EngineBuild {
 /// The commit of the git checkout holding a folder.
 enum GitCommit {
     static func of(directory: URL) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", directory.path, "rev-parse", "--short=12", "HEAD"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        let commit = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let (status, output, _) = Subprocess.run(["git", "-C", directory.path, "rev-parse", "--short=12", "HEAD"]),
+              status == 0 else { return nil }
+        let commit = output.trimmingCharacters(in: .whitespacesAndNewlines)
         return commit.isEmpty ? nil : commit
     }
 }

@@ -69,12 +69,11 @@ enum SignalGate {
         // that signal only ends the process, quietly, with the first signal's code.
         requeueing.store(true, ordering: .sequentiallyConsistent)
         writeError("runner: requeueing Slurm job \(job): it runs again and resumes the runs left pending\n")
-        guard let (status, _, errors) = SlurmClient.execute(["scontrol", "requeue", job]), status == 0 else {
+        guard let (status, _, _) = Subprocess.run(["scontrol", "requeue", job]), status == 0 else {
             requeueing.store(false, ordering: .sequentiallyConsistent)
             writeError("runner: could not requeue Slurm job \(job) (scontrol requeue failed); re-submit to finish its runs\n")
             return false
         }
-        _ = errors
         return true
     }
 

@@ -175,7 +175,7 @@ struct Slurm: ParsableCommand {
             mergeJob = try SlurmClient.sbatch(scripts.mergeCommand(afterArray: arrayJob))
         } catch {
             // An array without its merge would report nothing: take it back.
-            let cancelled = SlurmClient.execute(["scancel", arrayJob])?.0 == 0
+            let cancelled = Subprocess.run(["scancel", arrayJob])?.0 == 0
             throw SlurmClient.Failure(description: "\(error.description); the array job \(arrayJob) "
                                       + (cancelled ? "was cancelled (submit again)" : "could not be cancelled: scancel \(arrayJob)"))
         }
@@ -356,24 +356,9 @@ enum SlurmClient {
         var description: String
     }
 
-    /// Runs a command, returning its exit status, stdout and stderr (nil when it cannot start).
-    static func execute(_ arguments: [String]) -> (Int32, String, String)? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do { try process.run() } catch { return nil }
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-    }
-
     /// Submits with `sbatch --parsable`; returns the job id.
     static func sbatch(_ command: [String]) throws(Failure) -> String {
-        guard let (status, output, errors) = execute(command) else { throw Failure(description: "cannot run sbatch") }
+        guard let (status, output, errors) = Subprocess.run(command) else { throw Failure(description: "cannot run sbatch") }
         if status == 127 {
             throw Failure(description: "sbatch not found: run this on a Slurm login node (--dry-run writes the scripts without submitting)")
         }
@@ -391,11 +376,11 @@ enum SlurmClient {
 
     /// The job's state(s) as squeue shows them (an array: one per task group), else scontrol's.
     static func state(of job: String) -> String? {
-        if let (status, output, _) = execute(["squeue", "-h", "-j", job, "-o", "%i %T"]), status == 0 {
+        if let (status, output, _) = Subprocess.run(["squeue", "-h", "-j", job, "-o", "%i %T"]), status == 0 {
             let lines = output.split(separator: "\n").map { String($0) }
             if !lines.isEmpty { return lines.joined(separator: "; ") }
         }
-        if let (status, output, _) = execute(["scontrol", "-o", "show", "job", job]), status == 0 {
+        if let (status, output, _) = Subprocess.run(["scontrol", "-o", "show", "job", job]), status == 0 {
             let states = output.split(separator: "\n").compactMap { line -> String? in
                 guard let range = line.range(of: "JobState=") else { return nil }
                 return String(line[range.upperBound...].prefix { !$0.isWhitespace })
