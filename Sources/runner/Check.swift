@@ -19,10 +19,12 @@ struct Check: ParsableCommand {
     @Argument(help: "A results folder, e.g. results/toy_backprop.", completion: .directory)
     var directory: String
 
+    @OptionGroup var data: ReportDataOptions
+
     func run() throws {
         let report: Reporter.Report
         do {
-            report = try Reporter(layout: ResultsLayout(directory: URL(fileURLWithPath: directory))).write(allowMixed: allowMixed)
+            report = try Reporter(layout: ResultsLayout(directory: URL(fileURLWithPath: directory)), dataLocator: data.locator).write(allowMixed: allowMixed)
         } catch {
             printError("\(directory): error: \(error)")
             throw Exit.code(for: error)

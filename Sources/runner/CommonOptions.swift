@@ -109,3 +109,15 @@ struct ExperimentOptions: ParsableArguments {
         }
     }
 }
+
+/// `--data-dir` for the commands that only report: a 2-column CSV dataset is read again for
+/// the report's decision boundaries.
+struct ReportDataOptions: ParsableArguments {
+    @Option(help: "Where a CSV dataset is looked for again for the decision boundaries (then $NETSWEEP_DATA, ./data, ../shared/datasets, /usr/share/datasets).")
+    var dataDir: String?
+
+    var locator: DataLocator {
+        DataLocator.standard(dataDirectory: dataDir, environment: ProcessInfo.processInfo.environment["NETSWEEP_DATA"],
+                             checkout: FileManager.default.currentDirectoryPath)
+    }
+}

@@ -29,6 +29,8 @@ struct Merge: ParsableCommand {
     @Flag(help: "Write the CSVs only: no report.html and figures/.")
     var noHTML = false
 
+    @OptionGroup var data: ReportDataOptions
+
     func validate() throws {
         guard !directories.isEmpty else { throw ValidationError("give the results folder to merge, e.g. results/quickstart") }
         if let shards, !(1...Shard.maximumCount).contains(shards) {
@@ -48,7 +50,7 @@ struct Merge: ParsableCommand {
                     print("\(source): \(outcome.copied) runs merged, \(outcome.alreadyPresent) already in \(directories[0])")
                 }
             }
-            report = try Reporter(layout: target).write(allowMixed: allowMixed, html: !noHTML)
+            report = try Reporter(layout: target, dataLocator: data.locator).write(allowMixed: allowMixed, html: !noHTML)
             status = try StoreStatus(layout: target, shards: shards)
         } catch {
             printError("\(directories[0]): error: \(error)")

@@ -28,8 +28,10 @@ struct Report: ParsableCommand {
     @Flag(help: "Write the CSVs only: no report.html and figures/.")
     var noHTML = false
 
+    @OptionGroup var data: ReportDataOptions
+
     func run() throws {
-        let reporter = Reporter(layout: ResultsLayout(directory: URL(fileURLWithPath: directory)))
+        let reporter = Reporter(layout: ResultsLayout(directory: URL(fileURLWithPath: directory)), dataLocator: data.locator)
         do {
             let report = try reporter.write(rows: rows, columns: columns, allowMixed: allowMixed, html: !noHTML)
             print(report.table)

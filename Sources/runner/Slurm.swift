@@ -300,11 +300,17 @@ struct SlurmScripts {
             """
     }
 
+    /// The tasks' `--data-dir`, for the merge's report (a CSV dataset read again).
+    var dataArguments: [String] {
+        guard let index = taskArguments.firstIndex(of: "--data-dir"), index + 1 < taskArguments.count else { return [] }
+        return Array(taskArguments[index...(index + 1)])
+    }
+
     var mergeScript: String {
         let options = mergeOptions
         let exitFile = Self.quote(slurmDirectory + "/merge.exit")
         return header(options, what: "the reports, once every task has ended (afterany: also when some failed)") + """
-            \(Self.quote(runner)) merge \(Self.quote(directory)) --shards \(shards)
+            \(([runner, "merge", directory, "--shards", String(shards)] + dataArguments).map(Self.quote).joined(separator: " "))
             status=$?
             echo "$status" > \(exitFile).tmp && mv -f \(exitFile).tmp \(exitFile)
             exit "$status"

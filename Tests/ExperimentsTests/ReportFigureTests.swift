@@ -148,4 +148,50 @@ struct ReportFigureTests {
         }
         #expect(pages[0] == pages[1])
     }
+
+    @Test("a 2-column CSV dataset gets decision boundaries; edited since the sweep, none (not a wrong picture)")
+    func boundariesOfACSV() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = root.appendingPathComponent("points.csv")
+        var rows = ["x1,x2,label"]
+        for index in 0..<40 {
+            let x = Double(index % 8) / 4 - 1, y = Double(index / 8) / 2 - 1
+            rows.append("\(x),\(y),\(x * y > 0 ? "same" : "other")")
+        }
+        try rows.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let text = """
+            name: csv_pictured
+            dataset: {train: "\(file.path)", test_fraction: 0.25}
+            model: {hidden: [4], activation: tanh}
+            training: {learning_rate: 0.5, iterations: 40, record_every: 10}
+            sweep:
+              hidden: [[2], [4]]
+            """
+        let (plan, _) = try runExperiment(text, root: root, jobs: 1)
+        let figure = plan.layout.directory.appendingPathComponent("figures/decision_boundaries.svg")
+        let svg = try String(contentsOf: figure, encoding: .utf8)
+        #expect(Self.parses(svg) && svg.contains("hidden=[2]") && svg.contains("hidden=[4]"))
+        #expect(svg.contains("same") && svg.contains("other"), "the class legend names the CSV's labels")
+
+        rows[1] = "-1,-1,other"
+        try rows.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        try Reporter(layout: plan.layout).write()
+        #expect(!FileManager.default.fileExists(atPath: figure.path), "boundaries over data the runs were not trained on")
+        #expect(!(try String(contentsOf: plan.layout.report, encoding: .utf8)).contains("Decision boundaries"))
+    }
+
+    @Test("swept values are typed once: numbers, lists of numbers, text; [5] is 5 on an axis")
+    func sweptValues() {
+        #expect(SweptValue("0.0075") == .number(0.0075))
+        #expect(SweptValue("1e-4") == SweptValue("0.0001"))
+        #expect(SweptValue("[20, 7, 5]") == .list([20, 7, 5]))
+        #expect(SweptValue("[]") == .list([]))
+        #expect(SweptValue("[5]").numeric == 5 && SweptValue("[5, 3]").numeric == nil)
+        #expect(SweptValue("tanh") == .text("tanh") && SweptValue("tanh").numeric == nil)
+        #expect(SweptValue("[a, 1]") == .text("[a, 1]"))
+        #expect(SweptValue("nan") == .text("nan") && SweptValue("inf").numeric == nil)
+        #expect(ExpectationChecker.same("[5]", "[5.0]") && ExpectationChecker.same("0.01", "1e-2"))
+        #expect(!ExpectationChecker.same("5", "[5]") && !ExpectationChecker.same("relu", "tanh"))
+    }
 }

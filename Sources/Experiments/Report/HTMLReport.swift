@@ -18,6 +18,8 @@ struct HTMLReport {
     var experimentText: String?
     /// Where the runs' parameters are (for the decision boundaries).
     var layout: ResultsLayout?
+    /// Where a CSV dataset is looked for again (for the decision boundaries).
+    var dataLocator = DataLocator(directories: [])
 
     /// At most this many lines per cost-curve panel, and points per line: a 10 000-run sweep
     /// still gives a page of a few megabytes (the page says what was left out).
@@ -70,10 +72,12 @@ struct HTMLReport {
     /// At most this many runs get a decision-boundary panel.
     static let boundaryPanels = 12
 
-    /// For a 2-D generated dataset (planar, moons, circles, xor, spirals, 2-feature blobs): each
-    /// run's predicted class over a 60 × 60 grid of the training data's range, its training
-    /// points on top. The data are drawn again from their recipe and the parameters read from
-    /// params.npz; runs without them are left out.
+    /// For a 2-D dataset (planar, moons, circles, xor, spirals, 2-feature blobs, a CSV with two
+    /// feature columns): each run's predicted class over a 60 × 60 grid of the training data's
+    /// range, its training points on top. Generated data are drawn again from their recipe, a
+    /// CSV is read again through `dataLocator`, and the parameters come from params.npz; runs
+    /// without them are left out. The data must be the ones trained on: the run id folds in
+    /// their fingerprint, so a CSV edited since gives no figure rather than a wrong one.
     func decisionBoundaries() -> String? {
         guard let layout else { return nil }
         // One run per configuration (its first repeat), spread evenly over the sweep when there
@@ -81,15 +85,15 @@ struct HTMLReport {
         var seenConfigurations: Set<Int> = []
         let all = zip(plan.runs, records).compactMap { entry, record -> (PlanFile.Entry, RunRecord)? in
             // Diverged runs' parameters describe no trained network.
-            guard let record, record.status == .finished, record.config.dataset.generator != nil,
+            guard let record, record.status == .finished, entry.layerSizes?.first == 2, Self.isPlanar(record.config.dataset),
                   seenConfigurations.insert(entry.configurationIndex).inserted else { return nil }
             return (entry, record)
         }
         let candidates = all.count <= Self.boundaryPanels ? all
             : (0..<Self.boundaryPanels).map { all[$0 * (all.count - 1) / (Self.boundaryPanels - 1)] }
         guard let first = candidates.first,
-              let data = try? DataSource(locator: DataLocator(directories: [])).load(first.1.config.dataset),
-              data.featureCount == 2, data.splits.train.classNames.count <= Palette.colors.count,
+              let data = try? DataSource(locator: dataLocator).load(first.1.config.dataset),
+              data.featureCount == 2, ResolvedRun.id(config: first.1.config, fingerprint: data.fingerprint) == first.0.id, data.splits.train.classNames.count <= Palette.colors.count,
               candidates.allSatisfy({ $0.1.config.dataset == first.1.config.dataset }) else { return nil }
         let features = data.splits.train.features, labels = data.splits.train.labels
         let points = (0..<features.columns).map { (features[0, $0], features[1, $0], labels[$0]) }
@@ -130,6 +134,14 @@ struct HTMLReport {
         return BoundaryFigure(title: "Decision boundaries (training points on top" + (plan.hasRepeats ? "; first repeat" : "") + ")",
                               xRange: xRange, yRange: yRange, points: points, panels: panels, note: note,
                               classNames: data.splits.train.classNames).svg()
+    }
+
+    /// Whether a dataset can be 2-D without reading anything large: a generator, or a CSV
+    /// (HDF5, IDX and CIFAR files hold images).
+    static func isPlanar(_ dataset: DatasetConfig) -> Bool {
+        if dataset.generator != nil { return true }
+        guard let train = dataset.train else { return false }
+        return (dataset.format ?? (try? DataSource.format(of: train))) == .csv
     }
 
     /// Predictions over `grid` in column blocks whose activations stay within 64 MiB (a layer
@@ -193,7 +205,7 @@ struct HTMLReport {
         let keys = plan.columns.enumerated().filter { $0.element != repeatColumn }
         var figures: [(String, String)] = []
         for (column, key) in keys {
-            let values = plan.runs.map { Self.number($0.sweptValues[column]) }
+            let values = plan.runs.map { SweptValue($0.sweptValues[column]).numeric }
             guard values.allSatisfy({ $0?.isFinite ?? false }), Set(values.compactMap { $0 }).count >= 3 else { continue }
             let others = keys.filter { $0.offset != column }.map(\.offset)
             var order: [String] = []
@@ -220,13 +232,6 @@ struct HTMLReport {
             figures.append((key, figure.svg()))
         }
         return figures
-    }
-
-    /// A swept value as a number: "0.1", or a one-element list "[5]" (a hidden list of one layer).
-    static func number(_ text: String) -> Double? {
-        if let value = Double(text) { return value }
-        guard text.hasPrefix("["), text.hasSuffix("]"), !text.contains(",") else { return nil }
-        return Double(text.dropFirst().dropLast().trimmingCharacters(in: .whitespaces))
     }
 
     static func metric(_ metric: ReportConfig.Metric, _ record: RunRecord) -> Double? {

@@ -5,9 +5,13 @@ import Foundation
 /// at its end.
 public struct Reporter: Sendable {
     public var layout: ResultsLayout
+    /// Where a 2-column CSV dataset is found again for the report's decision boundaries
+    /// (generated data are drawn again from their recipe and need none).
+    public var dataLocator: DataLocator
 
-    public init(layout: ResultsLayout) {
+    public init(layout: ResultsLayout, dataLocator: DataLocator = DataLocator(directories: [])) {
         self.layout = layout
+        self.dataLocator = dataLocator
     }
 
     /// What a report found.
@@ -79,7 +83,7 @@ public struct Reporter: Sendable {
         if html {
             let experimentText = (try? FileSystem.read(layout.experimentFile, limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) }
             try HTMLReport(plan: plan, records: records, curves: curves, table: table, expectations: expectations,
-                           experimentText: experimentText, layout: layout).write(to: layout)
+                           experimentText: experimentText, layout: layout, dataLocator: dataLocator).write(to: layout)
         }
         return Report(plan: plan, records: records, table: table.text(), expectations: expectations)
     }

@@ -259,7 +259,7 @@ public struct SweepRunner: Sendable {
         }
         let report: Reporter.Report
         do {
-            report = try Reporter(layout: layout).write(rows: options.tableRows, columns: options.tableColumns,
+            report = try Reporter(layout: layout, dataLocator: dataSource.locator).write(rows: options.tableRows, columns: options.tableColumns,
                                                         allowMixed: options.allowMixed || options.force, html: options.html)
         } catch {
             // The run's own I/O failure is the cause worth naming.
