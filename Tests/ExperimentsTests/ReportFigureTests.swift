@@ -168,15 +168,27 @@ struct ReportFigureTests {
             sweep:
               hidden: [[2], [4]]
             """
-        let (plan, _) = try runExperiment(text, root: root, jobs: 1)
+        // Found through the locator, as `runner run` finds a file named without a folder.
+        let experiment = try ExperimentLoader().load(text: text.replacingOccurrences(of: file.path, with: "points.csv"), file: "test.yaml")
+        let plan = try SweepRunner(dataSource: DataSource(locator: DataLocator(directories: [root.path])))
+            .plan(experiment, outputRoot: root.path)
+        // `runner run` runs the plan with a runner that has no locator of its own (the plan
+        // carries the one it was made with).
+        _ = try SweepRunner(dataSource: DataSource(locator: DataLocator(directories: [])))
+            .run(plan, options: SweepOptions(jobs: 1, outputRoot: root.path), stop: StopFlag())
         let figure = plan.layout.directory.appendingPathComponent("figures/decision_boundaries.svg")
         let svg = try String(contentsOf: figure, encoding: .utf8)
         #expect(Self.parses(svg) && svg.contains("hidden=[2]") && svg.contains("hidden=[4]"))
         #expect(svg.contains("same") && svg.contains("other"), "the class legend names the CSV's labels")
 
+        try Reporter(layout: plan.layout).write()
+        #expect(!FileManager.default.fileExists(atPath: figure.path), "the CSV is not found without its folder")
+        try Reporter(layout: plan.layout, dataLocator: DataLocator(directories: [root.path])).write()
+        #expect(FileManager.default.fileExists(atPath: figure.path), "found again through the locator")
+
         rows[1] = "-1,-1,other"
         try rows.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-        try Reporter(layout: plan.layout).write()
+        try Reporter(layout: plan.layout, dataLocator: DataLocator(directories: [root.path])).write()
         #expect(!FileManager.default.fileExists(atPath: figure.path), "boundaries over data the runs were not trained on")
         #expect(!(try String(contentsOf: plan.layout.report, encoding: .utf8)).contains("Decision boundaries"))
     }

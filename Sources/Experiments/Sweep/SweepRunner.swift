@@ -46,6 +46,8 @@ public struct SweepPlan: Sendable {
     /// Prepared data by dataset configuration (each loaded once).
     public var data: [DatasetConfig: PreparedData]
     public var layout: ResultsLayout
+    /// Where the data files were found (the report reads a 2-column CSV again).
+    public var dataLocator = DataLocator(directories: [])
 
     /// Whether run `index` has a usable record from an earlier invocation (failed runs are
     /// retried, and so is a run whose record is damaged: the new record replaces it).
@@ -176,7 +178,7 @@ public struct SweepRunner: Sendable {
             firstWithID[run.id] = run
         }
         return SweepPlan(experiment: experiment, runs: runs, data: data,
-                         layout: ResultsLayout(root: outputRoot, experiment: experiment.name))
+                         layout: ResultsLayout(root: outputRoot, experiment: experiment.name), dataLocator: dataSource.locator)
     }
 
     /// Runs the pending runs of `plan` and writes the reports.
@@ -259,7 +261,7 @@ public struct SweepRunner: Sendable {
         }
         let report: Reporter.Report
         do {
-            report = try Reporter(layout: layout, dataLocator: dataSource.locator).write(rows: options.tableRows, columns: options.tableColumns,
+            report = try Reporter(layout: layout, dataLocator: plan.dataLocator).write(rows: options.tableRows, columns: options.tableColumns,
                                                         allowMixed: options.allowMixed || options.force, html: options.html)
         } catch {
             // The run's own I/O failure is the cause worth naming.
