@@ -5,11 +5,14 @@ extension Network {
     /// `Z_l = W_l·A_{l−1} + b_l`, `A_l = g(Z_l)` for l = 1 … L, writing A_l (and Z_L) into the
     /// workspace. The product goes through `gemm` with β = 0; the bias broadcast and the
     /// activation then run as one fused pass over the product.
-    func forward(input: UnsafePointer<T>, columns: Int, workspace: Workspace<T>) {
+    ///
+    /// With `start` > 0, layers before it are taken as done: A_{start} is already in the
+    /// workspace (the dual first layer computes Z1 its own way) and `input` is not read.
+    func forward(input: UnsafePointer<T>, columns: Int, workspace: Workspace<T>, from start: Int = 0) {
         let sizes = workspace.sizes
         let lastLayer = layers.count - 1
-        var previous = input
-        for l in 0..<layers.count {
+        var previous = start == 0 ? input : UnsafePointer(workspace.activations[start - 1].pointer)
+        for l in start..<layers.count {
             let rows = sizes[l + 1]
             let inner = sizes[l]
             let target = l == lastLayer ? workspace.logits.pointer : workspace.activations[l].pointer
@@ -66,10 +69,12 @@ extension Network {
     /// `db_l = (1/m)·Σ_columns dZ_l`, and, for l > 1 only, `dZ_{l−1} = (W_lᵀ·dZ_l) ⊙ g'(A_{l−1})`.
     /// The first layer's dA is never computed. Transposes are BLAS flags.
     /// - Returns: `Σ db_L`, whose finiteness tells the trainer whether the run diverged.
+    /// With `firstLayerWeights` false, dW_1 is not computed (the dual first layer updates its
+    /// weights from dZ_1 itself); `input` is then not read.
     @discardableResult
     func backward(input: UnsafePointer<T>, labels: UnsafePointer<Int32>, columns: Int,
                   workspace: Workspace<T>, regularization: Regularization,
-                  gradients: inout [Dense<T>.Gradients]) -> T {
+                  gradients: inout [Dense<T>.Gradients], firstLayerWeights: Bool = true) -> T {
         let sizes = workspace.sizes
         let lastLayer = layers.count - 1
         let inverseCount = 1 / T(columns)
@@ -87,7 +92,7 @@ extension Network {
             layers[l].weights.storage.withUnsafeBufferPointer { weightBuffer in
                 guard let weights = weightBuffer.baseAddress else { return }
                 gradients[l].weights.storage.withUnsafeMutableBufferPointer { gradientBuffer in
-                    guard let weightGradient = gradientBuffer.baseAddress else { return }
+                    guard let weightGradient = gradientBuffer.baseAddress, l > 0 || firstLayerWeights else { return }
                     // dW = c·W first, then the product accumulates (1/m)·dZ·A_prevᵀ onto it (β = 1).
                     let beta: T
                     if l2Scale != 0 {

@@ -17,10 +17,13 @@ public struct TrainingPlan: Sendable, Hashable {
     public var decay: LearningRateDecay
     /// Record the cost every this many iterations (and always after the last update).
     public var recordEvery: Int
+    /// The form the first layer's weights train in (`FirstLayerForm`); the same results up to
+    /// rounding either way.
+    public var firstLayer: FirstLayerForm
 
     public init(optimizer: Optimizer = .gradientDescent, learningRate: Double, length: Length,
                 batchSize: Int? = nil, regularization: Regularization = .none,
-                decay: LearningRateDecay = .none, recordEvery: Int = 100) {
+                decay: LearningRateDecay = .none, recordEvery: Int = 100, firstLayer: FirstLayerForm = .primal) {
         self.optimizer = optimizer
         self.learningRate = learningRate
         self.length = length
@@ -28,6 +31,7 @@ public struct TrainingPlan: Sendable, Hashable {
         self.regularization = regularization
         self.decay = decay
         self.recordEvery = recordEvery
+        self.firstLayer = firstLayer
     }
 
     /// The number of updates this plan makes on `exampleCount` examples.
@@ -62,6 +66,11 @@ public struct TrainingPlan: Sendable, Hashable {
         guard recordEvery >= 1 else {
             throw NeuralNetError.invalidHyperparameter(
                 name: "record_every", expected: "an integer ≥ 1", found: "\(recordEvery)")
+        }
+        if firstLayer == .dual, !FirstLayerForm.allows(optimizer) {
+            throw NeuralNetError.invalidHyperparameter(
+                name: "first_layer", expected: "primal or auto with \(optimizer) (its update leaves the dual form's span)",
+                found: "dual")
         }
         try optimizer.validate()
         try regularization.validate()
@@ -154,6 +163,8 @@ private struct TrainingLoop<T: NetScalar> {
     let columns: Int
     var optimizer: OptimizerState<T>
     var gradients: [Dense<T>.Gradients]
+    /// The first layer in dual form, when the plan asks for it.
+    let dual: DualFirstLayer<T>?
 
     init(network: Network<T>, plan: TrainingPlan, inputs: UnsafePointer<T>, labels: UnsafePointer<Int32>,
          rows: Int, columns: Int) {
@@ -165,22 +176,51 @@ private struct TrainingLoop<T: NetScalar> {
         self.columns = columns
         optimizer = OptimizerState(rule: plan.optimizer, network: network)
         gradients = network.makeGradients()
+        if plan.firstLayer == .dual, let first = network.layers.first {
+            var momentum = false
+            if case .momentum = plan.optimizer { momentum = true }
+            dual = DualFirstLayer(weights: first.weights, inputs: inputs, examples: columns,
+                                  batch: Swift.min(plan.batchSize ?? columns, columns), momentum: momentum)
+        } else {
+            dual = nil
+        }
     }
 
     mutating func run(random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool) -> TrainingOutcome {
+        let outcome: TrainingOutcome
         if let batchSize = plan.batchSize {
-            return runMiniBatches(batchSize: Swift.min(batchSize, columns), random: &random, record: record,
-                                  shouldStop: shouldStop)
+            outcome = runMiniBatches(batchSize: Swift.min(batchSize, columns), random: &random, record: record,
+                                     shouldStop: shouldStop)
+        } else {
+            outcome = runFullBatch(record: record, shouldStop: shouldStop)
         }
-        return runFullBatch(record: record, shouldStop: shouldStop)
+        // A stopped or diverged run returns its network as it was: W1 formed from a and B.
+        if let dual, dual.stale { dual.formWeights(into: &network.layers[0].weights) }
+        return outcome
     }
 
     /// One forward, (optional) cost, backward and update; returns false on divergence.
+    /// `order[range]` are the batch's columns of the training set (nil: all, in order), which
+    /// the dual first layer reads its columns of G and P by.
     private mutating func step(input: UnsafePointer<T>, labels: UnsafePointer<Int32>, columns width: Int,
+                               order: UnsafePointer<Int>?, range: Range<Int>,
                                workspace: Workspace<T>, iteration: Int, epoch: Int,
                                record: (CostRecord) -> Void) -> Bool {
-        network.forward(input: input, columns: width, workspace: workspace)
+        if let dual {
+            let single = network.layers.count == 1
+            let target = single ? workspace.logits.pointer : workspace.activations[0].pointer
+            let activation = single ? Activation.identity : network.architecture.hiddenActivation
+            network.layers[0].bias.storage.withUnsafeBufferPointer { bias in
+                guard let bias = bias.baseAddress else { return }
+                dual.forward(order: order, range: range, bias: bias, activation: activation, target: target)
+            }
+            network.forward(input: input, columns: width, workspace: workspace, from: 1)
+        } else {
+            network.forward(input: input, columns: width, workspace: workspace)
+        }
         if iteration % plan.recordEvery == 0 {
+            // The L2 term is Σ‖W_l‖² of W1 itself.
+            if let dual, plan.regularization.isActive, dual.stale { dual.formWeights(into: &network.layers[0].weights) }
             let cost = network.cost(labels: labels, columns: width, workspace: workspace,
                                     regularization: plan.regularization)
             let correct = network.correctCount(labels: labels, columns: width, workspace: workspace)
@@ -190,10 +230,13 @@ private struct TrainingLoop<T: NetScalar> {
         }
         let outputGradientSum = network.backward(
             input: input, labels: labels, columns: width, workspace: workspace,
-            regularization: plan.regularization, gradients: &gradients)
+            regularization: plan.regularization, gradients: &gradients, firstLayerWeights: dual == nil)
         guard outputGradientSum.isFinite else { return false }
         let learningRate = plan.decay.learningRate(initial: plan.learningRate, epoch: epoch)
-        optimizer.update(&network, gradients: gradients, learningRate: learningRate)
+        optimizer.update(&network, gradients: gradients, learningRate: learningRate, firstLayerWeights: dual == nil)
+        dual?.update(delta: workspace.deltas[0].pointer, order: order, range: range,
+                     l2Scale: T(plan.regularization.gradientScale(batchSize: width)), learningRate: T(learningRate),
+                     rule: plan.optimizer)
         return true
     }
 
@@ -202,8 +245,8 @@ private struct TrainingLoop<T: NetScalar> {
         let workspace = Workspace<T>(architecture: network.architecture, columns: columns)
         for i in 0..<iterations {
             if shouldStop() { return TrainingOutcome(status: .stopped(iteration: i), iterations: i) }
-            guard step(input: inputs, labels: labels, columns: columns, workspace: workspace,
-                       iteration: i, epoch: i, record: record) else {
+            guard step(input: inputs, labels: labels, columns: columns, order: nil, range: 0..<columns,
+                       workspace: workspace, iteration: i, epoch: i, record: record) else {
                 return TrainingOutcome(status: .diverged(iteration: i), iterations: i)
             }
         }
@@ -217,7 +260,8 @@ private struct TrainingLoop<T: NetScalar> {
         let remainderWidth = columns % batchSize
         let remainder = remainderWidth == 0 ? nil
             : Workspace<T>(architecture: network.architecture, columns: remainderWidth)
-        let batch = BatchBuffer<T>(rows: rows, columns: batchSize)
+        // The dual first layer reads columns of G, not of X: only the labels are gathered.
+        let batch = BatchBuffer<T>(rows: dual == nil ? rows : 0, columns: batchSize)
         var order = [Int](repeating: 0, count: columns)
         var iteration = 0
         var epoch = 0
@@ -230,12 +274,15 @@ private struct TrainingLoop<T: NetScalar> {
                 if shouldStop() { return TrainingOutcome(status: .stopped(iteration: iteration), iterations: iteration) }
                 let width = Swift.min(batchSize, columns - start)
                 let workspace = width == batchSize ? full : (remainder ?? full)
-                order.withUnsafeBufferPointer { order in
-                    guard let order = order.baseAddress else { return }
-                    batch.gather(from: inputs, labels: labels, order: order, range: start..<(start + width))
+                let range = start..<(start + width)
+                let stepped = order.withUnsafeBufferPointer { order -> Bool in
+                    guard let order = order.baseAddress else { return false }
+                    batch.gather(from: inputs, labels: labels, order: order, range: range)
+                    return step(input: dual == nil ? UnsafePointer(batch.inputs.pointer) : inputs, labels: batch.labels.pointer,
+                                columns: width, order: order, range: range,
+                                workspace: workspace, iteration: iteration, epoch: epoch, record: record)
                 }
-                guard step(input: batch.inputs.pointer, labels: batch.labels.pointer, columns: width,
-                           workspace: workspace, iteration: iteration, epoch: epoch, record: record) else {
+                guard stepped else {
                     return TrainingOutcome(status: .diverged(iteration: iteration), iterations: iteration)
                 }
                 iteration += 1
@@ -249,8 +296,9 @@ private struct TrainingLoop<T: NetScalar> {
     }
 
     /// Evaluates the trained network on the whole training set and records iteration N.
-    private func finish(iterations: Int, epoch: Int, workspace: Workspace<T>,
-                        record: (CostRecord) -> Void) -> TrainingOutcome {
+    private mutating func finish(iterations: Int, epoch: Int, workspace: Workspace<T>,
+                                 record: (CostRecord) -> Void) -> TrainingOutcome {
+        if let dual, dual.stale { dual.formWeights(into: &network.layers[0].weights) }
         var lossSum: T = 0
         var correct = 0
         var start = 0

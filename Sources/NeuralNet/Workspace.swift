@@ -83,7 +83,7 @@ final class BatchBuffer<T: NetScalar> {
         var targetLabel = labels.pointer
         for position in range {
             let column = order[position]
-            target.update(from: data + column * rows, count: rows)
+            if rows > 0 { target.update(from: data + column * rows, count: rows) }
             targetLabel.pointee = source[column]
             target += rows
             targetLabel += 1

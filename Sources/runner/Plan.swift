@@ -7,7 +7,7 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the runs an experiment would execute (dry run).",
         discussion: """
-            One line per run: its index, id, swept values, whether its record already exists (done), its matrix-product work in GFLOP and its memory estimate (parameters, gradients, optimizer state and one batch's activations, besides the shared data). The list is exactly what 'runner run' executes, in the same order; a sweep that would not fit in memory with one run per core is refused (exit 64).
+            One line per run: its index, id, swept values, whether its record already exists (done), its matrix-product work in GFLOP (counted in the primal form, the tutorials' algorithm), the form its first layer trains in (engine.first_layer: primal, or dual where auto finds it pays) and its memory estimate (parameters, gradients, optimizer state and one batch's activations, besides the shared data). The list is exactly what 'runner run' executes, in the same order; a sweep that would not fit in memory with one run per core is refused (exit 64).
 
             Example:
               runner plan experiments/lr_depth_width.yaml --set sweep.activation=[tanh]
@@ -26,7 +26,7 @@ struct Plan: ParsableCommand {
         let plan = try options.loadPlan()
         for line in plan.datasetDescriptions { print("data: \(line)") }
         let columns = plan.experiment.columns
-        var rows: [[String]] = [["#", "run_id"] + columns + ["status", "GFLOP", "memory"]]
+        var rows: [[String]] = [["#", "run_id"] + columns + ["status", "GFLOP", "first_layer", "memory"]]
         var total = 0.0
         var pending = 0
         for run in plan.runs {
@@ -38,7 +38,7 @@ struct Plan: ParsableCommand {
             let holder = done ? nil : RunClaim.holder(plan.layout.claim(run.id))
             rows.append([String(run.planned.index), run.id] + run.planned.sweptValues
                         + [done ? "done" : holder.map { "running (pid \($0.pid) on \($0.host))" } ?? "pending", String(format: "%.3f", flops / 1e9),
-                           MemoryLimitError.format(plan.memoryBytes(run))])
+                           run.firstLayer.rawValue, MemoryLimitError.format(plan.memoryBytes(run))])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {

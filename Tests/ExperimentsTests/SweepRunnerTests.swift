@@ -186,6 +186,42 @@ struct SweepRunnerTests {
         #expect(text.contains("'shape': (6, 2)") && text.contains("'shape': (1, 6)") && text.contains("'shape': (6, 1)"))
         #expect(text.contains("'descr': '<f8', 'fortran_order': True"))
     }
+
+    @Test("engine.first_layer: primal, dual and auto train the same networks; auto picks dual on wide data; ids unchanged without the section")
+    func firstLayerForms() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // More features (300) than examples (60), as in the cat tutorials.
+        let text = """
+            name: forms
+            dataset: {generator: blobs, n: 60, classes: 2, features: 300, seed: 2}
+            model: {hidden: [4], activation: tanh, init: {normal: 0.01, seed: 1}}
+            training: {learning_rate: 0.05, iterations: 200, record_every: 20, optimizer: momentum, l2: 0.3}
+            sweep:
+              engine.first_layer: [primal, dual, auto]
+            """
+        let (plan, outcome) = try runExperiment(text, root: root, jobs: 1)
+        #expect(plan.runs.map(\.firstLayer) == [.primal, .dual, .dual])
+        let records = outcome.report?.records.compactMap { $0 } ?? []
+        #expect(records.count == 3 && records.allSatisfy { $0.status == .finished })
+        let costs = records.compactMap(\.finalCost)
+        #expect(costs.count == 3 && costs.allSatisfy { abs($0 - costs[0]) <= 1e-10 * costs[0] }, "\(costs)")
+        #expect(records.map(\.trainAccuracy) == Array(repeating: records.first?.trainAccuracy, count: 3))
+
+        // `engine: {first_layer: auto}` states the default: the same run id as no section.
+        let plain = try generatorRunner.plan(ExperimentLoader().load(text: Self.tinyWithDepth, file: "t.yaml"), outputRoot: root.path)
+        let stated = try generatorRunner.plan(ExperimentLoader().load(
+            text: Self.tinyWithDepth + "\nengine: {first_layer: auto}\n", file: "t.yaml"), outputRoot: root.path)
+        #expect(plain.runs.map(\.id) == stated.runs.map(\.id))
+        #expect(plain.runs.allSatisfy { $0.firstLayer == .primal }, "2 inputs: the dual form does not pay")
+
+        // Adam leaves the span: an explicit dual is refused at plan time, naming the option.
+        let adam = try ExperimentLoader().load(text: text.replacingOccurrences(of: "optimizer: momentum", with: "optimizer: adam")
+            .replacingOccurrences(of: "[primal, dual, auto]", with: "[dual]"), file: "t.yaml")
+        #expect { try generatorRunner.plan(adam, outputRoot: root.path) } throws: { error in
+            "\(error)".contains("first_layer: dual") && "\(error)".contains("adam")
+        }
+    }
 }
 
 /// A reader of stored ZIP archives written from the format's specification (APPNOTE 4.3 and

@@ -8,12 +8,15 @@ public struct RunConfig: Codable, Sendable, Hashable {
     /// set) and then used for mini-batch shuffling.
     public var seed: UInt32
     public var precision: Precision
+    /// `engine:`; nil for the defaults, so a run's id (a hash of this config) is the same with
+    /// or without an `engine:` section that only states them.
+    public var engine: EngineConfig?
 
     /// The scalar type the engine computes in.
     public enum Precision: String, Codable, Sendable, Hashable { case float64, float32 }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case dataset, model, training, seed, precision
+        case dataset, model, training, seed, precision, engine
     }
 
     public init(from decoder: Decoder) throws {
@@ -27,6 +30,7 @@ public struct RunConfig: Codable, Sendable, Hashable {
         seed = try container.decodeIfPresent(UInt32.self, forKey: .seed) ?? 1
         precision = try container.decodeChoiceIfPresent(["float64": .float64, "float32": .float32], forKey: .precision)
             ?? .float64
+        engine = try container.decodeIfPresent(EngineConfig.self, forKey: .engine).flatMap { $0.isDefault ? nil : $0 }
     }
 }
 
@@ -54,6 +58,7 @@ enum SectionProbe {
             _ = try container.decodeIfPresent(UInt32.self, forKey: .seed)
             _ = try container.decodeChoiceIfPresent(["float64": RunConfig.Precision.float64, "float32": .float32],
                                                     forKey: .precision)
+            _ = try container.decodeIfPresent(EngineConfig.self, forKey: .engine)
         }
     }
 }

@@ -29,6 +29,7 @@ indirect enum Schema: Sendable {
         ]))),
         ("seed", .value),
         ("precision", .value),
+        ("engine", .mapping("engine", leaves(EngineConfig.CodingKeys.self))),
     ]
 
     /// The whole file. `sweep` is checked separately (its keys are paths).

@@ -9,6 +9,9 @@ public struct ResolvedRun: Sendable {
     public var id: String
     public var architecture: Architecture
     public var dataKey: DatasetConfig
+    /// The form the first layer trains in: `engine.first_layer`, with `auto` decided here from
+    /// the optimizer, the data's shape and the work of each form.
+    public var firstLayer: FirstLayerForm
 
     /// Matrix-product FLOPs of the whole training run (reference README's counting rule).
     public func flops(exampleCount: Int) -> Double {
@@ -35,7 +38,22 @@ public struct ResolvedRun: Sendable {
         let plan = planned.config.training.plan
         let examples = Double(plan.iterationCount(exampleCount: exampleCount))
             * Double(min(plan.batchSize ?? exampleCount, exampleCount))
-        return flops(exampleCount: exampleCount) + 60 * Double(units) * examples
+        var products = flops(exampleCount: exampleCount)
+        if firstLayer == .dual {
+            // The first layer's products are replaced by the dual form's (multiply-adds, ×2).
+            let work = firstLayerWork(exampleCount: exampleCount)
+            products = max(0, products - 2 * work.primal) + 2 * work.dual
+        }
+        return products + 60 * Double(units) * examples
+    }
+
+    /// Multiply-adds of the first layer's products in each form (`FirstLayerForm.estimatedWork`).
+    func firstLayerWork(exampleCount: Int) -> (primal: Double, dual: Double) {
+        let plan = planned.config.training.plan
+        return FirstLayerForm.estimatedWork(
+            examples: exampleCount, sizes: architecture.layerSizes, iterations: plan.iterationCount(exampleCount: exampleCount),
+            batch: min(plan.batchSize ?? exampleCount, exampleCount), recordEvery: plan.recordEvery,
+            regularized: plan.regularization != .none)
     }
 
     /// Bytes the run allocates while it trains, apart from the shared data: parameters and
@@ -68,6 +86,12 @@ public struct ResolvedRun: Sendable {
         let units = Double(architecture.layerSizes.dropFirst().reduce(0, +))
         // Activations and deltas per layer, the logits, per-example losses and predictions.
         let activations = (2 * units + Double(architecture.output.unitCount) + 2) * batch
+        guard firstLayer == .primal else {
+            // The dual form gathers only labels, and adds G, P, B and their batch columns.
+            let dual = FirstLayerForm.dualBytes(examples: exampleCount, sizes: architecture.layerSizes,
+                                                batch: Int(batch), scalarBytes: Int(scalar))
+            return scalar * ((2 + optimizerCopies) * parameters + activations + batch) + dual
+        }
         let gathered = config.training.plan.batchSize == nil ? 0 : Double(architecture.inputCount + 1) * batch
         return scalar * ((2 + optimizerCopies) * parameters + activations + gathered)
     }
@@ -95,6 +119,24 @@ public struct ResolvedRun: Sendable {
             try config.training.plan.validate()
         } catch {
             throw PlanError(run: planned, message: "\(error)")
+        }
+        let plan = config.training.plan
+        switch config.engine?.firstLayer ?? .auto {
+        case .primal:
+            firstLayer = .primal
+        case .dual:
+            guard FirstLayerForm.allows(plan.optimizer) else {
+                throw PlanError(run: planned, message: "engine.first_layer: dual needs an update linear in the gradient "
+                                + "(gd, sgd or momentum); \(plan.optimizer) is not: use auto or primal")
+            }
+            guard architecture.layerSizes.count >= 2 else { throw PlanError(run: planned, message: "no layers") }
+            firstLayer = .dual
+        case .auto:
+            firstLayer = FirstLayerForm.automatic(
+                optimizer: plan.optimizer, examples: data.trainExamples, sizes: architecture.layerSizes,
+                iterations: plan.iterationCount(exampleCount: data.trainExamples),
+                batch: min(plan.batchSize ?? data.trainExamples, data.trainExamples), recordEvery: plan.recordEvery,
+                regularized: plan.regularization != .none, scalarBytes: config.precision == .float32 ? 4 : 8)
         }
         self.planned = planned
         self.dataKey = config.dataset

@@ -84,8 +84,10 @@ struct RunExecutor: Sendable {
                                  seed: config.model.initSeed ?? config.seed, random: &random)
         let curve = try CurveStream(url: layout.curve(run.id))
         let stop = self.stop
+        var plan = config.training.plan
+        plan.firstLayer = run.firstLayer
         let outcome = try Trainer.train(&network, inputs: inputs, labels: data.splits.train.labels,
-                                        plan: config.training.plan, random: &random,
+                                        plan: plan, random: &random,
                                         record: { curve.append($0) }, shouldStop: { stop.isRaised })
         if case .stopped = outcome.status {
             curve.discard()

@@ -64,11 +64,15 @@ struct OptimizerState<T: NetScalar> {
     }
 
     /// Applies one update with `gradients` at `learningRate`, in place.
-    mutating func update(_ network: inout Network<T>, gradients: [Dense<T>.Gradients], learningRate: Double) {
+    /// With `firstLayerWeights` false, W_1 is left alone (the dual first layer updates it).
+    mutating func update(_ network: inout Network<T>, gradients: [Dense<T>.Gradients], learningRate: Double,
+                         firstLayerWeights: Bool = true) {
         step += 1
         for l in 0..<network.layers.count {
-            update(&network.layers[l].weights.storage, gradient: gradients[l].weights.storage,
-                   first: l, isBias: false, learningRate: learningRate)
+            if l > 0 || firstLayerWeights {
+                update(&network.layers[l].weights.storage, gradient: gradients[l].weights.storage,
+                       first: l, isBias: false, learningRate: learningRate)
+            }
             update(&network.layers[l].bias.storage, gradient: gradients[l].bias.storage,
                    first: l, isBias: true, learningRate: learningRate)
         }
