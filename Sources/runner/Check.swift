@@ -7,7 +7,7 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Re-check a results folder's expectations without training.",
         discussion: """
-            Reads plan.json (which carries the experiment's expect: section), the run records and their curves; prints the expected/got table, rewrites expectations.csv and exits 1 if any expectation fails.
+            Reads plan.json (which carries the experiment's expect: section), the run records and their curves; prints the expected/got table and exits 1 if any expectation fails. Rewrites the reports as runner report does (expectations.csv, the CSVs, report.html and figures/).
 
             Example:
               runner check results/quickstart

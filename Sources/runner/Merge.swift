@@ -57,6 +57,7 @@ struct Merge: ParsableCommand {
             throw Exit.code(for: error)
         }
         print(report.table)
+        for note in report.notes { print("note: \(note)") }
         print("")
         let counts = status.counts()
         let missing = status.missing

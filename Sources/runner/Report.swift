@@ -7,7 +7,7 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rebuild summary.csv, curves.csv and the accuracy table from a results folder.",
         discussion: """
-            Reads plan.json and runs/<id>/record.json (and each run's curve.csv) only; nothing is trained and no data are read.
+            Reads plan.json and runs/<id>/record.json (and each run's curve.csv and params.npz); nothing is trained. The data are read again only for the decision boundaries of a 2-D dataset (generated again, or a CSV found through --data-dir); the report says when that figure is left out, and why.
 
             Example:
               runner report results/quickstart --rows hidden --columns activation
@@ -35,6 +35,7 @@ struct Report: ParsableCommand {
         do {
             let report = try reporter.write(rows: rows, columns: columns, allowMixed: allowMixed, html: !noHTML)
             print(report.table)
+            for note in report.notes { print("note: \(note)") }
             let done = report.records.compactMap { $0 }.count
             print("\n\(done) of \(report.plan.runs.count) runs have records; reports written to \(directory)")
         } catch {

@@ -98,6 +98,7 @@ struct Run: ParsableCommand {
         let failures = summarize(outcome, what: "\(plan.experiment.name): \(plan.runs.count) run\(plan.runs.count == 1 ? "" : "s")",
                                  results: "Results in \(plan.layout.directory.path)"
                                     + (noHTML ? "" : "; report: \(plan.layout.report.path)"))
+        for note in report.notes { print("note: \(note)") }
         // --quiet keeps the table for when it matters: a failed expectation.
         // While other processes still train some runs, this process's view is partial: the last
         // process to finish checks the expectations.

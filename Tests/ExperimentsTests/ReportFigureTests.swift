@@ -181,16 +181,45 @@ struct ReportFigureTests {
         #expect(Self.parses(svg) && svg.contains("hidden=[2]") && svg.contains("hidden=[4]"))
         #expect(svg.contains("same") && svg.contains("other"), "the class legend names the CSV's labels")
 
-        try Reporter(layout: plan.layout).write()
+        let lost = try Reporter(layout: plan.layout).write()
         #expect(!FileManager.default.fileExists(atPath: figure.path), "the CSV is not found without its folder")
+        #expect(lost.notes.count == 1 && lost.notes[0].contains("points.csv was not found again"), "\(lost.notes)")
+        #expect(try String(contentsOf: plan.layout.report, encoding: .utf8).contains("Note: decision boundaries left out"))
         try Reporter(layout: plan.layout, dataLocator: DataLocator(directories: [root.path])).write()
         #expect(FileManager.default.fileExists(atPath: figure.path), "found again through the locator")
 
         rows[1] = "-1,-1,other"
         try rows.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-        try Reporter(layout: plan.layout, dataLocator: DataLocator(directories: [root.path])).write()
+        let changed = try Reporter(layout: plan.layout, dataLocator: DataLocator(directories: [root.path])).write()
+        #expect(changed.notes.first?.contains("changed since the sweep") == true, "\(changed.notes)")
         #expect(!FileManager.default.fileExists(atPath: figure.path), "boundaries over data the runs were not trained on")
-        #expect(!(try String(contentsOf: plan.layout.report, encoding: .utf8)).contains("Decision boundaries"))
+        #expect(!(try String(contentsOf: plan.layout.report, encoding: .utf8)).contains("<h2>Decision boundaries"))
+    }
+
+    @Test("decision boundaries draw at most 1500 training points a panel; values too wide to draw leave the figure out, saying so")
+    func boundaryLimits() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        func sweep(_ name: String, rows: [String]) throws -> (SweepPlan, [String]) {
+            let file = root.appendingPathComponent("\(name).csv")
+            try (["x1,x2,label"] + rows).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            let text = """
+                name: \(name)
+                dataset: {train: "\(file.path)", standardize: false}
+                model: {hidden: [2], activation: tanh}
+                training: {learning_rate: 0.1, iterations: 5, record_every: 5}
+                """
+            let (plan, outcome) = try runExperiment(text, root: root, jobs: 1)
+            return (plan, outcome.report?.notes ?? ["no report"])
+        }
+        let many = (0..<4000).map { "\(Double($0 % 63) / 7),\(Double($0 / 63) / 5),\($0 % 2)" }
+        let (plan, notes) = try sweep("many", rows: many)
+        #expect(notes.isEmpty)
+        let svg = try String(contentsOf: plan.layout.directory.appendingPathComponent("figures/decision_boundaries.svg"), encoding: .utf8)
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 1334)
+        #expect(svg.contains("1334 of 4000 training points drawn (one in every 3)"))
+        let (_, wide) = try sweep("wide", rows: ["1e308,0,0", "-1.5e308,1,1", "1e300,2,0", "0,3,1"])
+        #expect(wide.first?.contains("too wide to draw") == true, "\(wide)")
     }
 
     @Test("swept values are typed once: numbers, lists of numbers, text; [5] is 5 on an axis")

@@ -239,18 +239,24 @@ struct BoundaryFigure {
     func svg() -> String {
         let columns = min(Self.columns, max(panels.count, 1))
         let rows = (panels.count + columns - 1) / columns
-        var canvas = SVGCanvas(width: max(16 + Double(columns) * (Self.size + Self.gap), 460),
-                               height: 64 + Double(rows) * (Self.size + Self.gap + 18) + (note == nil ? 0 : 20))
+        let width = max(16 + Double(columns) * (Self.size + Self.gap), 460)
+        // The class legend in rows that fit the width (entries 110 px apart).
+        let legendEntries = Array(classNames.prefix(8).enumerated())
+        let perRow = max(1, Int((width - 24) / 110))
+        let legendRows = max(1, (legendEntries.count + perRow - 1) / perRow)
+        let top = 72 + Double(legendRows - 1) * 18
+        var canvas = SVGCanvas(width: width,
+                               height: top - 8 + Double(rows) * (Self.size + Self.gap + 18) + (note == nil ? 0 : 20))
         canvas.text(8, 20, shortened(title, 90), size: 15, bold: true)
         // The classes: dark points, light regions.
-        for (label, name) in classNames.prefix(8).enumerated() {
-            let x = 12 + Double(label) * 110
-            canvas.rect(x, 30, 12, 12, fill: Self.light(label), stroke: Palette.colors[label % Palette.colors.count])
-            canvas.text(x + 18, 40, shortened("\(label): \(name)", 14), size: 11)
+        for (label, name) in legendEntries {
+            let x = 12 + Double(label % perRow) * 110, y = 30 + Double(label / perRow) * 18
+            canvas.rect(x, y, 12, 12, fill: Self.light(label), stroke: Palette.colors[label % Palette.colors.count])
+            canvas.text(x + 18, y + 10, shortened("\(label): \(name)", 15), size: 11)
         }
         for (index, panel) in panels.enumerated() {
             let x0 = 12 + Double(index % columns) * (Self.size + Self.gap)
-            let y0 = 72 + Double(index / columns) * (Self.size + Self.gap + 18)
+            let y0 = top + Double(index / columns) * (Self.size + Self.gap + 18)
             // At most what fits over the panel (about 34 characters at 10 px).
             let title = panel.title.count > 34 ? String(panel.title.prefix(33)) + "…" : panel.title
             canvas.text(x0 + Self.size / 2, y0 - 6, title, size: 10, anchor: .middle, bold: true)

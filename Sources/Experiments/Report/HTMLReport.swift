@@ -27,19 +27,27 @@ struct HTMLReport {
     static let pointsPerLine = 200
 
     /// The figures, by file name.
-    func figures() -> [(name: String, title: String, svg: String)] {
+    func figures() -> [(name: String, title: String, svg: String)] { render().figures }
+
+    /// The figures, and a note for each figure that applies but was left out (and why).
+    func render() -> (figures: [(name: String, title: String, svg: String)], notes: [String]) {
         var figures: [(String, String, String)] = []
+        var notes: [String] = []
         if let curves = costCurves() { figures.append(("cost_curves", "Cost curves", curves)) }
         if let heatmap = heatmap() { figures.append(("accuracy_heatmap", "\(table.metric.rawValue) by configuration", heatmap)) }
         for (key, svg) in metricAgainstKeys() {
             figures.append(("\(table.metric.rawValue)_vs_\(Self.fileName(key))", "\(table.metric.rawValue) against \(key)", svg))
         }
-        if let boundaries = decisionBoundaries() { figures.append(("decision_boundaries", "Decision boundaries", boundaries)) }
+        switch decisionBoundaries() {
+        case .figure(let boundaries): figures.append(("decision_boundaries", "Decision boundaries", boundaries))
+        case .leftOut(let reason): notes.append("decision boundaries left out: " + reason)
+        case .notApplicable: break
+        }
         if let activations = activations() { figures.append(("activations", "Activation functions", activations)) }
         for (index, graph) in networkGraphs().enumerated() {
             figures.append(("network_\(index + 1)", index == 0 ? "Network graph" : "Network graph \(index + 1)", graph))
         }
-        return figures
+        return (figures, notes)
     }
 
     /// Cost against iteration: one panel per value of the table's column key, one line per run,
@@ -71,6 +79,17 @@ struct HTMLReport {
 
     /// At most this many runs get a decision-boundary panel.
     static let boundaryPanels = 12
+    /// At most this many training points are drawn over each panel (every k-th point beyond).
+    static let boundaryPoints = 1500
+    /// A CSV larger than this is not read again for the figure.
+    static let boundaryFileLimit: UInt64 = 64 << 20
+
+    enum BoundaryOutcome {
+        case figure(String)
+        /// The figure applies (a 2-D dataset) but could not be drawn, for this reason.
+        case leftOut(String)
+        case notApplicable
+    }
 
     /// For a 2-D dataset (planar, moons, circles, xor, spirals, 2-feature blobs, a CSV with two
     /// feature columns): each run's predicted class over a 60 × 60 grid of the training data's
@@ -78,8 +97,8 @@ struct HTMLReport {
     /// CSV is read again through `dataLocator`, and the parameters come from params.npz; runs
     /// without them are left out. The data must be the ones trained on: the run id folds in
     /// their fingerprint, so a CSV edited since gives no figure rather than a wrong one.
-    func decisionBoundaries() -> String? {
-        guard let layout else { return nil }
+    func decisionBoundaries() -> BoundaryOutcome {
+        guard let layout else { return .notApplicable }
         // One run per configuration (its first repeat), spread evenly over the sweep when there
         // are more configurations than panels.
         var seenConfigurations: Set<Int> = []
@@ -92,15 +111,43 @@ struct HTMLReport {
         let candidates = all.count <= Self.boundaryPanels ? all
             : (0..<Self.boundaryPanels).map { all[$0 * (all.count - 1) / (Self.boundaryPanels - 1)] }
         guard let first = candidates.first,
-              let data = try? DataSource(locator: dataLocator).load(first.1.config.dataset),
-              data.featureCount == 2, ResolvedRun.id(config: first.1.config, fingerprint: data.fingerprint) == first.0.id, data.splits.train.classNames.count <= Palette.colors.count,
-              candidates.allSatisfy({ $0.1.config.dataset == first.1.config.dataset }) else { return nil }
+              candidates.allSatisfy({ $0.1.config.dataset == first.1.config.dataset }) else { return .notApplicable }
+        let dataset = first.1.config.dataset
+        let data: PreparedData
+        do {
+            for name in [dataset.train, dataset.test].compactMap({ $0 }) {
+                let path = try dataLocator.locate(name, what: "data file")
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
+                guard size <= Self.boundaryFileLimit else {
+                    return .leftOut("\(name) is \(MemoryLimitError.format(Double(size))), more than the "
+                                    + "\(MemoryLimitError.format(Double(Self.boundaryFileLimit))) read again for a figure")
+                }
+            }
+            data = try DataSource(locator: dataLocator).load(dataset)
+        } catch DatasetError.missing(let file, _, _) {
+            return .leftOut("\(file) was not found again (runner report, merge and check take --data-dir like runner run)")
+        } catch {
+            return .leftOut("the data could not be read again: \(error)")
+        }
+        guard data.featureCount == 2, data.splits.train.classNames.count <= Palette.colors.count else { return .notApplicable }
+        guard ResolvedRun.id(config: first.1.config, fingerprint: data.fingerprint) == first.0.id else {
+            return .leftOut("the data found (\(dataset.train ?? "generated")) are not the ones the runs were trained on "
+                            + "(changed since the sweep)")
+        }
         let features = data.splits.train.features, labels = data.splits.train.labels
-        let points = (0..<features.columns).map { (features[0, $0], features[1, $0], labels[$0]) }
-        let xs = points.map(\.0), ys = points.map(\.1)
-        guard let xLow = xs.min(), let xHigh = xs.max(), let yLow = ys.min(), let yHigh = ys.max() else { return nil }
+        let allPoints = (0..<features.columns).map { (features[0, $0], features[1, $0], labels[$0]) }
+        let xs = allPoints.map(\.0), ys = allPoints.map(\.1)
+        guard let xLow = xs.min(), let xHigh = xs.max(), let yLow = ys.min(), let yHigh = ys.max() else { return .notApplicable }
         let xPad = max((xHigh - xLow) * 0.08, 1e-6), yPad = max((yHigh - yLow) * 0.08, 1e-6)
         let xRange = (xLow - xPad)...(xHigh + xPad), yRange = (yLow - yPad)...(yHigh + yPad)
+        // Values near the largest double overflow the padded range (and the grid) to infinity.
+        guard [xRange.lowerBound, xRange.upperBound, yRange.lowerBound, yRange.upperBound,
+               xRange.upperBound - xRange.lowerBound, yRange.upperBound - yRange.lowerBound].allSatisfy(\.isFinite) else {
+            return .leftOut("the training data's range is too wide to draw (values near the largest number a double holds)")
+        }
+        // Every k-th point: the page stays small for a large training set.
+        let step = max(1, (allPoints.count + Self.boundaryPoints - 1) / Self.boundaryPoints)
+        let points = stride(from: 0, to: allPoints.count, by: step).map { allPoints[$0] }
         let resolution = 60
         var grid = [Double]()
         grid.reserveCapacity(2 * resolution * resolution)
@@ -111,7 +158,7 @@ struct HTMLReport {
                 grid.append(y)
             }
         }
-        guard let gridMatrix = try? Matrix<Double>(rows: 2, columns: resolution * resolution, columnMajor: grid) else { return nil }
+        guard let gridMatrix = try? Matrix<Double>(rows: 2, columns: resolution * resolution, columnMajor: grid) else { return .notApplicable }
         var panels: [BoundaryFigure.Panel] = []
         let repeatColumn = plan.hasRepeats ? plan.columns.count - 1 : nil
         for (entry, record) in candidates where panels.count < Self.boundaryPanels {
@@ -129,11 +176,14 @@ struct HTMLReport {
                 .map { "\(plan.columns[$0])=\(entry.sweptValues[$0])" }.joined(separator: ", ")
             panels.append(.init(title: title.isEmpty ? "run \(entry.index)" : title, classes: classes))
         }
-        guard !panels.isEmpty else { return nil }
-        let note = all.count > panels.count ? "showing \(panels.count) of \(all.count) configurations, spread over the sweep" : nil
-        return BoundaryFigure(title: "Decision boundaries (training points on top" + (plan.hasRepeats ? "; first repeat" : "") + ")",
+        guard !panels.isEmpty else { return .leftOut("no run's parameters (params.npz) could be read") }
+        var shownParts: [String] = []
+        if all.count > panels.count { shownParts.append("showing \(panels.count) of \(all.count) configurations, spread over the sweep") }
+        if points.count < allPoints.count { shownParts.append("\(points.count) of \(allPoints.count) training points drawn (one in every \(step))") }
+        let note = shownParts.isEmpty ? nil : shownParts.joined(separator: "; ")
+        return .figure(BoundaryFigure(title: "Decision boundaries (training points on top" + (plan.hasRepeats ? "; first repeat" : "") + ")",
                               xRange: xRange, yRange: yRange, points: points, panels: panels, note: note,
-                              classNames: data.splits.train.classNames).svg()
+                              classNames: data.splits.train.classNames).svg())
     }
 
     /// Whether a dataset can be 2-D without reading anything large: a generator, or a CSV
@@ -296,9 +346,12 @@ struct HTMLReport {
     }
 
     /// The whole page.
-    func html() -> String { html(figures()) }
+    func html() -> String {
+        let (figures, notes) = render()
+        return html(figures, notes: notes)
+    }
 
-    func html(_ figures: [(name: String, title: String, svg: String)]) -> String {
+    func html(_ figures: [(name: String, title: String, svg: String)], notes: [String] = []) -> String {
         var page = """
             <!DOCTYPE html>
             <html lang="en">
@@ -314,7 +367,7 @@ struct HTMLReport {
             .pass { color: #006D4F; font-weight: bold; } .fail { color: #B03A00; font-weight: bold; }
             pre { background: #f7f7f7; padding: 12px; overflow-x: auto; font-size: 12px; }
             figure { margin: 16px 0; } figure svg { max-width: 100%; height: auto; } figcaption { font-size: 13px; color: #444; }
-            .counts span { margin-right: 18px; }
+            .counts span { margin-right: 18px; } .note { color: #8A4B00; }
             </style>
             </head>
             <body>
@@ -327,6 +380,7 @@ struct HTMLReport {
                       ("failed", present.filter { $0.status == .failed }.count),
                       ("not run", records.count - present.count)]
         page += "<p class=\"counts\">" + counts.map { "<span><b>\($0.1)</b> \($0.0)</span>" }.joined() + "<span>of \(records.count) runs</span></p>\n"
+        for note in notes { page += "<p class=\"note\">Note: \(Markup.escape(note)).</p>\n" }
         for figure in figures {
             page += "<h2>\(Markup.escape(figure.title))</h2>\n<figure>\n" + figure.svg
                 + "<figcaption>Also as figures/\(figure.name).svg</figcaption>\n</figure>\n"
@@ -363,14 +417,17 @@ struct HTMLReport {
     }
 
     /// Writes `report.html` and `figures/*.svg` into the results folder.
-    func write(to layout: ResultsLayout) throws(FileSystemError) {
-        let figures = self.figures()
+    /// - Returns: notes on figures that apply but were left out.
+    @discardableResult
+    func write(to layout: ResultsLayout) throws(FileSystemError) -> [String] {
+        let (figures, notes) = render()
         for figure in figures {
             try AtomicFile.write(Data(figure.svg.utf8), to: layout.directory.appendingPathComponent("figures/\(figure.name).svg"))
         }
         // Figures of an earlier report that no longer apply would be taken for this sweep's.
         Self.removeFigures(in: layout, except: Set(figures.map { $0.name + ".svg" }))
-        try AtomicFile.write(Data(html(figures).utf8), to: layout.report)
+        try AtomicFile.write(Data(html(figures, notes: notes).utf8), to: layout.report)
+        return notes
     }
 
     /// Removes the `.svg` files of `figures/` not named in `except`.

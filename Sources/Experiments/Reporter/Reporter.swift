@@ -23,6 +23,8 @@ public struct Reporter: Sendable {
         public var table: String
         /// Every expectation check (empty when the experiment states none).
         public var expectations: [ExpectationResult]
+        /// Figures of report.html that apply but were left out, and why.
+        public var notes: [String] = []
 
         /// Whether any expectation failed.
         public var hasFailedExpectation: Bool { expectations.contains { !$0.passed } }
@@ -80,12 +82,13 @@ public struct Reporter: Sendable {
             unlink(layout.report.path)
             HTMLReport.removeFigures(in: layout, except: [])
         }
+        var notes: [String] = []
         if html {
             let experimentText = (try? FileSystem.read(layout.experimentFile, limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) }
-            try HTMLReport(plan: plan, records: records, curves: curves, table: table, expectations: expectations,
-                           experimentText: experimentText, layout: layout, dataLocator: dataLocator).write(to: layout)
+            notes = try HTMLReport(plan: plan, records: records, curves: curves, table: table, expectations: expectations,
+                                   experimentText: experimentText, layout: layout, dataLocator: dataLocator).write(to: layout)
         }
-        return Report(plan: plan, records: records, table: table.text(), expectations: expectations)
+        return Report(plan: plan, records: records, table: table.text(), expectations: expectations, notes: notes)
     }
 
     /// Refuses records of more than one engine build (records from before builds were
