@@ -187,7 +187,7 @@ struct SweepRunnerTests {
         #expect(text.contains("'descr': '<f8', 'fortran_order': True"))
     }
 
-    @Test("engine.first_layer: primal, dual and auto train the same networks; auto picks dual on wide data; ids unchanged without the section")
+    @Test("engine.first_layer: primal, dual and auto, and engine.implementation: fast and reference, train the same networks; auto picks dual on wide data; ids unchanged without the section")
     func firstLayerForms() throws {
         let root = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -221,6 +221,18 @@ struct SweepRunnerTests {
         #expect { try generatorRunner.plan(adam, outputRoot: root.path) } throws: { error in
             "\(error)".contains("first_layer: dual") && "\(error)".contains("adam")
         }
+
+        // The readable engine trains the same networks (and always in primal form).
+        let (referencePlan, referenceOutcome) = try runExperiment(
+            text.replacingOccurrences(of: "name: forms", with: "name: engines")
+                .replacingOccurrences(of: "engine.first_layer: [primal, dual, auto]", with: "engine.implementation: [fast, reference]"),
+            root: root, jobs: 2)
+        #expect(referencePlan.runs.map(\.firstLayer) == [.dual, .primal])
+        let referenceCosts = referenceOutcome.report?.records.compactMap { $0?.finalCost } ?? []
+        #expect(referenceCosts.count == 2 && abs(referenceCosts[0] - referenceCosts[1]) <= 1e-10 * referenceCosts[0]
+                && abs(referenceCosts[0] - costs[0]) <= 1e-10 * costs[0], "\(referenceCosts)")
+        #expect { try ExperimentLoader().load(text: text + "\nengine: {implementation: reference, first_layer: dual}\n", file: "t.yaml") }
+            throws: { "\($0)".contains("first_layer: dual needs implementation: fast") }
     }
 }
 

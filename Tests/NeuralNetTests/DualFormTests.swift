@@ -7,7 +7,7 @@ import Testing
 /// dual step equal to one primal step is the dual form's gradient check.
 @Suite("Dual first layer")
 struct DualFormTests {
-    /// More features than examples, as in the cat tutorials (n₀ = 300, m = 40).
+    /// More features than examples, as in the cat tutorials (n₀ = 120 by default, m = 40).
     static func wideProblem(features: Int = 300, count: Int = 40, classes: Int = 2, seed: UInt32 = 5)
         throws -> (Matrix<Double>, [Int32]) {
         var random = NumpyRandom(seed: seed)
@@ -28,6 +28,7 @@ struct DualFormTests {
         var classes: Int
         var plan: TrainingPlan
         var initializer: Initializer = .normal(scale: 0.01)
+        var features = 120
         var testDescription: String { name }
     }
 
@@ -46,9 +47,10 @@ struct DualFormTests {
                                 regularization: .perExample(lambda: 0.2), recordEvery: 30)),
     ]
 
-    static func train<T: NetScalar>(_ test: Case, form: FirstLayerForm, as _: T.Type, stopAt: Int? = nil)
+    /// Trains `test` with the fast engine in `form`, or with `ReferenceEngine` when `reference`.
+    static func train<T: NetScalar>(_ test: Case, form: FirstLayerForm, as _: T.Type, stopAt: Int? = nil, reference: Bool = false)
         throws -> (Network<T>, [CostRecord], TrainingOutcome) {
-        let (inputs, labels) = try wideProblem(classes: test.classes)
+        let (inputs, labels) = try wideProblem(features: test.features, classes: test.classes)
         let architecture = try Architecture(inputCount: inputs.rows, hiddenSizes: test.hidden, hiddenActivation: test.activation,
                                             output: test.classes == 2 ? .sigmoid : .softmax(classes: test.classes))
         var random = NumpyRandom(seed: 3)
@@ -57,9 +59,12 @@ struct DualFormTests {
         plan.firstLayer = form
         var records: [CostRecord] = []
         var asked = 0
-        let outcome = try Trainer.train(&network, inputs: inputs.converted(to: T.self), labels: labels, plan: plan,
-                                        random: &random, record: { records.append($0) },
-                                        shouldStop: { defer { asked += 1 }; return stopAt.map { asked >= $0 } ?? false })
+        let shouldStop = { defer { asked += 1 }; return stopAt.map { asked >= $0 } ?? false }
+        let outcome = reference
+            ? try ReferenceEngine.train(&network, inputs: inputs.converted(to: T.self), labels: labels, plan: plan,
+                                        random: &random, record: { records.append($0) }, shouldStop: shouldStop)
+            : try Trainer.train(&network, inputs: inputs.converted(to: T.self), labels: labels, plan: plan,
+                                random: &random, record: { records.append($0) }, shouldStop: shouldStop)
         return (network, records, outcome)
     }
 

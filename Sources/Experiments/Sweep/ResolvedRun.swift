@@ -121,7 +121,7 @@ public struct ResolvedRun: Sendable {
             throw PlanError(run: planned, message: "\(error)")
         }
         let plan = config.training.plan
-        switch config.engine?.firstLayer ?? .auto {
+        switch config.engine?.implementation == .reference ? .primal : config.engine?.firstLayer ?? .auto {
         case .primal:
             firstLayer = .primal
         case .dual:

@@ -86,9 +86,12 @@ struct RunExecutor: Sendable {
         let stop = self.stop
         var plan = config.training.plan
         plan.firstLayer = run.firstLayer
-        let outcome = try Trainer.train(&network, inputs: inputs, labels: data.splits.train.labels,
-                                        plan: plan, random: &random,
-                                        record: { curve.append($0) }, shouldStop: { stop.isRaised })
+        let outcome = config.engine?.implementation == .reference
+            ? try ReferenceEngine.train(&network, inputs: inputs, labels: data.splits.train.labels, plan: plan,
+                                        random: &random, record: { curve.append($0) }, shouldStop: { stop.isRaised })
+            : try Trainer.train(&network, inputs: inputs, labels: data.splits.train.labels,
+                                plan: plan, random: &random,
+                                record: { curve.append($0) }, shouldStop: { stop.isRaised })
         if case .stopped = outcome.status {
             curve.discard()
             return false
