@@ -85,4 +85,33 @@ struct SweepExpansionTests {
         #expect(experiment.runs.map(\.sweptValues) == [["[20, 7, 5]"], ["[3]"]])
         #expect(experiment.runs.map(\.config.model.hidden) == [[20, 7, 5], [3]])
     }
+
+    @Test("runs assembled from shared sections equal runs decoded whole, over every section a sweep can touch")
+    func sharedSections() throws {
+        let text = """
+            name: sections
+            dataset: {generator: moons, n: 60, noise: 0.1, seed: 2, test_fraction: 0.25}
+            model: {depth: 1, width: 3, activation: tanh, init: {normal: 0.5, seed: 3}}
+            training: {learning_rate: 0.5, iterations: 40, record_every: 10, decay: {inverse_time: 0.1, every: 10}}
+            seed: 7
+            precision: float64
+            sweep:
+              dataset.n: [60, 80]
+              width: [2, 5]
+              activation: [tanh, relu]
+              learning_rate: [0.1, 0.5]
+              training.decay.every: [5, 10]
+              precision: [float64, float32]
+              engine.first_layer: [auto, primal]
+            repeats: 2
+            """
+        var whole = ExperimentLoader()
+        whole.sharesSections = false
+        let shared = try ExperimentLoader().load(text: text, file: "t.yaml")
+        let decoded = try whole.load(text: text, file: "t.yaml")
+        #expect(shared.runs.count == 256 && decoded.runs.count == 256)
+        #expect(shared.runs.map(\.config) == decoded.runs.map(\.config))
+        #expect(Set(shared.runs.map(\.config.seed)).count == 2)
+        #expect(shared.runs.contains { $0.config.engine?.firstLayer == .primal } && shared.runs.contains { $0.config.engine == nil })
+    }
 }

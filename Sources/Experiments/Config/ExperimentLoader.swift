@@ -30,6 +30,9 @@ public struct Experiment: Sendable {
 public struct ExperimentLoader: Sendable {
     /// Sweeps with more runs than this are refused before anything runs.
     public var runCap: Int
+    /// Decode each distinct section once (`SectionCache`); off, every run's node is decoded
+    /// whole (the tests compare the two).
+    var sharesSections = true
 
     public init(runCap: Int = 10_000) {
         self.runCap = runCap
@@ -123,6 +126,7 @@ public struct ExperimentLoader: Sendable {
         let base = root.removing(["name", "description", "sweep", "repeats", "report", "slurm", "expect", "provenance", "overrides"])
         var runs: [PlannedRun] = []
         runs.reserveCapacity(expansion.runCount)
+        var sections = SectionCache(axes: expansion.axes)
         for (index, combination) in expansion.combinations().enumerated() {
             var node = base
             var values: [String] = []
@@ -138,8 +142,12 @@ public struct ExperimentLoader: Sendable {
             }
             let config: RunConfig
             do {
-                guard let decoded = try decodeSection(RunConfig.self, node, file: file) else { continue }
-                config = decoded
+                if sharesSections, let cached = sections.config(node, choice: combination.choice, seed: combination.seed) {
+                    config = cached
+                } else {
+                    guard let decoded = try decodeSection(RunConfig.self, node, file: file) else { continue }
+                    config = decoded
+                }
             } catch {
                 throw ConfigErrors(everyProblem(in: node, file: file, first: error.errors))
             }
@@ -550,5 +558,67 @@ public struct ExperimentLoader: Sendable {
     static func isSafeName(_ name: String) -> Bool {
         !name.isEmpty && !name.hasPrefix(".")
             && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }
+    }
+}
+
+/// A run's config assembled from its sections, each decoded once per distinct value: the runs
+/// of a sweep share most sections (W8's 1 000 runs have one dataset, 40 models and 5 trainings),
+/// and Yams decodes a run's node in about 3 M instructions. A section's key is the choices of
+/// the axes that write into it, so equal keys mean equal nodes. Any problem gives nil, and the
+/// caller decodes the whole node as before (for the located error message).
+struct SectionCache {
+    /// The axes writing below each top-level key.
+    private let axesBySection: [String: [Int]]
+    private var datasets: [[Int]: DatasetConfig] = [:]
+    private var models: [[Int]: ModelConfig] = [:]
+    private var trainings: [[Int]: TrainingConfig] = [:]
+    private var engines: [[Int]: EngineConfig] = [:]
+
+    init(axes: [SweepAxis]) {
+        var sections: [String: [Int]] = [:]
+        for (index, axis) in axes.enumerated() {
+            for section in Set(axis.paths.compactMap(\.first)) { sections[section, default: []].append(index) }
+        }
+        axesBySection = sections
+    }
+
+    mutating func config(_ node: Node, choice: [Int], seed repeatSeed: UInt32?) -> RunConfig? {
+        guard let mapping = node.mapping else { return nil }
+        let known: Set<String> = ["dataset", "model", "training", "seed", "precision", "engine"]
+        guard mapping.keys.allSatisfy({ $0.string.map(known.contains) ?? false }) else { return nil }
+        func key(_ section: String) -> [Int] { (axesBySection[section] ?? []).map { choice[$0] } }
+        func decode<T: Decodable>(_ section: String, _ cache: inout [[Int]: T]) -> T? {
+            let key = key(section)
+            if let value = cache[key] { return value }
+            guard let sub = mapping[section], let value = try? YAMLDecoder().decode(T.self, from: sub) else { return nil }
+            cache[key] = value
+            return value
+        }
+        guard let dataset = decode("dataset", &datasets), let model = decode("model", &models),
+              let training = decode("training", &trainings) else { return nil }
+        var engine: EngineConfig?
+        if mapping["engine"] != nil {
+            guard let decoded = decode("engine", &engines) else { return nil }
+            engine = decoded
+        }
+        let seed: UInt32
+        if let scalar = mapping["seed"]?.scalar {
+            // Plain decimal digits only; anything else is the full decoder's to judge.
+            guard scalar.style == .plain, scalar.string.allSatisfy({ $0.isASCII && $0.isNumber }), let value = UInt32(scalar.string) else { return nil }
+            seed = value
+        } else if mapping["seed"] != nil {
+            return nil
+        } else {
+            seed = 1
+        }
+        if let repeatSeed, repeatSeed != seed { return nil }
+        let precision: RunConfig.Precision
+        switch mapping["precision"] {
+        case nil: precision = .float64
+        case let value?:
+            guard let scalar = value.scalar, scalar.style == .plain, let parsed = RunConfig.Precision(rawValue: scalar.string) else { return nil }
+            precision = parsed
+        }
+        return RunConfig(dataset: dataset, model: model, training: training, seed: seed, precision: precision, engine: engine)
     }
 }

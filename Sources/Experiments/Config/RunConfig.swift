@@ -19,6 +19,16 @@ public struct RunConfig: Codable, Sendable, Hashable {
         case dataset, model, training, seed, precision, engine
     }
 
+    init(dataset: DatasetConfig, model: ModelConfig, training: TrainingConfig, seed: UInt32, precision: Precision,
+         engine: EngineConfig?) {
+        self.dataset = dataset
+        self.model = model
+        self.training = training
+        self.seed = seed
+        self.precision = precision
+        self.engine = engine.flatMap { $0.isDefault ? nil : $0 }
+    }
+
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         for key in [CodingKeys.dataset, .model, .training] where !container.contains(key) {
