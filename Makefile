@@ -41,7 +41,8 @@ run: build
 reproduce: build
 	tools/reproduce.sh
 
-## bench: NetSweep vs the NumPy baseline on W1-W7, side by side (QUICK=1: 10% of the iterations, one pair, no warm-up)
+## bench: NetSweep vs the NumPy baseline on W1-W8, side by side (QUICK=1: 10% of the iterations, one pair, no warm-up;
+## TORCH_PYTHON=/path/to/python adds PyTorch columns, manual and autograd)
 bench: build
 	python3 tools/bench.py $(if $(QUICK),--quick --pairs 1)
 
