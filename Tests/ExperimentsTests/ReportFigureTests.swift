@@ -235,4 +235,22 @@ struct ReportFigureTests {
         #expect(ExpectationChecker.same("[5]", "[5.0]") && ExpectationChecker.same("0.01", "1e-2"))
         #expect(!ExpectationChecker.same("5", "[5]") && !ExpectationChecker.same("relu", "tanh"))
     }
+
+    @Test("SVG numbers: two decimals at most, no exponent, no -0; as printf's %.2f trimmed, away from exact ties")
+    func svgNumbers() {
+        #expect(svgNumber(0) == "0" && svgNumber(-0.001) == "0" && svgNumber(.nan) == "0")
+        #expect(svgNumber(12.5) == "12.5" && svgNumber(-3.07) == "-3.07" && svgNumber(200) == "200" && svgNumber(0.1) == "0.1")
+        #expect(svgNumber(1e20) == "100000000000000000000")
+        var random = NumpyRandom(seed: 11)
+        for _ in 0..<20_000 {
+            let value = (random.uniform() - 0.5) * Foundation.pow(10, Double(Int(random.uniform() * 8)))
+            let hundredths = value * 100
+            guard abs(hundredths - hundredths.rounded(.down) - 0.5) > 1e-6 else { continue }
+            var expected = String(format: "%.2f", value)
+            while expected.hasSuffix("0") && expected.contains(".") { expected.removeLast() }
+            if expected.hasSuffix(".") { expected.removeLast() }
+            if expected == "-0" { expected = "0" }
+            #expect(svgNumber(value) == expected, "\(value)")
+        }
+    }
 }

@@ -32,12 +32,29 @@ enum Markup {
 }
 
 /// A coordinate or length for SVG: two decimals at most, no exponent, no "-0".
+///
+/// Written from the value in hundredths, not through `String(format:)`: a report's figures hold
+/// hundreds of thousands of coordinates, and Foundation's formatting took half of a 16-run
+/// sweep's fixed time (callgrind: 318 M of 668 M instructions for W7 at one iteration).
 func svgNumber(_ value: Double) -> String {
     guard value.isFinite else { return "0" }
-    var text = String(format: "%.2f", value)
-    while text.hasSuffix("0") { text.removeLast() }
-    if text.hasSuffix(".") { text.removeLast() }
-    return text == "-0" ? "0" : text
+    let scaled = (value * 100).rounded(.toNearestOrEven)
+    guard abs(scaled) < 1e15 else {
+        var text = String(format: "%.2f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+    let hundredths = Int(scaled)
+    if hundredths == 0 { return "0" }
+    let magnitude = hundredths.magnitude
+    var text = hundredths < 0 ? "-" : ""
+    text += String(magnitude / 100)
+    let fraction = magnitude % 100
+    if fraction != 0 {
+        text += fraction % 10 == 0 ? "." + String(fraction / 10) : (fraction < 10 ? ".0" : ".") + String(fraction)
+    }
+    return text
 }
 
 /// A small SVG writer: lines, polylines, rectangles, circles and text, in document order.
