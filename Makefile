@@ -32,6 +32,8 @@ build: deps
 ## test: the whole test suite (debug build)
 test: deps
 	$(SWIFT) test
+	@# The engine's suite again on the baseline kernels (what a CPU without AVX2 + FMA runs).
+	NETSWEEP_KERNELS=baseline $(SWIFT) test --skip-build --filter NeuralNetTests
 
 ## run: the main job, an embedded-data sweep (EXPERIMENT=... to choose another)
 run: build

@@ -3,6 +3,8 @@
 #include "CKernels.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #define NSK_HAVE_AVX2_BUILD 1
@@ -70,6 +72,9 @@ typedef __typeof__((nsk_vs){0} < (nsk_vs){0}) nsk_vs_int;
 // ---------------------------------------------------------------------------------------------
 // Dispatch: AVX2 + FMA when the CPU has them.
 
+// NETSWEEP_KERNELS=baseline takes the baseline path on any CPU, so that the tests (make test
+// runs the engine's suite on each path) and a user checking a result can exercise the code a
+// CPU without AVX2 runs.
 static int nsk_use_avx2(void) {
 #if NSK_HAVE_AVX2_BUILD
     // Atomic: runs on several threads call this at once (ThreadSanitizer found the plain int).
@@ -77,8 +82,10 @@ static int nsk_use_avx2(void) {
     static int cached = -1;
     int value = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (value < 0) {
+        const char *forced = getenv("NETSWEEP_KERNELS");
         __builtin_cpu_init();
-        value = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        value = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+            && !(forced && strcmp(forced, "baseline") == 0);
         __atomic_store_n(&cached, value, __ATOMIC_RELAXED);
     }
     return value;
@@ -86,6 +93,8 @@ static int nsk_use_avx2(void) {
     return 0;
 #endif
 }
+
+const char *nsk_kernel_path(void) { return nsk_use_avx2() ? "avx2" : "baseline"; }
 
 #if NSK_HAVE_AVX2_BUILD
 #define DISPATCH(name, suffix, ...)                                                             \

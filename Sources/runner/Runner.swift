@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Experiments
 import Foundation
+import NeuralNet
 
 /// The entry point: signals are taken in hand before anything else runs.
 @main
@@ -74,7 +75,7 @@ extension EngineBuild {
     static func current() -> EngineBuild {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         return EngineBuild(version: Runner.version, gitCommit: GitCommit.of(directory: executable.deletingLastPathComponent()),
-                           executable: executableHash(executable))
+                           executable: executableHash(executable), kernels: KernelPath.current)
     }
 
     private static func executableHash(_ url: URL) -> String? {

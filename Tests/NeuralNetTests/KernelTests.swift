@@ -255,4 +255,13 @@ struct KernelTests {
         #expect(LayerRoutes(Double.self, layer: 0, sizes: [12288, 7, 1]).weightGradientTiles)
         #expect(!LayerRoutes(Double.self, layer: 0, sizes: [2, 4, 1]).weightGradientTiles)
     }
+
+    @Test("the kernel path is the one asked for: baseline with NETSWEEP_KERNELS=baseline, else AVX2 + FMA where the CPU has them")
+    func kernelPath() {
+        let forced = ProcessInfo.processInfo.environment["NETSWEEP_KERNELS"] == "baseline"
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.components(separatedBy: "\n")
+            .first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? []
+        let avx2 = flags.contains("avx2") && flags.contains("fma")
+        #expect(KernelPath.current == (forced || !avx2 ? "baseline" : "avx2"))
+    }
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 
 /// Rows the packed product supports: 24 (double), 48 (float).
+/// The kernels in use: "avx2" (AVX2 + FMA) or "baseline" (also with NETSWEEP_KERNELS=baseline).
+const char *nsk_kernel_path(void);
 int nsk_max_rows_d(void);
 int nsk_max_rows_s(void);
 /// Rows of the packed panel for M rows (M rounded up to the vector width).

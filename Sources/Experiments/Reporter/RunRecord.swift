@@ -50,26 +50,32 @@ public struct EngineBuild: Codable, Sendable, Hashable, CustomStringConvertible 
     public var gitCommit: String?
     /// A content hash of the runner executable itself: what actually computed the numbers.
     public var executable: String?
+    /// The kernel path the numbers came from ("avx2", "baseline"; `KernelPath`), when recorded.
+    public var kernels: String?
 
-    public init(version: String, gitCommit: String?, executable: String?) {
+    public init(version: String, gitCommit: String?, executable: String?, kernels: String? = nil) {
         self.version = version
         self.gitCommit = gitCommit
         self.executable = executable
+        self.kernels = kernels
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, gitCommit = "git_commit", executable
+        case version, gitCommit = "git_commit", executable, kernels
     }
 
-    /// "runner 0.2.0 (commit 90d5c8e1a2b3, executable 1f2e3d4c5b6a7980)".
+    /// "runner 0.2.0 (commit 90d5c8e1a2b3, executable 1f2e3d4c5b6a7980, avx2 kernels)".
     public var description: String {
-        "runner \(version) (" + [gitCommit.map { "commit \($0)" }, executable.map { "executable \($0)" }]
+        "runner \(version) (" + [gitCommit.map { "commit \($0)" }, executable.map { "executable \($0)" },
+                                 kernels.map { "\($0) kernels" }]
             .compactMap { $0 }.joined(separator: ", ") + ")"
     }
 
     /// Whether two builds computed alike: the same executable when both are known, else the
-    /// same version and commit.
+    /// same version and commit; and the same kernel path when both name theirs (the same
+    /// executable rounds differently on a CPU without AVX2).
     public func isSame(as other: EngineBuild) -> Bool {
+        if let kernels, let otherKernels = other.kernels, kernels != otherKernels { return false }
         if let executable, let otherExecutable = other.executable { return executable == otherExecutable }
         return version == other.version && gitCommit == other.gitCommit
     }

@@ -1,3 +1,12 @@
+import CKernels
+
+/// The product, exp and tanh kernels this process runs: "avx2" (AVX2 + FMA, chosen at run
+/// time when the CPU has them) or "baseline" (any x86-64 CPU; also with
+/// `NETSWEEP_KERNELS=baseline`). The two round differently (FMA), so records name the path.
+public enum KernelPath {
+    public static var current: String { String(cString: nsk_kernel_path()) }
+}
+
 /// Reduction and update kernels over raw buffers: tight loops, no allocation.
 enum Kernels {
     /// NumPy's `pairwise_sum` for `count` values `values[0], values[stride], …`.
