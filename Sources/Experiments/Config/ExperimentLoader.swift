@@ -23,6 +23,8 @@ public struct Experiment: Sendable {
     public var resolvedYAML: String
     /// Defaults for `runner slurm` (`slurm:`).
     public var slurm = SlurmConfig()
+    /// The keys `search:` samples (empty without one).
+    public var sampledKeys: [String] = []
 }
 
 /// Reads an experiment file: YAML syntax, unknown keys, `--set` overrides, sweep expansion and
@@ -123,7 +125,7 @@ public struct ExperimentLoader: Sendable {
         if !assignments.isEmpty { expectations = [] }
         if !errors.isEmpty { throw ConfigErrors(errors) }
 
-        let base = root.removing(["name", "description", "sweep", "repeats", "report", "slurm", "expect", "provenance", "overrides"])
+        let base = root.removing(["name", "description", "sweep", "search", "repeats", "report", "slurm", "expect", "provenance", "overrides"])
         var runs: [PlannedRun] = []
         runs.reserveCapacity(expansion.runCount)
         var sections = SectionCache(axes: expansion.axes)
@@ -158,7 +160,7 @@ public struct ExperimentLoader: Sendable {
             name: name, description: root.mapping?["description"]?.string, file: file,
             columns: expansion.columns, columnAxes: expansion.columnAxes, runs: runs, hasRepeats: !expansion.repeatSeeds.isEmpty, report: report,
             expectations: expectations, resolvedYAML: Self.resolvedText(root, name: name, overrides: assignments) ?? text,
-            slurm: slurm)
+            slurm: slurm, sampledKeys: expansion.sampledKeys)
     }
 
     /// The document as run: the variant's name and its overrides recorded, non-ASCII kept.
@@ -329,6 +331,16 @@ public struct ExperimentLoader: Sendable {
                 }
             }
         }
+        var sampledKeys: [String] = []
+        if let searchNode = root.mapping?["search"] {
+            switch SearchSpace.parse(searchNode, file: file, isSweepable: { Self.schema(at: $0) != nil },
+                                     locate: { located($0, file: file, $1) }) {
+            case .success(let space):
+                axes.append(space.axis())
+                sampledKeys = space.keys
+            case .failure(let failure): errors += failure.errors
+            }
+        }
         var repeatSeeds: [UInt32] = []
         if let repeatsNode = root.mapping?["repeats"] {
             let baseSeed = UInt32(root.mapping?["seed"]?.string ?? "1") ?? 1
@@ -345,7 +357,8 @@ public struct ExperimentLoader: Sendable {
                 errors.append(located(repeatsNode, file: file, "'repeats' varies 'seed', which the sweep already varies"))
             }
         }
-        let expansion = SweepExpansion(axes: axes, repeatSeeds: repeatSeeds)
+        var expansion = SweepExpansion(axes: axes, repeatSeeds: repeatSeeds)
+        expansion.sampledKeys = sampledKeys
         // Two keys that set one value (the same key twice, or an alias and its dotted path).
         let keyPaths = zip(axes.flatMap(\.keys), axes.flatMap(\.paths))
         var firstKey: [[String]: String] = [:]

@@ -36,7 +36,7 @@ indirect enum Schema: Sendable {
     static let experiment: Schema = .mapping("experiment", [
         ("name", .value), ("description", .value),
     ] + run + [
-        ("sweep", .value), ("repeats", .value),
+        ("sweep", .value), ("search", .value), ("repeats", .value),
         ("report", .mapping("report", leaves(ReportConfig.CodingKeys.self))),
         ("slurm", .mapping("slurm", leaves(SlurmConfig.CodingKeys.self))),
         ("expect", .value), ("provenance", .value), ("overrides", .value),

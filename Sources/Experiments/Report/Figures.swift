@@ -11,6 +11,8 @@ struct PlotSeries {
     var errors: [Double]? = nil
     /// Where a diverged run stopped (its × is drawn there, at the last finite cost).
     var divergedAt: Double? = nil
+    /// Points without a line (a scatter of sampled configurations).
+    var markersOnly = false
 }
 
 /// Small multiples of line plots on shared axes, with one legend below them (never over data).
@@ -99,6 +101,10 @@ struct LinePlotFigure {
                 let (color, dash) = Palette.style(series.style)
                 let points = series.points.filter { $0.0.isFinite && $0.1.isFinite && (!useLog || $0.1 > 0) }
                     .map { (xScale.position($0.0, from: x0, to: x1), yScale.position($0.1, from: y0, to: y1)) }
+                if series.markersOnly {
+                    for point in points { canvas.circle(point.0, point.1, radius: 2.5, fill: color) }
+                    continue
+                }
                 canvas.polyline(points, stroke: color, width: 1.5, dash: dash, opacity: 0.85)
                 if let errors = series.errors, errors.count == series.points.count {
                     for ((x, y), error) in zip(series.points, errors) where x.isFinite && y.isFinite {

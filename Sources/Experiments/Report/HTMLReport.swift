@@ -254,9 +254,14 @@ struct HTMLReport {
         let repeatColumn = plan.hasRepeats ? plan.columns.last : nil
         let keys = plan.columns.enumerated().filter { $0.element != repeatColumn }
         var figures: [(String, String)] = []
+        let sampled = Set(plan.sampledKeys ?? [])
         for (column, key) in keys {
             let values = plan.runs.map { SweptValue($0.sweptValues[column]).numeric }
             guard values.allSatisfy({ $0?.isFinite ?? false }), Set(values.compactMap { $0 }).count >= 3 else { continue }
+            if sampled.contains(key) {
+                figures.append((key, sampledScatter(key: key, column: column, values: values, sampled: sampled)))
+                continue
+            }
             let others = keys.filter { $0.offset != column }.map(\.offset)
             var order: [String] = []
             var groups: [String: [Double: [Double]]] = [:]
@@ -282,6 +287,29 @@ struct HTMLReport {
             figures.append((key, figure.svg()))
         }
         return figures
+    }
+
+    /// A sampled key (search:): every run's final metric against its value, as points, one
+    /// colour per combination of the grid's keys (the other sampled keys vary continuously).
+    func sampledScatter(key: String, column: Int, values: [Double?], sampled: Set<String>) -> String {
+        let repeatColumn = plan.hasRepeats ? plan.columns.count - 1 : nil
+        let grid = plan.columns.indices.filter { $0 != repeatColumn && !sampled.contains(plan.columns[$0]) }
+        var order: [String] = []
+        var groups: [String: [(Double, Double)]] = [:]
+        for (position, entry) in plan.runs.enumerated() {
+            guard let record = records[position], let x = values[position], let y = Self.metric(table.metric, record) else { continue }
+            let label = grid.isEmpty ? "run" : grid.map { "\(plan.columns[$0])=\(entry.sweptValues[$0])" }.joined(separator: ", ")
+            if groups[label] == nil { order.append(label) }
+            groups[label, default: []].append((x, y))
+        }
+        let series = order.prefix(24).enumerated().map { index, label in
+            PlotSeries(label: label, style: index, points: groups[label] ?? [], diverged: false, markersOnly: true)
+        }
+        let shown = series.reduce(0) { $0 + $1.points.count }
+        return LinePlotFigure(title: "\(table.metric.rawValue) against \(key) (\(shown) sampled runs)", xLabel: key,
+                              yLabel: table.metric.rawValue, panels: [("", series)],
+                              note: order.count > 24 ? "showing 24 of \(order.count) grid combinations" : nil,
+                              allowLogarithmic: table.metric == .finalCost, allowLogarithmicX: true, includeZero: false).svg()
     }
 
     static func metric(_ metric: ReportConfig.Metric, _ record: RunRecord) -> Double? {

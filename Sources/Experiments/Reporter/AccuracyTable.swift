@@ -24,7 +24,11 @@ struct AccuracyTable {
         let keys = plan.hasRepeats ? Array(plan.columns.dropLast()) : plan.columns
         metric = report.metric ?? (records.contains { $0?.testAccuracy != nil } ? .testAccuracy : .trainAccuracy)
         hasRepeats = plan.hasRepeats
-        let chosenColumn = report.columns ?? (report.rows.map { row in keys.last { $0 != row } } ?? keys.last)
+        // Sampled keys (search:) take continuous values: never columns by default; their runs
+        // are rows, ranked by the metric below.
+        let sampled = Set(plan.sampledKeys ?? [])
+        let chosenColumn = report.columns
+            ?? (report.rows.map { row in keys.last { $0 != row && !sampled.contains($0) } } ?? keys.last { !sampled.contains($0) })
         columnKey = chosenColumn
         let axisOf = Dictionary(zip(plan.columns, plan.columnAxes), uniquingKeysWith: { first, _ in first })
         let columnAxis = chosenColumn.flatMap { axisOf[$0] }
@@ -56,6 +60,25 @@ struct AccuracyTable {
         }
         for row in cells.indices {
             while cells[row].count < columnValues.count { cells[row].append([]); planned[row].append(0) }
+        }
+        if !sampled.isEmpty, report.rows == nil {
+            // Best first: each row by its best cell's mean (accuracy high, cost low); rows
+            // without a value last, in plan order.
+            let better: (Double, Double) -> Bool = metric == .finalCost ? { $0 < $1 } : { $0 > $1 }
+            let best = cells.map { row in
+                row.compactMap { Self.meanAndDeviation($0)?.0 }.filter(\.isFinite).max(by: { better($1, $0) })
+            }
+            let order = cells.indices.sorted { a, b in
+                switch (best[a], best[b]) {
+                case let (x?, y?): return better(x, y) || (x == y && a < b)
+                case (_?, nil): return true
+                case (nil, _?): return false
+                case (nil, nil): return a < b
+                }
+            }
+            rowLabels = order.map { rowLabels[$0] }
+            cells = order.map { cells[$0] }
+            planned = order.map { planned[$0] }
         }
     }
 

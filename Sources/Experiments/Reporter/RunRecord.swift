@@ -88,6 +88,9 @@ public struct PlanFile: Codable, Sendable {
     public var columns: [String]
     /// The sweep axis of each column: zipped keys share an axis.
     public var columnAxes: [Int]
+    /// The columns `search:` sampled (continuous values: the table ranks runs instead of
+    /// pivoting them); nil in plans written before searches existed.
+    public var sampledKeys: [String]?
     public var hasRepeats: Bool
     public var report: ReportConfig
     public var expectations: [Expectation]
@@ -112,7 +115,8 @@ public struct PlanFile: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case experiment, columns, columnAxes = "column_axes", hasRepeats = "has_repeats", report, expectations, runs
+        case experiment, columns, columnAxes = "column_axes", sampledKeys = "sampled_keys", hasRepeats = "has_repeats"
+        case report, expectations, runs
     }
 
     /// The shard of each run for `count` shards (see `Shard.assign`); runs of a plan written

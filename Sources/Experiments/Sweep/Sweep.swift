@@ -54,6 +54,8 @@ public struct PlannedRun: Sendable {
 struct SweepExpansion {
     var axes: [SweepAxis]
     var repeatSeeds: [UInt32]
+    /// The keys of the `search:` axis (the last axis), when there is one.
+    var sampledKeys: [String] = []
 
     /// Column names of the swept values, in order (the repeat axis appears as `seed`).
     var columns: [String] {

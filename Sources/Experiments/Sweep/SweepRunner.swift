@@ -349,6 +349,7 @@ public struct SweepRunner: Sendable {
     func planFile(_ plan: SweepPlan) -> PlanFile {
         PlanFile(experiment: plan.experiment.name, columns: plan.experiment.columns,
                  columnAxes: plan.experiment.columnAxes,
+                 sampledKeys: plan.experiment.sampledKeys.isEmpty ? nil : plan.experiment.sampledKeys,
                  hasRepeats: plan.experiment.hasRepeats, report: plan.experiment.report,
                  expectations: plan.experiment.expectations, runs: plan.runs.map {
                      PlanFile.Entry(index: $0.planned.index, id: $0.id, configurationIndex: $0.planned.configurationIndex,
