@@ -84,7 +84,9 @@ final class DualFirstLayer<T: NetScalar> {
     ///   - weights: W1₀ (n₁ × n₀), the initial first-layer weights.
     ///   - inputs: X (n₀ × m), column-major; it must outlive this object.
     ///   - batch: the widest batch `forward` will be asked for.
-    init(weights: Matrix<T>, inputs: UnsafePointer<T>, examples: Int, batch: Int, momentum: Bool) {
+    ///   - batches: whether `forward` gets batches in an order (mini-batches: even a batch of
+    ///     every example comes permuted, and must be gathered).
+    init(weights: Matrix<T>, inputs: UnsafePointer<T>, examples: Int, batch: Int, batches: Bool, momentum: Bool) {
         units = weights.rows
         features = weights.columns
         let examples = max(examples, 0)
@@ -99,8 +101,8 @@ final class DualFirstLayer<T: NetScalar> {
         velocity = momentum ? Buffer(count: units * examples, repeating: 0) : nil
         gram = Buffer(count: examples * examples, repeating: 0)
         projection = Buffer(count: units * examples, repeating: 0)
-        batchGram = Buffer(count: batch < examples ? examples * batch : 0, repeating: 0)
-        batchProjection = Buffer(count: batch < examples ? units * batch : 0, repeating: 0)
+        batchGram = Buffer(count: batches ? examples * batch : 0, repeating: 0)
+        batchProjection = Buffer(count: batches ? units * batch : 0, repeating: 0)
         let limit = T.packedRowLimit
         products = Products(capacity: max(
             Products<T>.panelCapacity(rows: units, columns: batch, inner: examples, transposeB: false),
@@ -120,7 +122,7 @@ final class DualFirstLayer<T: NetScalar> {
                  target: UnsafeMutablePointer<T>) {
         let width = range.count
         let (g, p): (UnsafePointer<T>, UnsafePointer<T>)
-        if let order, width < examples || range.lowerBound != 0 {
+        if let order {
             for (k, position) in range.enumerated() {
                 let column = order[position]
                 (batchGram.pointer + k * examples).update(from: gram.pointer + column * examples, count: examples)

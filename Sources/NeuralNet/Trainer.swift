@@ -180,7 +180,8 @@ private struct TrainingLoop<T: NetScalar> {
             var momentum = false
             if case .momentum = plan.optimizer { momentum = true }
             dual = DualFirstLayer(weights: first.weights, inputs: inputs, examples: columns,
-                                  batch: Swift.min(plan.batchSize ?? columns, columns), momentum: momentum)
+                                  batch: Swift.min(plan.batchSize ?? columns, columns), batches: plan.batchSize != nil,
+                                  momentum: momentum)
         } else {
             dual = nil
         }

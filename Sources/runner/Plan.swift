@@ -7,7 +7,7 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the runs an experiment would execute (dry run).",
         discussion: """
-            One line per run: its index, id, swept values, whether its record already exists (done), its matrix-product work in GFLOP (counted in the primal form, the tutorials' algorithm), the form its first layer trains in (engine.first_layer: primal, or dual where auto finds it pays) and its memory estimate (parameters, gradients, optimizer state and one batch's activations, besides the shared data). The list is exactly what 'runner run' executes, in the same order; a sweep that would not fit in memory with one run per core is refused (exit 64).
+            One line per run: its index, id, swept values, whether its record already exists (done), its matrix-product work in GFLOP (as the engine will do it: a dual first layer's G = XᵀX and B·G products instead of the primal W·X and dZ·Xᵀ), how the engine trains it (primal; dual: the first layer in dual form, where engine.first_layer: auto finds it pays or the file asks; reference: the readable engine) and its memory estimate (parameters, gradients, optimizer state and one batch's activations, besides the shared data). The list is exactly what 'runner run' executes, in the same order; a sweep that would not fit in memory with one run per core is refused (exit 64).
 
             Example:
               runner plan experiments/lr_depth_width.yaml --set sweep.activation=[tanh]
@@ -26,19 +26,19 @@ struct Plan: ParsableCommand {
         let plan = try options.loadPlan()
         for line in plan.datasetDescriptions { print("data: \(line)") }
         let columns = plan.experiment.columns
-        var rows: [[String]] = [["#", "run_id"] + columns + ["status", "GFLOP", "first_layer", "memory"]]
+        var rows: [[String]] = [["#", "run_id"] + columns + ["status", "GFLOP", "engine", "memory"]]
         var total = 0.0
         var pending = 0
         for run in plan.runs {
             let examples = plan.data[run.dataKey]?.trainExamples ?? 0
-            let flops = run.flops(exampleCount: examples)
+            let flops = run.computedFlops(exampleCount: examples)
             total += flops
             let done = plan.isDone(run)
             if !done { pending += 1 }
             let holder = done ? nil : RunClaim.holder(plan.layout.claim(run.id))
             rows.append([String(run.planned.index), run.id] + run.planned.sweptValues
                         + [done ? "done" : holder.map { "running (pid \($0.pid) on \($0.host))" } ?? "pending", String(format: "%.3f", flops / 1e9),
-                           run.firstLayer.rawValue, MemoryLimitError.format(plan.memoryBytes(run))])
+                           run.engineDescription, MemoryLimitError.format(plan.memoryBytes(run))])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {

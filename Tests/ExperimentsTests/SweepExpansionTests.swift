@@ -114,4 +114,39 @@ struct SweepExpansionTests {
         #expect(Set(shared.runs.map(\.config.seed)).count == 2)
         #expect(shared.runs.contains { $0.config.engine?.firstLayer == .primal } && shared.runs.contains { $0.config.engine == nil })
     }
+
+    @Test("a seed reads the same whether a run is assembled from shared sections or decoded whole; repeats start from it")
+    func seedSpellings() throws {
+        func seeds(_ text: String, shared: Bool = true) throws -> [UInt32] {
+            var loader = ExperimentLoader()
+            loader.sharesSections = shared
+            return try loader.load(text: text, file: "s.yaml").runs.map(\.config.seed)
+        }
+        let base = """
+            dataset: {generator: xor, n: 20, seed: 1}
+            model: {hidden: [2], activation: tanh}
+            training: {learning_rate: 0.1, iterations: 2}
+            """
+        for seed in ["010", "8", "0x10", "1_000", "0"] {
+            let text = base + "\nseed: \(seed)\n"
+            #expect(try seeds(text) == seeds(text, shared: false), "seed: \(seed)")
+            #expect(try seeds(text + "engine: {}\n") == seeds(text), "seed: \(seed) with an engine section")
+        }
+        #expect(try seeds(base + "\nseed: 0x10\nrepeats: 2\n") == [16, 17])
+        #expect(throws: ConfigErrors.self) { try seeds(base + "\nseed: abc\nrepeats: 2\n") }
+        #expect(throws: ConfigErrors.self) { try seeds(base + "\nseed: 4294967295\nrepeats: 3\n") }
+    }
+
+    @Test("engine.first_layer: dual with Adam is a located error")
+    func dualWithAdam() {
+        let text = """
+            dataset: {generator: xor, n: 20, seed: 1}
+            model: {hidden: [2], activation: tanh}
+            training: {learning_rate: 0.1, iterations: 2, optimizer: adam}
+            engine: {first_layer: dual}
+            """
+        #expect { try ExperimentLoader().load(text: text, file: "a.yaml") } throws: { error in
+            "\(error)".hasPrefix("a.yaml:4:") && "\(error)".contains("first_layer: dual needs an update linear in the gradient")
+        }
+    }
 }

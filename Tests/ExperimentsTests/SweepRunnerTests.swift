@@ -216,9 +216,9 @@ struct SweepRunnerTests {
         #expect(plain.runs.allSatisfy { $0.firstLayer == .primal }, "2 inputs: the dual form does not pay")
 
         // Adam leaves the span: an explicit dual is refused at plan time, naming the option.
-        let adam = try ExperimentLoader().load(text: text.replacingOccurrences(of: "optimizer: momentum", with: "optimizer: adam")
-            .replacingOccurrences(of: "[primal, dual, auto]", with: "[dual]"), file: "t.yaml")
-        #expect { try generatorRunner.plan(adam, outputRoot: root.path) } throws: { error in
+        let adam = text.replacingOccurrences(of: "optimizer: momentum", with: "optimizer: adam")
+            .replacingOccurrences(of: "[primal, dual, auto]", with: "[dual]")
+        #expect { try ExperimentLoader().load(text: adam, file: "t.yaml") } throws: { error in
             "\(error)".contains("first_layer: dual") && "\(error)".contains("adam")
         }
 
@@ -233,6 +233,23 @@ struct SweepRunnerTests {
                 && abs(referenceCosts[0] - costs[0]) <= 1e-10 * costs[0], "\(referenceCosts)")
         #expect { try ExperimentLoader().load(text: text + "\nengine: {implementation: reference, first_layer: dual}\n", file: "t.yaml") }
             throws: { "\($0)".contains("first_layer: dual needs implementation: fast") }
+    }
+
+    @Test("a leaky relu with its own slope records, reports and resumes (its record decodes again)")
+    func leakySlope() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let text = """
+            name: leaky
+            dataset: {generator: xor, n: 40, seed: 1}
+            model: {hidden: [3], activation: leaky_relu, leaky_slope: 0.2}
+            training: {learning_rate: 0.1, iterations: 10, record_every: 5}
+            """
+        let (plan, outcome) = try runExperiment(text, root: root, jobs: 1)
+        #expect(outcome.report?.records.compactMap { $0 }.first?.config.model.activation == .leakyRelu(slope: 0.2))
+        let again = try runExperiment(text, root: root, jobs: 1).1
+        #expect(again.executed == 0 && again.skipped == 1)
+        #expect(FileManager.default.fileExists(atPath: plan.layout.summary.path))
     }
 }
 

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import NeuralNet
 import Yams
 
 /// An experiment file, checked and expanded into its runs.
@@ -343,11 +344,22 @@ public struct ExperimentLoader: Sendable {
         }
         var repeatSeeds: [UInt32] = []
         if let repeatsNode = root.mapping?["repeats"] {
-            let baseSeed = UInt32(root.mapping?["seed"]?.string ?? "1") ?? 1
+            // The file's seed as the run's own decoder reads it (0x10, 1_000, 010 octal …).
+            var baseSeed: UInt32 = 1
+            if let seedNode = root.mapping?["seed"] {
+                if let decoded = try? YAMLDecoder().decode(UInt32.self, from: seedNode) {
+                    baseSeed = decoded
+                } else {
+                    errors.append(located(seedNode, file: file, "'seed' must be an integer in 0...4294967295; found '\(seedNode.compactText)'"))
+                }
+            }
             if let count = repeatsNode.int, count >= 1 {
+                if UInt64(baseSeed) + UInt64(count) - 1 > UInt64(UInt32.max) {
+                    errors.append(located(repeatsNode, file: file, "'repeats: \(count)' from seed \(baseSeed) would pass 4294967295; start from a lower seed"))
+                }
                 repeatSeeds = (0..<count).map { baseSeed &+ UInt32($0) }
             } else if let list = repeatsNode.sequence, !list.isEmpty,
-                      case let seeds = list.compactMap({ $0.string.flatMap(UInt32.init) }), seeds.count == list.count {
+                      case let seeds = list.compactMap({ try? YAMLDecoder().decode(UInt32.self, from: $0) }), seeds.count == list.count {
                 repeatSeeds = seeds
             } else {
                 errors.append(located(repeatsNode, file: file,
@@ -617,7 +629,9 @@ struct SectionCache {
         let seed: UInt32
         if let scalar = mapping["seed"]?.scalar {
             // Plain decimal digits only; anything else is the full decoder's to judge.
-            guard scalar.style == .plain, scalar.string.allSatisfy({ $0.isASCII && $0.isNumber }), let value = UInt32(scalar.string) else { return nil }
+            // (YAML 1.1 reads a leading 0 as octal: those go to the full decoder too.)
+            guard scalar.style == .plain, scalar.string.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  scalar.string == "0" || !scalar.string.hasPrefix("0"), let value = UInt32(scalar.string) else { return nil }
             seed = value
         } else if mapping["seed"] != nil {
             return nil
@@ -632,6 +646,8 @@ struct SectionCache {
             guard let scalar = value.scalar, scalar.style == .plain, let parsed = RunConfig.Precision(rawValue: scalar.string) else { return nil }
             precision = parsed
         }
+        // An engine choice the optimizer rules out is the full decoder's to report, located.
+        if engine?.firstLayer == .dual, !FirstLayerForm.allows(training.plan.optimizer) { return nil }
         return RunConfig(dataset: dataset, model: model, training: training, seed: seed, precision: precision, engine: engine)
     }
 }

@@ -70,7 +70,13 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: AnyKey.self)
         try container.encode(hidden, forKey: AnyKey("hidden"))
-        try container.encode(activation.description, forKey: AnyKey("activation"))
+        // The name alone ("leaky_relu", not "leaky_relu(0.2)"): the slope has its own key, and
+        // the record must decode again.
+        if case .leakyRelu = activation {
+            try container.encode("leaky_relu", forKey: AnyKey("activation"))
+        } else {
+            try container.encode(activation.description, forKey: AnyKey("activation"))
+        }
         if case .leakyRelu(let slope) = activation { try container.encode(slope, forKey: AnyKey("leaky_slope")) }
         try container.encode(output, forKey: AnyKey("output"))
         try container.encode(InitSpec(initializer: initializer, seed: initSeed), forKey: AnyKey("init"))

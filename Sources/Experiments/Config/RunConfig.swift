@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// Everything one run is made of, fully resolved: decoded from the experiment file after the
 /// sweep's values have been put in place.
 public struct RunConfig: Codable, Sendable, Hashable {
@@ -41,6 +43,10 @@ public struct RunConfig: Codable, Sendable, Hashable {
         precision = try container.decodeChoiceIfPresent(["float64": .float64, "float32": .float32], forKey: .precision)
             ?? .float64
         engine = try container.decodeIfPresent(EngineConfig.self, forKey: .engine).flatMap { $0.isDefault ? nil : $0 }
+        if engine?.firstLayer == .dual, !FirstLayerForm.allows(training.plan.optimizer) {
+            throw try container.superDecoder(forKey: .engine).valueError(
+                "first_layer: dual needs an update linear in the gradient (gd, sgd or momentum); \(training.plan.optimizer) is not: use auto or primal")
+        }
     }
 }
 

@@ -32,12 +32,15 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var config: RunConfig
     /// The engine build that made the record (absent in records of builds before 0.2).
     public var build: EngineBuild?
+    /// How the engine trained it: "primal", "dual" (the first layer's form, as `auto` chose
+    /// or the file asked) or "reference" (absent in older records).
+    public var engine: String?
 
     enum CodingKeys: String, CodingKey {
         case id, index, configurationIndex = "configuration_index", sweptValues = "swept_values", status
         case divergedAt = "diverged_at", error, iterations, finalCost = "final_cost"
         case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy", wallSeconds = "wall_seconds"
-        case flops, config, build
+        case flops, config, build, engine
     }
 }
 

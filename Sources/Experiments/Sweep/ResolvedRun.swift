@@ -47,6 +47,20 @@ public struct ResolvedRun: Sendable {
         return products + 60 * Double(units) * examples
     }
 
+    /// "primal", "dual" or "reference": how the engine trains this run.
+    public var engineDescription: String {
+        planned.config.engine?.implementation == .reference ? "reference" : firstLayer.rawValue
+    }
+
+    /// Matrix-product FLOPs the engine actually does: `flops` with the first layer's products
+    /// in the dual form's count when it trains dual (`runner plan` shows this).
+    public func computedFlops(exampleCount: Int) -> Double {
+        let nominal = flops(exampleCount: exampleCount)
+        guard firstLayer == .dual else { return nominal }
+        let work = firstLayerWork(exampleCount: exampleCount)
+        return max(0, nominal - 2 * work.primal) + 2 * work.dual
+    }
+
     /// Multiply-adds of the first layer's products in each form (`FirstLayerForm.estimatedWork`).
     func firstLayerWork(exampleCount: Int) -> (primal: Double, dual: Double) {
         let plan = planned.config.training.plan

@@ -41,7 +41,8 @@ struct RunExecutor: Sendable {
             id: run.id, index: run.planned.index, configurationIndex: run.planned.configurationIndex,
             sweptValues: run.planned.sweptValues, status: .failed, divergedAt: nil, error: nil, iterations: 0,
             finalCost: nil, trainAccuracy: nil, testAccuracy: nil, wallSeconds: 0,
-            flops: run.flops(exampleCount: data.trainExamples), config: run.planned.config, build: build)
+            flops: run.flops(exampleCount: data.trainExamples), config: run.planned.config, build: build,
+            engine: run.engineDescription)
         do {
             // `SweepRunner.plan` prepares every precision its runs use.
             let trained: Bool

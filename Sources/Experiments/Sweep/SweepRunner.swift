@@ -409,7 +409,9 @@ public struct MemoryLimitError: Error, Sendable, CustomStringConvertible {
             ? "\(jobs) concurrent runs need about \(Self.format(totalBytes)) with the data (the largest, run \(run.planned.index)\(values), \(Self.format(runBytes)))"
             : "run \(run.planned.index)\(values) needs about \(Self.format(runBytes)) besides \(Self.format(dataBytes)) of data"
         return what + ", more than \(limitSource) (\(Self.format(limit)))"
-            + (jobs > 1 ? "; lower --jobs" : "; use a smaller network or batch_size") + ", or raise --max-memory"
+            + (jobs > 1 ? "; lower --jobs" : run.firstLayer == .dual
+                ? "; the dual first layer holds an m × m matrix: use engine.first_layer: auto or primal"
+                : "; use a smaller network or batch_size") + ", or raise --max-memory"
     }
 
     /// "1.5 GiB", "320 MiB".
