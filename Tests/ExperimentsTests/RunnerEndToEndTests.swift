@@ -74,6 +74,37 @@ struct RunnerEndToEndTests {
         let usage = try Self.run(["tiny.yaml", "--jobs", "0"], in: directory)
         #expect(usage.status == 64)
     }
+
+    @Test("runner compare: 0 for the same results, 1 when a number moved or a run is missing, 64 for a folder that is no results")
+    func compare() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try SweepRunnerTests.tinyWithDepth.write(to: directory.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        #expect(try RunnerEndToEndTests.run(["tiny.yaml", "--jobs", "1", "--quiet", "--out", "a"], in: directory).status == 0)
+        #expect(try RunnerEndToEndTests.run(["tiny.yaml", "--jobs", "2", "--quiet", "--out", "b"], in: directory).status == 0)
+        let same = try RunnerEndToEndTests.run(["compare", "a/tiny", "b/tiny"], in: directory)
+        #expect(same.status == 0, "\(same.output)\(same.errors)")
+        #expect(same.output.contains("4 runs compared; largest cost difference 0 relative"))
+
+        // Nudge one run's final cost by 1e-6 relative in b.
+        let runs = directory.appendingPathComponent("b/tiny/runs")
+        let id = try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted()[0]
+        let recordURL = runs.appendingPathComponent(id).appendingPathComponent("record.json")
+        var record = try JSONSerialization.jsonObject(with: Data(contentsOf: recordURL)) as? [String: Any] ?? [:]
+        let cost = record["final_cost"] as? Double ?? 0
+        record["final_cost"] = cost * (1 + 1e-6)
+        try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]).write(to: recordURL)
+        let moved = try RunnerEndToEndTests.run(["compare", "a/tiny", "b/tiny"], in: directory)
+        #expect(moved.status == 1)
+        #expect(moved.output.contains("final_cost") && moved.output.contains("1 beyond them"), "\(moved.output)")
+        #expect(try RunnerEndToEndTests.run(["compare", "a/tiny", "b/tiny", "--tolerance", "1e-5"], in: directory).status == 0)
+
+        try FileManager.default.removeItem(at: recordURL)
+        let missing = try RunnerEndToEndTests.run(["compare", "a/tiny", "b/tiny", "--tolerance", "1e-5"], in: directory)
+        #expect(missing.status == 1 && missing.output.contains("record"))
+        let notResults = try RunnerEndToEndTests.run(["compare", "a/tiny", "nowhere"], in: directory)
+        #expect(notResults.status == 64 && notResults.errors.contains("not a results folder"), "\(notResults.errors)")
+    }
 }
 
 /// Every example that `runner --help` and each command's `--help` show runs as written.
