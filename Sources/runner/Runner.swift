@@ -32,7 +32,7 @@ struct Runner: ParsableCommand {
               runner slurm experiments/lr_depth_width.yaml --tasks 4 --dry-run
             """,
         version: version,
-        subcommands: [Run.self, Plan.self, Report.self, Check.self, Compare.self, Slurm.self, Merge.self, Status.self, Graph.self],
+        subcommands: [Run.self, Plan.self, Report.self, Check.self, Compare.self, GradCheck.self, Slurm.self, Merge.self, Status.self, Graph.self],
         defaultSubcommand: Run.self)
 }
 

@@ -105,6 +105,19 @@ struct RunnerEndToEndTests {
         let notResults = try RunnerEndToEndTests.run(["compare", "a/tiny", "nowhere"], in: directory)
         #expect(notResults.status == 64 && notResults.errors.contains("not a results folder"), "\(notResults.errors)")
     }
+
+    @Test("runner gradcheck: each W and b against its finite difference; exit 0 when all pass, 1 when one fails")
+    func gradcheck() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try SweepRunnerTests.tinyWithDepth.write(to: directory.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let checked = try RunnerEndToEndTests.run(["gradcheck", "tiny.yaml", "--run", "3"], in: directory)
+        #expect(checked.status == 0, "\(checked.output)\(checked.errors)")
+        #expect(checked.output.contains("W1") && checked.output.contains("b2") && checked.output.contains("every gradient agrees"))
+        let strict = try RunnerEndToEndTests.run(["gradcheck", "tiny.yaml", "--threshold", "1e-300"], in: directory)
+        #expect(strict.status == 1 && strict.output.contains("FAIL"))
+        #expect(try RunnerEndToEndTests.run(["gradcheck", "tiny.yaml", "--run", "9"], in: directory).status == 64)
+    }
 }
 
 /// Every example that `runner --help` and each command's `--help` show runs as written.
