@@ -89,7 +89,9 @@ struct GradCheck: ParsableCommand {
         for row in rows { print(zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")) }
         let failed = results.filter { !($0.relativeError <= threshold) }.count
         print(failed == 0 ? "every gradient agrees with its finite difference (≤ \(threshold))"
-                          : "\(failed) of \(results.count) matrices differ by more than \(threshold)")
+                          : "\(failed) of \(results.count) matrices differ by more than \(threshold)"
+                            + " (with very small gradients — a small init, a deep net — the finite difference's rounding alone"
+                            + " can exceed it: if the error falls as --epsilon grows to 1e-5 or 1e-4, backpropagation is right)")
         if failed > 0 { throw Exit.runsFailed }
     }
 }

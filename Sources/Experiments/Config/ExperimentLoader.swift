@@ -376,6 +376,11 @@ public struct ExperimentLoader: Sendable {
         var firstKey: [[String]: String] = [:]
         for (key, path) in keyPaths {
             if let earlier = firstKey[path] {
+                if expansion.sampledKeys.contains(key) {
+                    errors.append(located(root.mapping?["search"], file: file,
+                                          "'\(key)' is both swept and sampled; keep it in sweep: or in search:, not both"))
+                    break
+                }
                 errors.append(located(sweepNode, file: file, earlier == key
                     ? "'\(key)' is swept twice; sweep each key once"
                     : "'\(earlier)' and '\(key)' sweep the same setting (\(path.joined(separator: "."))); keep one"))

@@ -46,14 +46,19 @@ struct SearchSpace {
     var paths: [[String]]
     var distributions: [Distribution]
 
-    /// The sweep axis of the drawn configurations: point i sets every key to its i-th draw.
+    /// The sweep axis of the drawn configurations: point i sets every key to its i-th draw. A
+    /// configuration drawn again (discrete keys: choice, int_uniform) is kept once, so a search
+    /// may give fewer runs than `samples`.
     func axis() -> SweepAxis {
         var random = NumpyRandom(seed: seed)
-        let points = (0..<samples).map { sample in
-            distributions.indices.map { dimension -> Node in
+        var seen: Set<[String]> = []
+        var points: [[Node]] = []
+        for sample in 0..<samples {
+            let point = distributions.indices.map { dimension -> Node in
                 let u = method == .random ? random.uniform() : Self.halton(sample + 1, base: Self.primes[dimension])
                 return distributions[dimension].value(at: u)
             }
+            if seen.insert(point.map(\.compactText)).inserted { points.append(point) }
         }
         return SweepAxis(keys: keys, paths: paths, points: points)
     }
@@ -129,7 +134,7 @@ extension SearchSpace {
         if samples == nil, !errors.contains(where: { $0.message.hasPrefix("'samples'") }) {
             errors.append(locate(node, "'search' needs samples: N (how many configurations to draw)"))
         }
-        if keys.isEmpty { errors.append(locate(node, "'search' samples nothing: give at least one key with a distribution, e.g. learning_rate: {log_uniform: [1.0e-4, 1.0]}")) }
+        if keys.isEmpty, errors.isEmpty { errors.append(locate(node, "'search' samples nothing: give at least one key with a distribution, e.g. learning_rate: {log_uniform: [1.0e-4, 1.0]}")) }
         if method == .halton, keys.count > primes.count {
             errors.append(locate(node, "halton draws at most \(primes.count) keys; found \(keys.count) (use method: random)"))
         }
@@ -144,7 +149,7 @@ extension SearchSpace {
             return .failure(locate(node, "search '\(key)' must be one of \(expected); found '\(node.compactText)'"))
         }
         guard let list = bounds.sequence, !list.isEmpty else {
-            return .failure(locate(bounds, "search '\(key)': '\(kind)' needs a list; found '\(bounds.compactText)'"))
+            return .failure(locate(bounds, "search '\(key)': '\(kind)' needs a non-empty list; found '\(bounds.compactText)'"))
         }
         switch kind {
         case "uniform", "log_uniform":
