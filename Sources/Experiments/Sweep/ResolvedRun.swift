@@ -38,13 +38,7 @@ public struct ResolvedRun: Sendable {
         let plan = planned.config.training.plan
         let examples = Double(plan.iterationCount(exampleCount: exampleCount))
             * Double(min(plan.batchSize ?? exampleCount, exampleCount))
-        var products = flops(exampleCount: exampleCount)
-        if firstLayer == .dual {
-            // The first layer's products are replaced by the dual form's (multiply-adds, ×2).
-            let work = firstLayerWork(exampleCount: exampleCount)
-            products = max(0, products - 2 * work.primal) + 2 * work.dual
-        }
-        return products + 60 * Double(units) * examples
+        return computedFlops(exampleCount: exampleCount) + 60 * Double(units) * examples
     }
 
     /// "primal", "dual" or "reference": how the engine trains this run.
