@@ -32,11 +32,22 @@ public struct Preprocessing: Sendable, Hashable {
     /// Applies every step to `train` (and `test`).
     /// - Throws: `DatasetError.badOption` for an unknown class or a split that leaves a side empty.
     public func apply(train: Dataset, test: Dataset?) throws -> (train: Dataset, test: Dataset?) {
+        let result = try apply(train: train, test: test, other: nil)
+        return (result.train, result.test)
+    }
+
+    /// Applies every step to `train` and `test`, and to `other` (new data for a trained network:
+    /// `runner predict`) as to a test file: the same classes kept, the same scale, and the
+    /// training split's statistics (`take_test` and the split do not apply to it).
+    public func apply(train: Dataset, test: Dataset?, other: Dataset?)
+        throws -> (train: Dataset, test: Dataset?, other: Dataset?) {
         var train = train
         var test = test
+        var other = other
         if let keepClasses {
             train = try Self.keep(keepClasses, in: train)
             test = try test.map { try Self.keep(keepClasses, in: $0) }
+            other = try other.map { try Self.keep(keepClasses, in: $0) }
         }
         if let takeTrain { train = train.selecting(Array(0..<min(takeTrain, train.exampleCount))) }
         if let takeTest, let current = test { test = current.selecting(Array(0..<min(takeTest, current.exampleCount))) }
@@ -55,13 +66,15 @@ public struct Preprocessing: Sendable, Hashable {
         if let scale {
             train = Self.scaled(train, by: scale)
             test = test.map { Self.scaled($0, by: scale) }
+            other = other.map { Self.scaled($0, by: scale) }
         }
         if standardize {
             let (mean, deviation) = Self.statistics(of: train)
             train = Self.standardized(train, mean: mean, deviation: deviation)
             test = test.map { Self.standardized($0, mean: mean, deviation: deviation) }
+            other = other.map { Self.standardized($0, mean: mean, deviation: deviation) }
         }
-        return (train, test)
+        return (train, test, other)
     }
 
     static func keep(_ classes: [String], in dataset: Dataset) throws -> Dataset {

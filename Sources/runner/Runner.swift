@@ -32,7 +32,7 @@ struct Runner: ParsableCommand {
               runner slurm experiments/lr_depth_width.yaml --tasks 4 --dry-run
             """,
         version: version,
-        subcommands: [Run.self, Plan.self, Report.self, Check.self, Compare.self, GradCheck.self, Slurm.self, Merge.self, Status.self, Graph.self],
+        subcommands: [Run.self, Plan.self, Report.self, Check.self, Compare.self, GradCheck.self, Predict.self, Slurm.self, Merge.self, Status.self, Graph.self],
         defaultSubcommand: Run.self)
 }
 
@@ -58,7 +58,7 @@ extension Exit {
         switch error {
         case is FileSystemError: return fileSystem
         case SweepError.folderInUse: return folderInUse
-        case is SweepError, is ReportError, is ResultsError, is PlanError: return badInput
+        case is SweepError, is ReportError, is ResultsError, is PlanError, is PredictionError: return badInput
         default: return ExitCode.failure
         }
     }

@@ -75,6 +75,38 @@ struct RunnerEndToEndTests {
         #expect(usage.status == 64)
     }
 
+    @Test("runner predict: the recorded accuracy again, new data, and 64 for what is not a run")
+    func predict() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try SweepRunnerTests.tinyWithDepth.write(to: directory.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        #expect(try Self.run(["tiny.yaml", "--quiet"], in: directory).status == 0)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("results/tiny/runs").path).sorted()
+        let own = try Self.run(["predict", "results/tiny/runs/\(runs[0])", "--out", "p.csv"], in: directory)
+        #expect(own.status == 0, "\(own.errors)")
+        #expect(own.errors.contains("on the run's test split: 20 examples") && own.errors.contains(", the same)"))
+        let csv = try String(contentsOf: directory.appendingPathComponent("p.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("example,label,predicted,correct,probability_same sign,probability_opposite sign\r\n"))
+        #expect(csv.components(separatedBy: "\r\n").count == 22)
+
+        let new = try Self.run(["predict", "--best", "results/tiny", "--data", "{generator: xor, n: 30, seed: 9}"], in: directory)
+        #expect(new.status == 0, "\(new.errors)")
+        #expect(new.output.components(separatedBy: "\r\n").count == 32)
+        #expect(new.errors.contains("as the best run"))
+
+        for (arguments, message) in [
+            (["predict", "results/tiny"], "is not a run's folder"),
+            (["predict", "--best", "results/tiny", "--data", "{generator: xor, sed: 9}"], "--data:1:18: error: unknown key 'sed' in 'dataset'; did you mean 'seed'?"),
+            (["predict", "--best", "results/tiny", "--data", "nowhere.csv"], "cannot find the --data table (CSV) 'nowhere.csv'"),
+            (["predict", "--best", "results/tiny", "--split", "valid"], "--split must be train or test"),
+            (["predict"], "give a run's folder or --best"),
+        ] {
+            let refused = try Self.run(arguments, in: directory)
+            #expect(refused.status == 64, "\(arguments)")
+            #expect(refused.errors.contains(message), "\(arguments): \(refused.errors)")
+        }
+    }
+
     @Test("runner compare: 0 for the same results, 1 when a number moved or a run is missing, 64 for a folder that is no results")
     func compare() throws {
         let directory = try makeTemporaryDirectory()

@@ -438,6 +438,34 @@ public struct ExperimentLoader: Sendable {
         return .success(SweepAxis(keys: keys, paths: paths, points: (0..<length).map { i in lists.map { $0[i] } }))
     }
 
+    /// A `dataset:` mapping given on the command line (`runner predict --data '{generator:
+    /// planar, seed: 2}'`), checked like the file's section; errors name `source` and the column.
+    public func datasetRecipe(_ text: String, source: String) throws(ConfigErrors) -> DatasetConfig {
+        // Parsed as the value of "dataset: " on the first line: columns there are shifted back.
+        let prefix = "dataset: "
+        func unshifted(_ errors: [ConfigError]) -> ConfigErrors {
+            ConfigErrors(errors.map { error in
+                var error = error
+                if error.line == 1 { error.column = max(1, error.column - prefix.count) }
+                return error
+            })
+        }
+        do throws(ConfigErrors) {
+            let root = try compose(prefix + text, file: source)
+            let schema: Schema = .mapping("experiment", Array(Schema.run.prefix(1)))
+            let errors = schema.unknownKeys(in: root, file: source)
+            if !errors.isEmpty { throw ConfigErrors(errors) }
+            guard let node = root.mapping?["dataset"], node.mapping != nil,
+                  let recipe = try decodeSection(DatasetConfig.self, node, file: source, section: "dataset") else {
+                throw ConfigErrors([ConfigError(file: source, line: 1, column: 1 + prefix.count,
+                                                message: "expected a dataset mapping such as {generator: planar, seed: 2}")])
+            }
+            return recipe
+        } catch {
+            throw unshifted(error.errors)
+        }
+    }
+
     // MARK: - Decoding with located errors
 
     /// - Parameter section: the section's key (`report`, `slurm`), to name it when the section

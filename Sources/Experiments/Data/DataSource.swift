@@ -75,6 +75,58 @@ public struct DataSource: Sendable {
                             keepDouble: double, makeSingle: single)
     }
 
+    /// New data for a trained network (`runner predict --data`).
+    public enum NewData: Sendable {
+        /// A file read with the run's file options (format, keys, label column, class names);
+        /// `labels` is the label file of an IDX image file.
+        case file(name: String, labels: String?)
+        /// A generator's recipe (a `dataset:` mapping with `generator:`).
+        case generated(DatasetConfig)
+    }
+
+    /// The run's data as it was trained on, and `new` read and preprocessed as its test split
+    /// is (the same classes kept, the same scale, the training split's statistics).
+    /// - Throws: `DatasetError` naming the file and what was wrong.
+    public func load(_ config: DatasetConfig, with new: NewData) throws -> (prepared: PreparedData, new: Dataset) {
+        var (train, test, source) = try rawSplits(config)
+        let other: Dataset
+        switch new {
+        case .generated(let recipe):
+            guard let generator = recipe.makeGenerator() else {
+                throw DatasetError.badOption(name: "--data", expected: "a generator's recipe", found: "no 'generator'")
+            }
+            other = try generator.make()
+        case let .file(name, labels):
+            let format = try config.format ?? Self.format(of: name)
+            var options = config
+            options.trainLabels = labels
+            if format == .hdf5, config.xKey == nil {
+                // A split of the tutorial's files, or a learner's own: test_set_x, then train_set_x.
+                do {
+                    other = try loadFile(name, labels: labels, split: "test", format: format, config: options, trainClasses: train.classNames)
+                } catch let error as DatasetError {
+                    guard let fallback = try? loadFile(name, labels: labels, split: "train", format: format, config: options,
+                                                       trainClasses: train.classNames) else { throw error }
+                    other = fallback
+                }
+            } else {
+                other = try loadFile(name, labels: labels, split: "--data", format: format, config: options, trainClasses: train.classNames)
+            }
+        }
+        guard other.featureCount == train.featureCount else {
+            throw DatasetError.badOption(name: "--data", expected: "\(train.featureCount) features, as the training data have",
+                                         found: "\(other.featureCount) in \(other.shapeDescription)")
+        }
+        let preprocessing = Preprocessing(
+            keepClasses: config.keepClasses, takeTrain: config.takeTrain, takeTest: config.takeTest,
+            testFraction: config.testFraction, splitSeed: config.splitSeed ?? 0, scale: config.scale,
+            standardize: config.standardize ?? false)
+        let result = try preprocessing.apply(train: train, test: test, other: other)
+        (train, test) = (result.train, result.test)
+        return (PreparedData(splits: DataSplits(train: train, test: test, source: source), keepDouble: true, makeSingle: false),
+                result.other ?? other)
+    }
+
     private func rawSplits(_ config: DatasetConfig) throws -> (Dataset, Dataset?, String) {
         if let generator = config.makeGenerator() {
             return (try generator.make(), nil, "generator \(generator.name)")

@@ -1,0 +1,162 @@
+import ArgumentParser
+import Datasets
+import Experiments
+import Foundation
+import NeuralNet
+
+/// `runner predict RUN_DIR`: a trained run's network applied to its own data or to new data.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Predict with a trained run: its params.npz, architecture and preprocessing, on its data or new data.",
+        discussion: """
+            Loads runs/<id>/params.npz and the run's record (architecture, output layer, precision) and makes the run's data again (through --data-dir, like runner run) to apply the same preprocessing: the same classes kept, the same scale, and the training split's standardisation statistics. The data must be the ones trained on (the run id folds in their fingerprint).
+
+            Without --data it predicts the run's test split (--split train for the training split) and prints the accuracy beside the recorded one: they are equal, example for example, because the same network sees the same inputs. --data takes a file read with the run's file options (format, HDF5 keys — test_set_x/test_set_y, then train_set_x/train_set_y, unless the experiment names others — CSV label column, class names; an IDX image file takes --labels), or a generator's recipe as a YAML mapping such as '{generator: planar, seed: 2}'. The file must carry labels as the training file does.
+
+            Writes one row per example to --out (or standard output): example, label, predicted, correct (1/0), and probability_<class> for every class (a sigmoid output gives both classes' probabilities); the summary goes to standard error.
+
+            Exit codes: 0 predictions written; 64 not a finished run's folder, damaged parameters, data changed since the run, bad --data; 3 a data file is missing (only with --skip-missing-data); 74 a file could not be read or written.
+
+            Examples:
+              runner predict results/quickstart/runs/<id> --out predictions.csv
+              runner predict --best results/deep_cat --data my_cat.h5
+              runner predict --best results/quickstart --data '{generator: planar, seed: 7}' --out new.csv
+            """)
+
+    @Argument(help: "The run's folder (results/<experiment>/runs/<id>); or give --best.", completion: .directory)
+    var runDirectory: String?
+
+    @Option(help: "Use the best finished run of this results folder (highest test accuracy, else train accuracy).")
+    var best: String?
+
+    @Option(help: "New data: a file (read with the run's file options) or a generator recipe such as '{generator: moons, seed: 3}'.")
+    var data: String?
+
+    @Option(help: "The label file of an IDX image file given to --data.")
+    var labels: String?
+
+    @Option(help: "Without --data: which of the run's splits to predict (train or test; default test when there is one).")
+    var split: String?
+
+    @Option(help: "Where the predictions go (CSV); default standard output.")
+    var out: String?
+
+    @OptionGroup var dataOptions: ReportDataOptions
+
+    @Flag(help: "When a data file is missing, say so and exit 3 instead of 64.")
+    var skipMissingData = false
+
+    func validate() throws {
+        guard (runDirectory == nil) != (best == nil) else {
+            throw ValidationError(runDirectory == nil ? "give a run's folder or --best RESULTS_DIR"
+                                                      : "give either a run's folder or --best, not both")
+        }
+        if let split, !["train", "test"].contains(split) {
+            throw ValidationError("--split must be train or test; found '\(split)'")
+        }
+        if labels != nil, data == nil { throw ValidationError("--labels goes with --data (the label file of an IDX image file)") }
+        if data != nil, split != nil { throw ValidationError("--split applies to the run's own data; --data gives other data") }
+        if out?.isEmpty == true { throw ValidationError("--out must name a file; found an empty string") }
+    }
+
+    func run() throws {
+        let run: TrainedRun
+        do {
+            if let best {
+                let chosen = try TrainedRun.best(in: URL(fileURLWithPath: best))
+                run = try TrainedRun(directory: chosen.directory)
+            } else {
+                run = try TrainedRun(directory: URL(fileURLWithPath: runDirectory ?? ""))
+            }
+        } catch {
+            printError("runner predict: error: \(error)")
+            throw Exit.code(for: error)
+        }
+        let newData: DataSource.NewData?
+        do {
+            newData = try data.map(parseData)
+        } catch let error as ConfigErrors {
+            printError(error.description)
+            throw Exit.badInput
+        } catch {
+            printError("runner predict: error: \(error)")
+            throw Exit.badInput
+        }
+        let source = DataSource(locator: dataOptions.locator)
+        let prepared: PreparedData
+        let target: Dataset
+        let what: String
+        do {
+            if let newData {
+                (prepared, target) = try source.load(run.record.config.dataset, with: newData)
+                what = data ?? ""
+            } else {
+                prepared = try source.load(run.record.config.dataset)
+                let wanted = split ?? (prepared.splits.test == nil ? "train" : "test")
+                guard let chosen = wanted == "train" ? prepared.splits.train : prepared.splits.test else {
+                    printError("runner predict: error: the run's data have no test split; use --split train or --data")
+                    throw Exit.badInput
+                }
+                target = chosen
+                what = "the run's \(wanted) split"
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as DatasetError {
+            if skipMissingData, case .missing = error {
+                printError("runner predict: skipped: \(error)")
+                throw Exit.missingData
+            }
+            printError("runner predict: error: \(error)")
+            throw Exit.badInput
+        } catch {
+            printError("runner predict: error: \(error)")
+            throw Exit.code(for: error)
+        }
+        guard run.wasTrained(on: prepared) else {
+            printError("runner predict: error: \(PredictionError.dataChanged(path: run.directory.path, data: prepared.summary))")
+            throw Exit.badInput
+        }
+        let predictions: Predictions
+        do {
+            predictions = run.record.config.precision == .float32
+                ? try Predictions(network: run.network(Float.self), features: target.features)
+                : try Predictions(network: run.network(Double.self), features: target.features)
+        } catch {
+            printError("runner predict: error: \(error)")
+            throw Exit.badInput
+        }
+        let text = predictions.csv(classNames: prepared.splits.train.classNames, labels: target.labels)
+        do {
+            if let out {
+                try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        } catch {
+            printError("runner predict: error: \(error)")
+            throw Exit.code(for: error)
+        }
+        let accuracy = predictions.accuracy(labels: target.labels)
+        let recorded: Double? = newData != nil ? nil : (split ?? (prepared.splits.test == nil ? "train" : "test")) == "train"
+            ? run.record.trainAccuracy : run.record.testAccuracy
+        printError("run \(run.record.id) (\(run.layerSizes.map(String.init).joined(separator: "-")), "
+                   + "\(run.record.config.model.activation.description), \(run.record.config.precision.rawValue)) on \(what): "
+                   + "\(target.exampleCount) examples, accuracy \(CSVWriter.number(accuracy))"
+                   + (recorded.map { " (recorded \(CSVWriter.number($0))" + ($0 == accuracy ? ", the same)" : ", DIFFERENT)") } ?? "")
+                   + (out.map { "; written to \($0)" } ?? "") + (best.map { "; chosen from \($0) as the best run" } ?? ""))
+    }
+
+    /// `--data`: a YAML mapping with a generator, else a file name.
+    private func parseData(_ text: String) throws -> DataSource.NewData {
+        guard text.trimmingCharacters(in: .whitespaces).hasPrefix("{") else {
+            return .file(name: text, labels: labels)
+        }
+        // Columns are counted from "dataset: ", the prefix the recipe is parsed under.
+        let recipe = try ExperimentLoader().datasetRecipe(text, source: "--data")
+        guard recipe.generator != nil else {
+            throw ValidationError("--data '\(text)': a mapping must name a generator (a file is given by its name)")
+        }
+        return .generated(recipe)
+    }
+}
