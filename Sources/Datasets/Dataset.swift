@@ -78,18 +78,21 @@ public struct Dataset: Sendable {
 public struct DataSplits: Sendable {
     public var train: Dataset
     public var test: Dataset?
+    /// Held out of training for early stopping and model selection (`validation_fraction`).
+    public var validation: Dataset?
     /// Where the data came from, for reports ("generator planar", "train_catvnoncat.h5").
     public var source: String
 
-    public init(train: Dataset, test: Dataset?, source: String) {
+    public init(train: Dataset, test: Dataset?, validation: Dataset? = nil, source: String) {
         self.train = train
         self.test = test
+        self.validation = validation
         self.source = source
     }
 
-    /// A content hash of both splits.
+    /// A content hash of every split (the same as before validation splits existed when there is none).
     public var fingerprint: String {
-        train.fingerprint + (test.map { "-" + $0.fingerprint } ?? "")
+        train.fingerprint + (test.map { "-" + $0.fingerprint } ?? "") + (validation.map { "-v" + $0.fingerprint } ?? "")
     }
 }
 

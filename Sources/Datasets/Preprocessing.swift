@@ -11,6 +11,9 @@ public struct Preprocessing: Sendable, Hashable {
     /// Hold out this fraction of a single file as the test split, chosen by `permutation(m)`
     /// of a generator seeded with `splitSeed` (the last ⌈fraction·m⌉ of the permutation).
     public var testFraction: Double?
+    /// Then hold out this fraction of the remaining training examples as the validation split:
+    /// the last ⌈fraction·m⌉ of the same generator's next permutation.
+    public var validationFraction: Double?
     public var splitSeed: UInt32
     /// Divide every feature by this (255 for pixels).
     public var scale: Double?
@@ -19,7 +22,9 @@ public struct Preprocessing: Sendable, Hashable {
     public var standardize: Bool
 
     public init(keepClasses: [String]? = nil, takeTrain: Int? = nil, takeTest: Int? = nil,
-                testFraction: Double? = nil, splitSeed: UInt32 = 0, scale: Double? = nil, standardize: Bool = false) {
+                testFraction: Double? = nil, validationFraction: Double? = nil, splitSeed: UInt32 = 0,
+                scale: Double? = nil, standardize: Bool = false) {
+        self.validationFraction = validationFraction
         self.keepClasses = keepClasses
         self.takeTrain = takeTrain
         self.takeTest = takeTest
@@ -32,49 +37,69 @@ public struct Preprocessing: Sendable, Hashable {
     /// Applies every step to `train` (and `test`).
     /// - Throws: `DatasetError.badOption` for an unknown class or a split that leaves a side empty.
     public func apply(train: Dataset, test: Dataset?) throws -> (train: Dataset, test: Dataset?) {
-        let result = try apply(train: train, test: test, other: nil)
+        let result = try apply(Prepared(train: train, test: test))
         return (result.train, result.test)
     }
 
-    /// Applies every step to `train` and `test`, and to `other` (new data for a trained network:
-    /// `runner predict`) as to a test file: the same classes kept, the same scale, and the
-    /// training split's statistics (`take_test` and the split do not apply to it).
-    public func apply(train: Dataset, test: Dataset?, other: Dataset?)
-        throws -> (train: Dataset, test: Dataset?, other: Dataset?) {
-        var train = train
-        var test = test
-        var other = other
-        if let keepClasses {
-            train = try Self.keep(keepClasses, in: train)
-            test = try test.map { try Self.keep(keepClasses, in: $0) }
-            other = try other.map { try Self.keep(keepClasses, in: $0) }
+    /// The splits preprocessing applies to.
+    public struct Prepared: Sendable {
+        public var train: Dataset
+        public var test: Dataset?
+        /// A validation file's examples, or (after `apply`) those held out by `validationFraction`.
+        public var validation: Dataset?
+        /// New data for a trained network (`runner predict`), treated as a test file.
+        public var other: Dataset?
+
+        public init(train: Dataset, test: Dataset?, validation: Dataset? = nil, other: Dataset? = nil) {
+            self.train = train
+            self.test = test
+            self.validation = validation
+            self.other = other
         }
-        if let takeTrain { train = train.selecting(Array(0..<min(takeTrain, train.exampleCount))) }
-        if let takeTest, let current = test { test = current.selecting(Array(0..<min(takeTest, current.exampleCount))) }
+    }
+
+    /// Applies every step to every split: `validation` and `other` are treated as a test file
+    /// (the same classes kept, the same scale, the training split's statistics; `take_test` and
+    /// the splits do not apply to them).
+    /// - Throws: `DatasetError.badOption` for an unknown class or a split that leaves a side empty.
+    public func apply(_ splits: Prepared) throws -> Prepared {
+        var result = splits
+        func each(_ transform: (Dataset) throws -> Dataset) rethrows {
+            result.train = try transform(result.train)
+            result.test = try result.test.map(transform)
+            result.validation = try result.validation.map(transform)
+            result.other = try result.other.map(transform)
+        }
+        if let keepClasses { try each { try Self.keep(keepClasses, in: $0) } }
+        if let takeTrain { result.train = result.train.selecting(Array(0..<min(takeTrain, result.train.exampleCount))) }
+        if let takeTest, let current = result.test { result.test = current.selecting(Array(0..<min(takeTest, current.exampleCount))) }
+        var random = NumpyRandom(seed: splitSeed)
         if let testFraction {
-            let held = Int((testFraction * Double(train.exampleCount)).rounded(.up))
-            guard held >= 1, held < train.exampleCount else {
-                throw DatasetError.badOption(name: "test_fraction", expected: "a fraction leaving both splits non-empty",
-                                             found: "\(testFraction) of \(train.exampleCount) examples")
-            }
-            var random = NumpyRandom(seed: splitSeed)
-            let order = random.permutation(train.exampleCount)
-            let all = train
-            train = all.selecting(Array(order[..<(all.exampleCount - held)]))
-            test = all.selecting(Array(order[(all.exampleCount - held)...]))
+            (result.train, result.test) = try Self.hold(testFraction, of: result.train, name: "test_fraction", random: &random)
         }
-        if let scale {
-            train = Self.scaled(train, by: scale)
-            test = test.map { Self.scaled($0, by: scale) }
-            other = other.map { Self.scaled($0, by: scale) }
+        if let validationFraction {
+            (result.train, result.validation) = try Self.hold(validationFraction, of: result.train, name: "validation_fraction",
+                                                              random: &random)
         }
+        if let scale { each { Self.scaled($0, by: scale) } }
         if standardize {
-            let (mean, deviation) = Self.statistics(of: train)
-            train = Self.standardized(train, mean: mean, deviation: deviation)
-            test = test.map { Self.standardized($0, mean: mean, deviation: deviation) }
-            other = other.map { Self.standardized($0, mean: mean, deviation: deviation) }
+            let (mean, deviation) = Self.statistics(of: result.train)
+            each { Self.standardized($0, mean: mean, deviation: deviation) }
         }
-        return (train, test, other)
+        return result
+    }
+
+    /// The last ⌈fraction·m⌉ examples of `random.permutation(m)` held out, the rest kept in order of the permutation.
+    static func hold(_ fraction: Double, of dataset: Dataset, name: String,
+                     random: inout NumpyRandom) throws -> (kept: Dataset, held: Dataset) {
+        let held = Int((fraction * Double(dataset.exampleCount)).rounded(.up))
+        guard held >= 1, held < dataset.exampleCount else {
+            throw DatasetError.badOption(name: name, expected: "a fraction leaving both splits non-empty",
+                                         found: "\(fraction) of \(dataset.exampleCount) examples")
+        }
+        let order = random.permutation(dataset.exampleCount)
+        return (dataset.selecting(Array(order[..<(dataset.exampleCount - held)])),
+                dataset.selecting(Array(order[(dataset.exampleCount - held)...])))
     }
 
     static func keep(_ classes: [String], in dataset: Dataset) throws -> Dataset {

@@ -97,7 +97,14 @@ public enum TrainingStatus: Sendable, Equatable {
     case diverged(iteration: Int)
     /// `shouldStop` returned true before this iteration (the caller asked the run to end early).
     case stopped(iteration: Int)
+    /// `checkpoint` answered false at this iteration (early stopping): the parameters are those
+    /// after `iteration` updates.
+    case halted(iteration: Int)
 }
+
+/// Called with the network after `iteration` updates, right after each record (every
+/// `record_every` iterations, not after the last update); false ends the run as `.halted`.
+public typealias Checkpoint<T: NetScalar> = (_ iteration: Int, _ network: Network<T>) -> Bool
 
 /// What a run reports once it stops.
 public struct TrainingOutcome: Sendable {
@@ -123,18 +130,19 @@ public enum Trainer {
     /// - Throws: `NeuralNetError` for invalid data or hyperparameters (before any work).
     public static func train<T: NetScalar>(
         _ network: inout Network<T>, inputs: Matrix<T>, labels: [Int32], plan: TrainingPlan,
-        random: inout NumpyRandom, record: (CostRecord) -> Void = { _ in }, shouldStop: () -> Bool = { false }
+        random: inout NumpyRandom, record: (CostRecord) -> Void = { _ in }, shouldStop: () -> Bool = { false },
+        checkpoint: Checkpoint<T>? = nil
     ) throws -> TrainingOutcome {
         // Dispatch through the scalar type so the loop below always runs specialised for
         // Double or Float, even when the caller is generic code in another module.
         try T.train(&network, inputs: inputs, labels: labels, plan: plan, random: &random, record: record,
-                    shouldStop: shouldStop)
+                    shouldStop: shouldStop, checkpoint: checkpoint)
     }
 
     /// The training loop, specialised per scalar type by `NetScalar.train`.
     static func trainSpecialized<T: NetScalar>(
         _ network: inout Network<T>, inputs: Matrix<T>, labels: [Int32], plan: TrainingPlan,
-        random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool
+        random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool, checkpoint: Checkpoint<T>?
     ) throws -> TrainingOutcome {
         try network.validate(inputs: inputs, labels: labels)
         try plan.validate()
@@ -144,7 +152,7 @@ public enum Trainer {
                     return TrainingOutcome(status: .finished, iterations: 0)
                 }
                 var loop = TrainingLoop(network: network, plan: plan, inputs: x, labels: y,
-                                        rows: inputs.rows, columns: inputs.columns)
+                                        rows: inputs.rows, columns: inputs.columns, checkpoint: checkpoint)
                 let outcome = loop.run(random: &random, record: record, shouldStop: shouldStop)
                 network = loop.network
                 return outcome
@@ -165,10 +173,12 @@ private struct TrainingLoop<T: NetScalar> {
     var gradients: [Dense<T>.Gradients]
     /// The first layer in dual form, when the plan asks for it.
     let dual: DualFirstLayer<T>?
+    let checkpoint: Checkpoint<T>?
 
     init(network: Network<T>, plan: TrainingPlan, inputs: UnsafePointer<T>, labels: UnsafePointer<Int32>,
-         rows: Int, columns: Int) {
+         rows: Int, columns: Int, checkpoint: Checkpoint<T>?) {
         self.network = network
+        self.checkpoint = checkpoint
         self.plan = plan
         self.inputs = inputs
         self.labels = labels
@@ -200,13 +210,16 @@ private struct TrainingLoop<T: NetScalar> {
         return outcome
     }
 
-    /// One forward, (optional) cost, backward and update; returns false on divergence.
+    /// What one step ended in.
+    enum StepResult { case stepped, diverged, halted }
+
+    /// One forward, (optional) cost and checkpoint, backward and update.
     /// `order[range]` are the batch's columns of the training set (nil: all, in order), which
     /// the dual first layer reads its columns of G and P by.
     private mutating func step(input: UnsafePointer<T>, labels: UnsafePointer<Int32>, columns width: Int,
                                order: UnsafePointer<Int>?, range: Range<Int>,
                                workspace: Workspace<T>, iteration: Int, epoch: Int,
-                               record: (CostRecord) -> Void) -> Bool {
+                               record: (CostRecord) -> Void) -> StepResult {
         if let dual {
             let single = network.layers.count == 1
             let target = single ? workspace.logits.pointer : workspace.activations[0].pointer
@@ -225,20 +238,24 @@ private struct TrainingLoop<T: NetScalar> {
             let cost = network.cost(labels: labels, columns: width, workspace: workspace,
                                     regularization: plan.regularization)
             let correct = network.correctCount(labels: labels, columns: width, workspace: workspace)
-            guard cost.isFinite else { return false }
+            guard cost.isFinite else { return .diverged }
             record(CostRecord(iteration: iteration, epoch: epoch, cost: Double(cost),
                               accuracy: Double(correct) / Double(width)))
+            if let checkpoint {
+                if let dual, dual.stale { dual.formWeights(into: &network.layers[0].weights) }
+                if !checkpoint(iteration, network) { return .halted }
+            }
         }
         let outputGradientSum = network.backward(
             input: input, labels: labels, columns: width, workspace: workspace,
             regularization: plan.regularization, gradients: &gradients, firstLayerWeights: dual == nil)
-        guard outputGradientSum.isFinite else { return false }
+        guard outputGradientSum.isFinite else { return .diverged }
         let learningRate = plan.decay.learningRate(initial: plan.learningRate, epoch: epoch)
         optimizer.update(&network, gradients: gradients, learningRate: learningRate, firstLayerWeights: dual == nil)
         dual?.update(delta: workspace.deltas[0].pointer, order: order, range: range,
                      l2Scale: T(plan.regularization.gradientScale(batchSize: width)), learningRate: T(learningRate),
                      rule: plan.optimizer)
-        return true
+        return .stepped
     }
 
     private mutating func runFullBatch(record: (CostRecord) -> Void, shouldStop: () -> Bool) -> TrainingOutcome {
@@ -246,9 +263,11 @@ private struct TrainingLoop<T: NetScalar> {
         let workspace = Workspace<T>(architecture: network.architecture, columns: columns)
         for i in 0..<iterations {
             if shouldStop() { return TrainingOutcome(status: .stopped(iteration: i), iterations: i) }
-            guard step(input: inputs, labels: labels, columns: columns, order: nil, range: 0..<columns,
-                       workspace: workspace, iteration: i, epoch: i, record: record) else {
-                return TrainingOutcome(status: .diverged(iteration: i), iterations: i)
+            switch step(input: inputs, labels: labels, columns: columns, order: nil, range: 0..<columns,
+                        workspace: workspace, iteration: i, epoch: i, record: record) {
+            case .stepped: break
+            case .diverged: return TrainingOutcome(status: .diverged(iteration: i), iterations: i)
+            case .halted: return TrainingOutcome(status: .halted(iteration: i), iterations: i)
             }
         }
         return finish(iterations: iterations, epoch: iterations, workspace: workspace, record: record)
@@ -276,15 +295,17 @@ private struct TrainingLoop<T: NetScalar> {
                 let width = Swift.min(batchSize, columns - start)
                 let workspace = width == batchSize ? full : (remainder ?? full)
                 let range = start..<(start + width)
-                let stepped = order.withUnsafeBufferPointer { order -> Bool in
-                    guard let order = order.baseAddress else { return false }
+                let stepped = order.withUnsafeBufferPointer { order -> StepResult in
+                    guard let order = order.baseAddress else { return .diverged }
                     batch.gather(from: inputs, labels: labels, order: order, range: range)
                     return step(input: dual == nil ? UnsafePointer(batch.inputs.pointer) : inputs, labels: batch.labels.pointer,
                                 columns: width, order: order, range: range,
                                 workspace: workspace, iteration: iteration, epoch: epoch, record: record)
                 }
-                guard stepped else {
-                    return TrainingOutcome(status: .diverged(iteration: iteration), iterations: iteration)
+                switch stepped {
+                case .stepped: break
+                case .diverged: return TrainingOutcome(status: .diverged(iteration: iteration), iterations: iteration)
+                case .halted: return TrainingOutcome(status: .halted(iteration: iteration), iterations: iteration)
                 }
                 iteration += 1
                 start += width

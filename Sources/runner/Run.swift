@@ -130,10 +130,12 @@ struct Run: ParsableCommand {
         let records = outcome.shardRecords
         let diverged = records.filter { $0.status == .diverged }.count
         let failed = records.filter { $0.status == .failed }
+        let stoppedEarly = records.filter { $0.status == .stoppedEarly }.count
         print("\(what) — \(outcome.executed) run now, \(outcome.skipped) already done"
               + (outcome.claimedElsewhere > 0 ? ", \(outcome.claimedElsewhere) running in another process" : "")
               + (outcome.notStarted > 0 ? ", \(outcome.notStarted) not run (pending)" : "")
-              + "; \(records.count - diverged - failed.count) finished, \(diverged) diverged, \(failed.count) failed. \(results)")
+              + "; \(records.count - diverged - failed.count - stoppedEarly) finished, "
+              + (stoppedEarly > 0 ? "\(stoppedEarly) stopped early, " : "") + "\(diverged) diverged, \(failed.count) failed. \(results)")
         for record in failed { printError("run \(record.index) (\(record.id)) failed: \(record.error ?? "unknown error")") }
         return diverged + failed.count
     }

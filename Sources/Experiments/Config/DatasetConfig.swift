@@ -39,6 +39,11 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
     public var takeTrain: Int?
     public var takeTest: Int?
     public var testFraction: Double?
+    /// Held out of the training split for validation (after the test split is taken).
+    public var validationFraction: Double?
+    /// A validation file, read like the test file.
+    public var validation: String?
+    public var validationLabels: String?
     public var splitSeed: UInt32?
     public var keepClasses: [String]?
 
@@ -49,6 +54,7 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
         case classNames = "class_names"
         case scale, standardize, takeTrain = "take_train", takeTest = "take_test"
         case testFraction = "test_fraction", splitSeed = "split_seed", keepClasses = "keep_classes"
+        case validationFraction = "validation_fraction", validation, validationLabels = "validation_labels"
     }
 
     public init(from decoder: Decoder) throws {
@@ -86,6 +92,10 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
         takeTrain = try container.decodeNumberIfPresent(Int.self, forKey: .takeTrain, expected: "an integer ≥ 1") { $0 >= 1 }
         takeTest = try container.decodeNumberIfPresent(Int.self, forKey: .takeTest, expected: "an integer ≥ 1") { $0 >= 1 }
         testFraction = try container.decodeNumberIfPresent(Double.self, forKey: .testFraction, expected: "a number in (0, 1)") { $0 > 0 && $0 < 1 }
+        validationFraction = try container.decodeNumberIfPresent(
+            Double.self, forKey: .validationFraction, expected: "a number in (0, 1)") { $0 > 0 && $0 < 1 }
+        validation = try container.decodeIfPresent(String.self, forKey: .validation)
+        validationLabels = try container.decodeIfPresent(String.self, forKey: .validationLabels)
         splitSeed = try container.decodeIfPresent(UInt32.self, forKey: .splitSeed)
         keepClasses = try container.decodeIfPresent([String].self, forKey: .keepClasses)
         switch (generator, train) {
@@ -108,7 +118,7 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
             case .synthetic: applies = [.n, .features, .classes]
             }
             let sourceKeys: [CodingKeys] = [.n, .noise, .classes, .features, .factor, .labels, .test, .trainLabels,
-                                            .testLabels, .format, .xKey, .yKey, .classesKey, .labelColumn, .classNames]
+                                            .testLabels, .validation, .validationLabels, .format, .xKey, .yKey, .classesKey, .labelColumn, .classNames]
             for key in sourceKeys where container.contains(key) && !applies.contains(key) {
                 throw try container.superDecoder(forKey: key).valueError(
                     "'\(key.stringValue)' does not apply to generator \(generator.rawValue); it takes seed"
@@ -127,6 +137,14 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
         }
         if test != nil, testFraction != nil {
             throw try container.superDecoder(forKey: .testFraction).valueError("give either 'test' or 'test_fraction', not both")
+        }
+        if validation != nil, validationFraction != nil {
+            throw try container.superDecoder(forKey: .validationFraction).valueError(
+                "give either 'validation' or 'validation_fraction', not both")
+        }
+        if validationLabels != nil, validation == nil {
+            throw try container.superDecoder(forKey: .validationLabels).valueError(
+                "'validation_labels' is the label file of a 'validation' file, and there is none")
         }
     }
 

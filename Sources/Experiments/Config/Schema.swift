@@ -26,6 +26,7 @@ indirect enum Schema: Sendable {
         ]))),
         ("training", .mapping("training", leaves(TrainingConfig.CodingKeys.self, except: [
             ("decay", .mapping("decay", leaves(DecaySpec.CodingKeys.self))),
+            ("early_stopping", .mapping("early_stopping", leaves(EarlyStopping.CodingKeys.self))),
         ]))),
         ("seed", .value),
         ("precision", .value),

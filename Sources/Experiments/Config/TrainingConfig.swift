@@ -6,11 +6,14 @@ import NeuralNet
 ///     training: {optimizer: adam, learning_rate: 1e-3, epochs: 10, batch_size: 128, l2: 1e-4}
 public struct TrainingConfig: Codable, Sendable, Hashable {
     public var plan: TrainingPlan
+    /// Stop when the validation metric stops improving, keeping the best parameters.
+    public var earlyStopping: EarlyStopping?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case optimizer, beta, beta1, beta2, epsilon
         case learningRate = "learning_rate", iterations, epochs, batchSize = "batch_size"
         case l2, l2Convention = "l2_convention", decay, recordEvery = "record_every"
+        case earlyStopping = "early_stopping"
     }
 
     public init(from decoder: Decoder) throws {
@@ -63,6 +66,12 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
             Int.self, forKey: .recordEvery, expected: "an integer ≥ 1") { $0 >= 1 } ?? 100
         plan = TrainingPlan(optimizer: optimizer, learningRate: learningRate, length: length, batchSize: batchSize,
                             regularization: regularization, decay: decay, recordEvery: recordEvery)
+        earlyStopping = try container.decodeIfPresent(EarlyStopping.self, forKey: .earlyStopping)
+        if let every = earlyStopping?.every, every % recordEvery != 0 {
+            throw try container.superDecoder(forKey: .earlyStopping).valueError(
+                "early_stopping.every must be a multiple of record_every (\(recordEvery)): the validation metric is "
+                + "evaluated where the cost is recorded; found \(every)")
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -93,6 +102,51 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
         }
         if plan.decay != .none { try container.encode(DecaySpec(decay: plan.decay), forKey: .decay) }
         try container.encode(plan.recordEvery, forKey: .recordEvery)
+        try container.encodeIfPresent(earlyStopping, forKey: .earlyStopping)
+    }
+
+    /// Evaluations of the validation metric between early-stopping checks (at least 1).
+    public var earlyStoppingStride: Int {
+        max(1, (earlyStopping?.every ?? plan.recordEvery) / plan.recordEvery)
+    }
+}
+
+/// `early_stopping: {metric: validation_cost, patience: 5, min_delta: 0, every: 100}`: the
+/// metric is evaluated on the validation split every `every` iterations (default: record_every);
+/// training stops after `patience` evaluations without an improvement of more than `min_delta`,
+/// and the parameters of the best evaluation are kept.
+public struct EarlyStopping: Codable, Sendable, Hashable {
+    public enum Metric: String, Codable, Sendable, Hashable {
+        case validationCost = "validation_cost", validationAccuracy = "validation_accuracy"
+    }
+
+    public var metric: Metric
+    public var patience: Int
+    public var minDelta: Double
+    public var every: Int?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case metric, patience, minDelta = "min_delta", every
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        metric = try container.decodeChoiceIfPresent(
+            ["validation_cost": Metric.validationCost, "validation_accuracy": .validationAccuracy], forKey: .metric) ?? .validationCost
+        patience = try container.decodeNumberIfPresent(Int.self, forKey: .patience, expected: "an integer ≥ 1") { $0 >= 1 } ?? 5
+        minDelta = try container.decodeNumberIfPresent(
+            Double.self, forKey: .minDelta, expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 } ?? 0
+        every = try container.decodeNumberIfPresent(Int.self, forKey: .every, expected: "an integer ≥ 1") { $0 >= 1 }
+    }
+
+    /// Whether `value` improves on `best` by more than `minDelta`.
+    public func improves(_ value: Double, on best: Double?) -> Bool {
+        guard value.isFinite else { return false }
+        guard let best else { return true }
+        switch metric {
+        case .validationCost: return value < best - minDelta
+        case .validationAccuracy: return value > best + minDelta
+        }
     }
 }
 

@@ -65,14 +65,16 @@ public struct DataSource: Sendable {
     }
 
     public func load(_ config: DatasetConfig, double: Bool = true, single: Bool = false) throws -> PreparedData {
-        var (train, test, source) = try rawSplits(config)
-        let preprocessing = Preprocessing(
-            keepClasses: config.keepClasses, takeTrain: config.takeTrain, takeTest: config.takeTest,
-            testFraction: config.testFraction, splitSeed: config.splitSeed ?? 0, scale: config.scale,
-            standardize: config.standardize ?? false)
-        (train, test) = try preprocessing.apply(train: train, test: test)
-        return PreparedData(splits: DataSplits(train: train, test: test, source: source),
+        let (raw, source) = try rawSplits(config)
+        let result = try Self.preprocessing(config).apply(raw)
+        return PreparedData(splits: DataSplits(train: result.train, test: result.test, validation: result.validation, source: source),
                             keepDouble: double, makeSingle: single)
+    }
+
+    static func preprocessing(_ config: DatasetConfig) -> Preprocessing {
+        Preprocessing(keepClasses: config.keepClasses, takeTrain: config.takeTrain, takeTest: config.takeTest,
+                      testFraction: config.testFraction, validationFraction: config.validationFraction,
+                      splitSeed: config.splitSeed ?? 0, scale: config.scale, standardize: config.standardize ?? false)
     }
 
     /// New data for a trained network (`runner predict --data`).
@@ -88,48 +90,41 @@ public struct DataSource: Sendable {
     /// is (the same classes kept, the same scale, the training split's statistics).
     /// - Throws: `DatasetError` naming the file and what was wrong.
     public func load(_ config: DatasetConfig, with new: NewData) throws -> (prepared: PreparedData, new: Dataset) {
-        var (train, test, source) = try rawSplits(config)
-        let other: Dataset
+        var (raw, source) = try rawSplits(config)
+        let train = raw.train
         switch new {
         case .generated(let recipe):
             guard let generator = recipe.makeGenerator() else {
                 throw DatasetError.badOption(name: "--data", expected: "a generator's recipe", found: "no 'generator'")
             }
-            other = try generator.make()
+            raw.other = try generator.make()
         case let .file(name, labels):
             let format = try config.format ?? Self.format(of: name)
-            var options = config
-            options.trainLabels = labels
             if format == .hdf5, config.xKey == nil {
                 // A split of the tutorial's files, or a learner's own: test_set_x, then train_set_x.
                 do {
-                    other = try loadFile(name, labels: labels, split: "test", format: format, config: options, trainClasses: train.classNames)
+                    raw.other = try loadFile(name, labels: labels, split: "test", format: format, config: config, trainClasses: train.classNames)
                 } catch let error as DatasetError {
-                    guard let fallback = try? loadFile(name, labels: labels, split: "train", format: format, config: options,
+                    guard let fallback = try? loadFile(name, labels: labels, split: "train", format: format, config: config,
                                                        trainClasses: train.classNames) else { throw error }
-                    other = fallback
+                    raw.other = fallback
                 }
             } else {
-                other = try loadFile(name, labels: labels, split: "--data", format: format, config: options, trainClasses: train.classNames)
+                raw.other = try loadFile(name, labels: labels, split: "--data", format: format, config: config, trainClasses: train.classNames)
             }
         }
-        guard other.featureCount == train.featureCount else {
+        guard let other = raw.other, other.featureCount == train.featureCount else {
             throw DatasetError.badOption(name: "--data", expected: "\(train.featureCount) features, as the training data have",
-                                         found: "\(other.featureCount) in \(other.shapeDescription)")
+                                         found: raw.other.map { "\($0.featureCount) in \($0.shapeDescription)" } ?? "nothing")
         }
-        let preprocessing = Preprocessing(
-            keepClasses: config.keepClasses, takeTrain: config.takeTrain, takeTest: config.takeTest,
-            testFraction: config.testFraction, splitSeed: config.splitSeed ?? 0, scale: config.scale,
-            standardize: config.standardize ?? false)
-        let result = try preprocessing.apply(train: train, test: test, other: other)
-        (train, test) = (result.train, result.test)
-        return (PreparedData(splits: DataSplits(train: train, test: test, source: source), keepDouble: true, makeSingle: false),
-                result.other ?? other)
+        let result = try Self.preprocessing(config).apply(raw)
+        return (PreparedData(splits: DataSplits(train: result.train, test: result.test, validation: result.validation, source: source),
+                             keepDouble: true, makeSingle: false), result.other ?? other)
     }
 
-    private func rawSplits(_ config: DatasetConfig) throws -> (Dataset, Dataset?, String) {
+    private func rawSplits(_ config: DatasetConfig) throws -> (Preprocessing.Prepared, String) {
         if let generator = config.makeGenerator() {
-            return (try generator.make(), nil, "generator \(generator.name)")
+            return (Preprocessing.Prepared(train: try generator.make(), test: nil), "generator \(generator.name)")
         }
         guard let trainName = config.train else {
             throw DatasetError.badOption(name: "dataset", expected: "a 'generator' or a 'train' file", found: "neither")
@@ -139,7 +134,12 @@ public struct DataSource: Sendable {
         let test = try config.test.map {
             try loadFile($0, labels: config.testLabels, split: "test", format: format, config: config, trainClasses: train.classNames)
         }
-        return (train, test, trainName)
+        // HDF5 validation files take the test file's default keys (test_set_x, test_set_y).
+        let validation = try config.validation.map {
+            try loadFile($0, labels: config.validationLabels, split: format == .hdf5 && config.xKey == nil ? "test" : "validation",
+                         format: format, config: config, trainClasses: train.classNames)
+        }
+        return (Preprocessing.Prepared(train: train, test: test, validation: validation), trainName)
     }
 
     private func loadFile(_ name: String, labels: String?, split: String, format: DatasetConfig.Format,

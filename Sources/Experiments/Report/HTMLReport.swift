@@ -104,7 +104,7 @@ struct HTMLReport {
         var seenConfigurations: Set<Int> = []
         let all = zip(plan.runs, records).compactMap { entry, record -> (PlanFile.Entry, RunRecord)? in
             // Diverged runs' parameters describe no trained network.
-            guard let record, record.status == .finished, entry.layerSizes?.first == 2, Self.isPlanar(record.config.dataset),
+            guard let record, record.status.isTrained, entry.layerSizes?.first == 2, Self.isPlanar(record.config.dataset),
                   seenConfigurations.insert(entry.configurationIndex).inserted else { return nil }
             return (entry, record)
         }
@@ -403,7 +403,9 @@ struct HTMLReport {
 
             """
         let present = records.compactMap { $0 }
-        let counts = [("finished", present.filter { $0.status == .finished }.count),
+        let stoppedEarly = present.filter { $0.status == .stoppedEarly }.count
+        let counts = [("finished", present.filter { $0.status == .finished }.count)]
+            + (stoppedEarly > 0 ? [("stopped early", stoppedEarly)] : []) + [
                       ("diverged", present.filter { $0.status == .diverged }.count),
                       ("failed", present.filter { $0.status == .failed }.count),
                       ("not run", records.count - present.count)]

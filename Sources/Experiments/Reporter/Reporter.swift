@@ -130,19 +130,21 @@ public struct Reporter: Sendable {
 
     /// One row per run, in plan order.
     func summary(_ plan: PlanFile, _ records: [RunRecord?]) -> String {
+        let validation = plan.hasValidation == true
         var csv = CSVWriter(header: ["run_id"] + plan.columns + [
             "status", "diverged_at", "final_cost", "train_accuracy", "test_accuracy", "iterations_done", "wall_seconds",
-        ])
+        ] + (validation ? ["validation_cost", "validation_accuracy", "best_iteration"] : []))
         for (entry, record) in zip(plan.runs, records) {
             guard let record else {
-                csv.append([entry.id] + entry.sweptValues + ["not_run", "", "", "", "", "", ""])
+                csv.append([entry.id] + entry.sweptValues + ["not_run", "", "", "", "", "", ""] + (validation ? ["", "", ""] : []))
                 continue
             }
             csv.append([record.id] + entry.sweptValues + [
                 record.status.rawValue, CSVWriter.integer(record.divergedAt), CSVWriter.number(record.finalCost),
                 CSVWriter.number(record.trainAccuracy), CSVWriter.number(record.testAccuracy),
                 String(record.iterations), CSVWriter.number(record.wallSeconds),
-            ])
+            ] + (validation ? [CSVWriter.number(record.validationCost), CSVWriter.number(record.validationAccuracy),
+                               CSVWriter.integer(record.bestIteration)] : []))
         }
         return csv.text
     }
@@ -155,7 +157,9 @@ public struct Reporter: Sendable {
         var points: [[(Double, Double)]] = []
         points.reserveCapacity(plan.runs.count)
         let writer = try AtomicWriter(layout.curves)
-        try writer.write(CSVWriter(header: ["run_id"] + plan.columns + ["iteration", "epoch", "cost", "train_accuracy"]).text)
+        let validation = plan.hasValidation == true
+        try writer.write(CSVWriter(header: ["run_id"] + plan.columns + ["iteration", "epoch", "cost", "train_accuracy"]
+                                   + (validation ? ["validation_cost", "validation_accuracy"] : [])).text)
         for (entry, record) in zip(plan.runs, records) {
             guard let record else {
                 points.append([])
@@ -164,8 +168,10 @@ public struct Reporter: Sendable {
             let prefix = ([entry.id] + entry.sweptValues).map(CSVWriter.escape).joined(separator: ",") + ","
             var chunk = ""
             let curve = try layout.readCurve(for: record)
+            // A run without a validation split in a sweep with one: empty cells.
+            let padding = validation && point(curve.first, hasFields: 4) ? ",," : ""
             for point in curve {
-                chunk += prefix + point.text + "\r\n"
+                chunk += prefix + point.text + padding + "\r\n"
             }
             points.append(curve.map { (Double($0.iteration), $0.cost) })
             try writer.write(chunk)
@@ -173,6 +179,12 @@ public struct Reporter: Sendable {
         try writer.commit()
         return points
     }
+}
+
+/// Whether a curve row has exactly `count` fields.
+private func point(_ point: CostPoint?, hasFields count: Int) -> Bool {
+    guard let point else { return false }
+    return point.text.split(separator: ",", omittingEmptySubsequences: false).count == count
 }
 
 /// A reporting problem (missing or unreadable results).

@@ -57,9 +57,11 @@ public struct ResultsLayout: Sendable {
         }
         let text = String(decoding: try FileSystem.read(url, limit: 1 << 30), as: UTF8.self)
         var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
-        guard lines.first.map(String.init).map({ $0 + "\r\n" }) == CurveStream.header else {
-            throw ResultsError.corruptCurve(path: url.path, problem: "line 1 is not the header '\(CurveStream.header.dropLast())'")
+        let header = lines.first.map(String.init).map { $0 + "\r\n" }
+        guard header == CurveStream.header || header == CurveStream.validationHeader else {
+            throw ResultsError.corruptCurve(path: url.path, problem: "line 1 is not the header '\(CurveStream.header.dropLast(2))'")
         }
+        let fieldCount = header == CurveStream.header ? 4 : 6
         guard lines.last == "" else {
             throw ResultsError.corruptCurve(path: url.path, problem: "truncated: the last line has no line end")
         }
@@ -68,9 +70,11 @@ public struct ResultsLayout: Sendable {
         points.reserveCapacity(lines.count - 1)
         for (offset, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count == 4, let iteration = Int(fields[0]), let epoch = Int(fields[1]),
-                  let cost = Double(fields[2]), let accuracy = Double(fields[3]) else {
-                throw ResultsError.corruptCurve(path: url.path, problem: "line \(offset + 2) is not iteration,epoch,cost,train_accuracy: '\(line)'")
+            guard fields.count == fieldCount, let iteration = Int(fields[0]), let epoch = Int(fields[1]),
+                  let cost = Double(fields[2]), let accuracy = Double(fields[3]),
+                  fields.dropFirst(4).allSatisfy({ $0.isEmpty || Double($0) != nil }) else {
+                throw ResultsError.corruptCurve(path: url.path, problem: "line \(offset + 2) is not "
+                                                + "\(header?.dropLast(2) ?? ""): '\(line)'")
             }
             points.append(CostPoint(iteration: iteration, epoch: epoch, cost: cost, trainAccuracy: accuracy, text: line))
         }

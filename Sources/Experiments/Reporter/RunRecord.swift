@@ -10,6 +10,12 @@ public struct RunRecord: Codable, Sendable, Equatable {
         case diverged
         /// Could not run (see `error`).
         case failed
+        /// Early stopping ended it (`training.early_stopping`): the validation metric stopped
+        /// improving; the parameters kept are those of `bestIteration`.
+        case stoppedEarly = "stopped_early"
+
+        /// Whether the run has trained parameters (finished, or stopped early).
+        public var isTrained: Bool { self == .finished || self == .stoppedEarly }
     }
 
     public var id: String
@@ -35,12 +41,19 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// How the engine trained it: "primal", "dual" (the first layer's form, as `auto` chose
     /// or the file asked) or "reference" (absent in older records).
     public var engine: String?
+    /// On the validation split, of the parameters kept: the cross-entropy (without the L2 term)
+    /// and the accuracy (nil without a validation split).
+    public var validationCost: Double?
+    public var validationAccuracy: Double?
+    /// With early stopping: the iteration the kept parameters come from (the best evaluation).
+    public var bestIteration: Int?
 
     enum CodingKeys: String, CodingKey {
         case id, index, configurationIndex = "configuration_index", sweptValues = "swept_values", status
         case divergedAt = "diverged_at", error, iterations, finalCost = "final_cost"
         case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy", wallSeconds = "wall_seconds"
         case flops, config, build, engine
+        case validationCost = "validation_cost", validationAccuracy = "validation_accuracy", bestIteration = "best_iteration"
     }
 }
 
@@ -94,6 +107,9 @@ public struct PlanFile: Codable, Sendable {
     /// The columns `search:` sampled (continuous values: the table ranks runs instead of
     /// pivoting them); nil in plans written before searches existed.
     public var sampledKeys: [String]?
+    /// Whether the runs hold out a validation split (summary and curves gain its columns); nil
+    /// in plans written before validation splits existed.
+    public var hasValidation: Bool?
     public var hasRepeats: Bool
     public var report: ReportConfig
     public var expectations: [Expectation]
@@ -118,7 +134,8 @@ public struct PlanFile: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case experiment, columns, columnAxes = "column_axes", sampledKeys = "sampled_keys", hasRepeats = "has_repeats"
+        case experiment, columns, columnAxes = "column_axes", sampledKeys = "sampled_keys", hasValidation = "has_validation"
+        case hasRepeats = "has_repeats"
         case report, expectations, runs
     }
 

@@ -20,7 +20,7 @@ public struct TrainedRun: Sendable {
             throw PredictionError.notARun(path: directory.path)
         }
         guard let record = try layout.readRecord(id) else { throw PredictionError.notARun(path: directory.path) }
-        guard record.status == .finished else {
+        guard record.status.isTrained else {
             throw PredictionError.notTrained(path: directory.path, status: record.status.rawValue)
         }
         let archivePath = layout.parameters(id)
@@ -77,7 +77,7 @@ public struct TrainedRun: Sendable {
         }
         var best: RunRecord?
         for entry in plan.runs {
-            guard let record = try layout.readRecord(entry.id), record.status == .finished,
+            guard let record = try layout.readRecord(entry.id), record.status.isTrained,
                   FileSystem.exists(layout.parameters(entry.id)) else { continue }
             let score = record.testAccuracy ?? record.trainAccuracy ?? -1
             if let current = best, score <= current.testAccuracy ?? current.trainAccuracy ?? -1 { continue }

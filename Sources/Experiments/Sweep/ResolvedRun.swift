@@ -129,6 +129,10 @@ public struct ResolvedRun: Sendable {
             throw PlanError(run: planned, message: "\(error)")
         }
         let plan = config.training.plan
+        if config.training.earlyStopping != nil, data.splits.validation == nil {
+            throw PlanError(run: planned, message: "training.early_stopping needs a validation split: add "
+                            + "dataset.validation_fraction (e.g. 0.1) or a dataset.validation file")
+        }
         switch config.engine?.implementation == .reference ? .primal : config.engine?.firstLayer ?? .auto {
         case .primal:
             firstLayer = .primal

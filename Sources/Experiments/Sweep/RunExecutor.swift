@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import NeuralNet
 
@@ -83,27 +84,68 @@ struct RunExecutor: Sendable {
         var random = NumpyRandom(seed: config.seed)
         var network = Network<T>(architecture: run.architecture, initializer: config.model.initializer,
                                  seed: config.model.initSeed ?? config.seed, random: &random)
-        let curve = try CurveStream(url: layout.curve(run.id))
+        let validation = data.splits.validation
+        let curve = try CurveStream(url: layout.curve(run.id), validation: validation != nil)
         let stop = self.stop
         var plan = config.training.plan
         plan.firstLayer = run.firstLayer
+        var monitor = validation.map { ValidationMonitor<T>(split: $0, earlyStopping: config.training.earlyStopping) }
+        // With a validation split a recorded point waits for its validation metric (the checkpoint
+        // right after it); the last one is evaluated after training.
+        var pending: CostRecord?
+        let recordPoint: (CostRecord) -> Void = { point in
+            if monitor == nil { curve.append(point) } else { pending = point }
+        }
+        let checkpoint: Checkpoint<T>? = monitor == nil ? nil : { iteration, network in
+            guard let point = pending, let evaluation = monitor?.evaluate(network, iteration: iteration) else { return true }
+            curve.append(point, validation: evaluation.metrics)
+            pending = nil
+            return evaluation.goOn
+        }
         let outcome = config.engine?.implementation == .reference
             ? try ReferenceEngine.train(&network, inputs: inputs, labels: data.splits.train.labels, plan: plan,
-                                        random: &random, record: { curve.append($0) }, shouldStop: { stop.isRaised })
+                                        random: &random, record: recordPoint, shouldStop: { stop.isRaised },
+                                        checkpoint: checkpoint)
             : try Trainer.train(&network, inputs: inputs, labels: data.splits.train.labels,
                                 plan: plan, random: &random,
-                                record: { curve.append($0) }, shouldStop: { stop.isRaised })
+                                record: recordPoint, shouldStop: { stop.isRaised }, checkpoint: checkpoint)
         if case .stopped = outcome.status {
             curve.discard()
             return false
         }
+        if let point = pending, let monitor {
+            curve.append(point, validation: monitor.metrics(of: network))
+        }
         try curve.finish()
         record.iterations = outcome.iterations
         switch outcome.status {
-        case .finished:
+        case .finished, .halted:
             record.status = .finished
             record.finalCost = outcome.finalCost
             record.trainAccuracy = outcome.trainAccuracy
+            if case .halted = outcome.status { record.status = .stoppedEarly }
+            if let monitor {
+                if let best = monitor.best {
+                    // Early stopping keeps the best evaluation's parameters: every number of the
+                    // record is of them, as params.npz is.
+                    network = best.network
+                    record.bestIteration = best.iteration
+                    (record.validationCost, record.validationAccuracy) = (best.metrics.cost, best.metrics.accuracy)
+                    if best.iteration != outcome.iterations || outcome.finalCost == nil {
+                        let evaluation = try network.evaluate(inputs: inputs, labels: data.splits.train.labels,
+                                                              regularization: plan.regularization)
+                        (record.finalCost, record.trainAccuracy) = (evaluation.cost, evaluation.accuracy)
+                    }
+                } else {
+                    let metrics = monitor.metrics(of: network)
+                    (record.validationCost, record.validationAccuracy) = (metrics.cost, metrics.accuracy)
+                }
+            }
+            if record.finalCost == nil {
+                let evaluation = try network.evaluate(inputs: inputs, labels: data.splits.train.labels,
+                                                      regularization: plan.regularization)
+                (record.finalCost, record.trainAccuracy) = (evaluation.cost, evaluation.accuracy)
+            }
             if let test, let testSplit = data.splits.test {
                 record.testAccuracy = try network.evaluate(inputs: test, labels: testSplit.labels).accuracy
             }
@@ -129,19 +171,24 @@ struct RunExecutor: Sendable {
 /// stays flat however long the run) and renamed into place when the run ends.
 final class CurveStream {
     static let header = "iteration,epoch,cost,train_accuracy\r\n"
+    /// With a validation split.
+    static let validationHeader = "iteration,epoch,cost,train_accuracy,validation_cost,validation_accuracy\r\n"
     private let writer: AtomicWriter
+    private let validation: Bool
     /// The first write error; reported by `finish` (the trainer's callback cannot throw).
     private var failure: FileSystemError?
 
-    init(url: URL) throws(FileSystemError) {
+    init(url: URL, validation: Bool = false) throws(FileSystemError) {
         writer = try AtomicWriter(url)
-        try writer.write(Self.header)
+        self.validation = validation
+        try writer.write(validation ? Self.validationHeader : Self.header)
     }
 
-    func append(_ point: CostRecord) {
+    func append(_ point: CostRecord, validation metrics: (cost: Double, accuracy: Double)? = nil) {
         guard failure == nil else { return }
         do {
-            try writer.write("\(point.iteration),\(point.epoch),\(CSVWriter.number(point.cost)),\(CSVWriter.number(point.accuracy))\r\n")
+            let extra = validation ? "," + CSVWriter.number(metrics?.cost) + "," + CSVWriter.number(metrics?.accuracy) : ""
+            try writer.write("\(point.iteration),\(point.epoch),\(CSVWriter.number(point.cost)),\(CSVWriter.number(point.accuracy))\(extra)\r\n")
         } catch {
             failure = error
         }
@@ -156,4 +203,40 @@ final class CurveStream {
     }
 
     func discard() { writer.discard() }
+}
+
+/// The validation split's metrics at each checkpoint, and early stopping's bookkeeping: the
+/// best evaluation so far (its parameters copied) and the evaluations since.
+struct ValidationMonitor<T: NetScalar> {
+    let features: Matrix<T>
+    let labels: [Int32]
+    let earlyStopping: EarlyStopping?
+    private(set) var best: (iteration: Int, metrics: (cost: Double, accuracy: Double), value: Double, network: Network<T>)?
+    private var sinceBest = 0
+
+    init(split: Dataset, earlyStopping: EarlyStopping?) {
+        features = split.features.converted(to: T.self)
+        labels = split.labels
+        self.earlyStopping = earlyStopping
+    }
+
+    /// The cross-entropy (no L2 term: it does not depend on the data) and accuracy of `network`.
+    func metrics(of network: Network<T>) -> (cost: Double, accuracy: Double) {
+        (try? network.evaluate(inputs: features, labels: labels)) ?? (.nan, .nan)
+    }
+
+    /// Evaluates at a checkpoint; `goOn` is false when early stopping's patience has run out.
+    mutating func evaluate(_ network: Network<T>, iteration: Int) -> (metrics: (cost: Double, accuracy: Double), goOn: Bool) {
+        let metrics = metrics(of: network)
+        guard let earlyStopping, iteration % (earlyStopping.every ?? 1) == 0 else { return (metrics, true) }
+        let value = earlyStopping.metric == .validationCost ? metrics.cost : metrics.accuracy
+        if earlyStopping.improves(value, on: best?.value) {
+            // A value copy: the trainer's updates write through copy-on-write, never into it.
+            best = (iteration, metrics, value, network)
+            sinceBest = 0
+            return (metrics, true)
+        }
+        sinceBest += 1
+        return (metrics, sinceBest < earlyStopping.patience)
+    }
 }

@@ -122,7 +122,7 @@ public struct SweepOutcome: Sendable {
     public var shardRuns: Int
 
     public var failedOrDiverged: Int {
-        shardRecords.filter { $0.status != .finished }.count
+        shardRecords.filter { !$0.status.isTrained }.count
     }
 }
 
@@ -350,6 +350,7 @@ public struct SweepRunner: Sendable {
         PlanFile(experiment: plan.experiment.name, columns: plan.experiment.columns,
                  columnAxes: plan.experiment.columnAxes,
                  sampledKeys: plan.experiment.sampledKeys.isEmpty ? nil : plan.experiment.sampledKeys,
+                 hasValidation: plan.runs.contains { plan.data[$0.dataKey]?.splits.validation != nil } ? true : nil,
                  hasRepeats: plan.experiment.hasRepeats, report: plan.experiment.report,
                  expectations: plan.experiment.expectations, runs: plan.runs.map {
                      PlanFile.Entry(index: $0.planned.index, id: $0.id, configurationIndex: $0.planned.configurationIndex,

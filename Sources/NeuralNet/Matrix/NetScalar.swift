@@ -58,7 +58,8 @@ public protocol NetScalar: BinaryFloatingPoint, Sendable, LosslessStringConverti
     /// `Trainer.train`, implemented by each conformer with the loop specialised for it.
     static func train(
         _ network: inout Network<Self>, inputs: Matrix<Self>, labels: [Int32], plan: TrainingPlan,
-        random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool) throws -> TrainingOutcome
+        random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool,
+        checkpoint: Checkpoint<Self>?) throws -> TrainingOutcome
 
     /// `Network.evaluate`, implemented by each conformer with the passes specialised for it.
     static func evaluate(
@@ -69,10 +70,10 @@ public protocol NetScalar: BinaryFloatingPoint, Sendable, LosslessStringConverti
 extension NetScalar {
     public static func train(
         _ network: inout Network<Self>, inputs: Matrix<Self>, labels: [Int32], plan: TrainingPlan,
-        random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool
+        random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool, checkpoint: Checkpoint<Self>?
     ) throws -> TrainingOutcome {
         try Trainer.trainSpecialized(&network, inputs: inputs, labels: labels, plan: plan, random: &random, record: record,
-                                     shouldStop: shouldStop)
+                                     shouldStop: shouldStop, checkpoint: checkpoint)
     }
 
     public static func evaluate(

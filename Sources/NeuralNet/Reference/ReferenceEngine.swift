@@ -14,7 +14,8 @@ public enum ReferenceEngine {
     /// and learning rates); the first-layer form of `plan` is ignored (this engine has one form).
     public static func train<T: NetScalar>(
         _ network: inout Network<T>, inputs X: Matrix<T>, labels: [Int32], plan: TrainingPlan,
-        random: inout NumpyRandom, record: (CostRecord) -> Void = { _ in }, shouldStop: () -> Bool = { false }
+        random: inout NumpyRandom, record: (CostRecord) -> Void = { _ in }, shouldStop: () -> Bool = { false },
+        checkpoint: Checkpoint<T>? = nil
     ) throws -> TrainingOutcome {
         try network.validate(inputs: X, labels: labels)
         try plan.validate()
@@ -23,21 +24,26 @@ public enum ReferenceEngine {
         var model = ReferenceModel(network)
         var optimizer = ReferenceOptimizer(rule: plan.optimizer, model: model)
 
-        /// One iteration on the examples `X_batch`, `Y_batch`; false when the run diverged.
-        func iterate(_ xBatch: Matrix<T>, _ yBatch: [Int32], iteration: Int, epoch: Int) -> Bool {
+        /// One iteration on the examples `X_batch`, `Y_batch`: nil when it stepped, else how the run ends.
+        func iterate(_ xBatch: Matrix<T>, _ yBatch: [Int32], iteration: Int, epoch: Int) -> TrainingStatus? {
             let caches = model.forward(xBatch)
             if iteration % plan.recordEvery == 0 {
                 let cost = model.cost(caches.output, yBatch, regularization: plan.regularization)
-                guard cost.isFinite else { return false }
+                guard cost.isFinite else { return .diverged(iteration: iteration) }
                 record(CostRecord(iteration: iteration, epoch: epoch, cost: Double(cost),
                                   accuracy: model.accuracy(caches.output, yBatch)))
+                if let checkpoint {
+                    var current = network
+                    current.layers = model.layers.map { Dense(uncheckedWeights: $0.W, bias: $0.b) }
+                    if !checkpoint(iteration, current) { return .halted(iteration: iteration) }
+                }
             }
             let gradients = model.backward(caches, xBatch, yBatch, regularization: plan.regularization)
             // A non-finite output gradient means the run diverged.
-            guard let outputBias = gradients.last?.db, sum(outputBias.storage).isFinite else { return false }
+            guard let outputBias = gradients.last?.db, sum(outputBias.storage).isFinite else { return .diverged(iteration: iteration) }
             let learningRate = plan.decay.learningRate(initial: plan.learningRate, epoch: epoch)
             optimizer.update(&model, gradients, learningRate: T(learningRate))
-            return true
+            return nil
         }
 
         var iteration = 0
@@ -50,8 +56,8 @@ public enum ReferenceEngine {
                 while start < m, iteration < iterations {
                     if shouldStop() { return stopped(&network, model, .stopped(iteration: iteration), iteration) }
                     let slice = Array(permutation[start..<min(start + batchSize, m)])
-                    guard iterate(columns(of: X, slice), slice.map { labels[$0] }, iteration: iteration, epoch: epoch) else {
-                        return stopped(&network, model, .diverged(iteration: iteration), iteration)
+                    if let end = iterate(columns(of: X, slice), slice.map { labels[$0] }, iteration: iteration, epoch: epoch) {
+                        return stopped(&network, model, end, iteration)
                     }
                     iteration += 1
                     start += slice.count
@@ -62,8 +68,8 @@ public enum ReferenceEngine {
             // Full batch: one iteration is one epoch.
             while iteration < iterations {
                 if shouldStop() { return stopped(&network, model, .stopped(iteration: iteration), iteration) }
-                guard iterate(X, labels, iteration: iteration, epoch: iteration) else {
-                    return stopped(&network, model, .diverged(iteration: iteration), iteration)
+                if let end = iterate(X, labels, iteration: iteration, epoch: iteration) {
+                    return stopped(&network, model, end, iteration)
                 }
                 iteration += 1
             }
