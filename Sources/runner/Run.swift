@@ -98,6 +98,7 @@ struct Run: ParsableCommand {
         let failures = summarize(outcome, what: "\(plan.experiment.name): \(plan.runs.count) run\(plan.runs.count == 1 ? "" : "s")",
                                  results: "Results in \(plan.layout.directory.path)"
                                     + (noHTML ? "" : "; report: \(plan.layout.report.path)"))
+        if let halving = outcome.halving { print(halving.description + " (schedule.json)") }
         for note in report.notes { print("note: \(note)") }
         // --quiet keeps the table for when it matters: a failed expectation.
         // While other processes still train some runs, this process's view is partial: the last
@@ -131,11 +132,12 @@ struct Run: ParsableCommand {
         let diverged = records.filter { $0.status == .diverged }.count
         let failed = records.filter { $0.status == .failed }
         let stoppedEarly = records.filter { $0.status == .stoppedEarly }.count
+        let pruned = records.filter { $0.status == .pruned }.count
         print("\(what) — \(outcome.executed) run now, \(outcome.skipped) already done"
               + (outcome.claimedElsewhere > 0 ? ", \(outcome.claimedElsewhere) running in another process" : "")
               + (outcome.notStarted > 0 ? ", \(outcome.notStarted) not run (pending)" : "")
-              + "; \(records.count - diverged - failed.count - stoppedEarly) finished, "
-              + (stoppedEarly > 0 ? "\(stoppedEarly) stopped early, " : "") + "\(diverged) diverged, \(failed.count) failed. \(results)")
+              + "; \(records.count - diverged - failed.count - stoppedEarly - pruned) finished, "
+              + (stoppedEarly > 0 ? "\(stoppedEarly) stopped early, " : "") + (pruned > 0 ? "\(pruned) pruned, " : "") + "\(diverged) diverged, \(failed.count) failed. \(results)")
         for record in failed { printError("run \(record.index) (\(record.id)) failed: \(record.error ?? "unknown error")") }
         return diverged + failed.count
     }

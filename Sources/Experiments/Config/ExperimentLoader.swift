@@ -26,6 +26,8 @@ public struct Experiment: Sendable {
     public var slurm = SlurmConfig()
     /// The keys `search:` samples (empty without one).
     public var sampledKeys: [String] = []
+    /// How the runs share the budget (`schedule:`).
+    public var schedule = ScheduleConfig()
 }
 
 /// Reads an experiment file: YAML syntax, unknown keys, `--set` overrides, sweep expansion and
@@ -102,6 +104,12 @@ public struct ExperimentLoader: Sendable {
         } catch {
             errors += error.errors
         }
+        var schedule = ScheduleConfig()
+        do throws(ConfigErrors) {
+            schedule = try decodeSection(ScheduleConfig.self, root.mapping?["schedule"], file: file, section: "schedule") ?? ScheduleConfig()
+        } catch {
+            errors += error.errors
+        }
         for key in [report.rows, report.columns].compactMap({ $0 }) where !expansion.columns.contains(key) {
             errors.append(located(root.mapping?["report"], file: file,
                                   "report key '\(key)' is not swept" + Suggestion.phrase(for: key, among: expansion.columns)))
@@ -161,7 +169,7 @@ public struct ExperimentLoader: Sendable {
             name: name, description: root.mapping?["description"]?.string, file: file,
             columns: expansion.columns, columnAxes: expansion.columnAxes, runs: runs, hasRepeats: !expansion.repeatSeeds.isEmpty, report: report,
             expectations: expectations, resolvedYAML: Self.resolvedText(root, name: name, overrides: assignments) ?? text,
-            slurm: slurm, sampledKeys: expansion.sampledKeys)
+            slurm: slurm, sampledKeys: expansion.sampledKeys, schedule: schedule)
     }
 
     /// The document as run: the variant's name and its overrides recorded, non-ASCII kept.

@@ -40,6 +40,9 @@ indirect enum Schema: Sendable {
         ("sweep", .value), ("search", .value), ("repeats", .value),
         ("report", .mapping("report", leaves(ReportConfig.CodingKeys.self))),
         ("slurm", .mapping("slurm", leaves(SlurmConfig.CodingKeys.self))),
+        ("schedule", .mapping("schedule", leaves(ScheduleConfig.CodingKeys.self, except: [
+            ("successive_halving", .mapping("successive_halving", leaves(SuccessiveHalving.CodingKeys.self))),
+        ]))),
         ("expect", .value), ("provenance", .value), ("overrides", .value),
     ])
 

@@ -404,8 +404,9 @@ struct HTMLReport {
             """
         let present = records.compactMap { $0 }
         let stoppedEarly = present.filter { $0.status == .stoppedEarly }.count
+        let pruned = present.filter { $0.status == .pruned }.count
         let counts = [("finished", present.filter { $0.status == .finished }.count)]
-            + (stoppedEarly > 0 ? [("stopped early", stoppedEarly)] : []) + [
+            + (stoppedEarly > 0 ? [("stopped early", stoppedEarly)] : []) + (pruned > 0 ? [("pruned", pruned)] : []) + [
                       ("diverged", present.filter { $0.status == .diverged }.count),
                       ("failed", present.filter { $0.status == .failed }.count),
                       ("not run", records.count - present.count)]

@@ -131,12 +131,14 @@ public struct Reporter: Sendable {
     /// One row per run, in plan order.
     func summary(_ plan: PlanFile, _ records: [RunRecord?]) -> String {
         let validation = plan.hasValidation == true
+        let halving = plan.schedule?.successiveHalving != nil
         var csv = CSVWriter(header: ["run_id"] + plan.columns + [
             "status", "diverged_at", "final_cost", "train_accuracy", "test_accuracy", "iterations_done", "wall_seconds",
-        ] + (validation ? ["validation_cost", "validation_accuracy", "best_iteration"] : []))
+        ] + (validation ? ["validation_cost", "validation_accuracy", "best_iteration"] : []) + (halving ? ["stopped_at"] : []))
         for (entry, record) in zip(plan.runs, records) {
             guard let record else {
-                csv.append([entry.id] + entry.sweptValues + ["not_run", "", "", "", "", "", ""] + (validation ? ["", "", ""] : []))
+                csv.append([entry.id] + entry.sweptValues + ["not_run", "", "", "", "", "", ""] + (validation ? ["", "", ""] : [])
+                           + (halving ? [""] : []))
                 continue
             }
             csv.append([record.id] + entry.sweptValues + [
@@ -144,7 +146,8 @@ public struct Reporter: Sendable {
                 CSVWriter.number(record.trainAccuracy), CSVWriter.number(record.testAccuracy),
                 String(record.iterations), CSVWriter.number(record.wallSeconds),
             ] + (validation ? [CSVWriter.number(record.validationCost), CSVWriter.number(record.validationAccuracy),
-                               CSVWriter.integer(record.bestIteration)] : []))
+                               CSVWriter.integer(record.bestIteration)] : [])
+              + (halving ? [record.status == .pruned ? String(record.iterations) : ""] : []))
         }
         return csv.text
     }

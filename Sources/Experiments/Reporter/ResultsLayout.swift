@@ -25,6 +25,8 @@ public struct ResultsLayout: Sendable {
     public var curves: URL { directory.appendingPathComponent("curves.csv") }
     public var accuracyTable: URL { directory.appendingPathComponent("accuracy_table.csv") }
     public var expectations: URL { directory.appendingPathComponent("expectations.csv") }
+    /// Successive halving's rungs and decisions.
+    public var schedule: URL { directory.appendingPathComponent("schedule.json") }
 
     /// The run's record if one was written (nil: the run has not ended).
     /// - Throws: `ResultsError` when the record exists but cannot be read or decoded: a damaged

@@ -13,9 +13,12 @@ public struct RunRecord: Codable, Sendable, Equatable {
         /// Early stopping ended it (`training.early_stopping`): the validation metric stopped
         /// improving; the parameters kept are those of `bestIteration`.
         case stoppedEarly = "stopped_early"
+        /// Successive halving did not promote it past a rung: its results are the rung's
+        /// (`iterations` is where it stopped).
+        case pruned
 
-        /// Whether the run has trained parameters (finished, or stopped early).
-        public var isTrained: Bool { self == .finished || self == .stoppedEarly }
+        /// Whether the run has trained parameters (finished, stopped early or pruned).
+        public var isTrained: Bool { self == .finished || self == .stoppedEarly || self == .pruned }
     }
 
     public var id: String
@@ -110,6 +113,8 @@ public struct PlanFile: Codable, Sendable {
     /// Whether the runs hold out a validation split (summary and curves gain its columns); nil
     /// in plans written before validation splits existed.
     public var hasValidation: Bool?
+    /// `schedule:` when the sweep has one (summary gains `stopped_at`).
+    public var schedule: ScheduleConfig?
     public var hasRepeats: Bool
     public var report: ReportConfig
     public var expectations: [Expectation]
@@ -134,7 +139,7 @@ public struct PlanFile: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case experiment, columns, columnAxes = "column_axes", sampledKeys = "sampled_keys", hasValidation = "has_validation"
+        case experiment, columns, columnAxes = "column_axes", sampledKeys = "sampled_keys", hasValidation = "has_validation", schedule
         case hasRepeats = "has_repeats"
         case report, expectations, runs
     }

@@ -81,7 +81,7 @@ public struct StoreStatus: Sendable {
                                 problem: "its record is there but params.npz is missing (a re-run redoes it)"))
             } else if let record = try layout.readRecord(entry.id) {
                 let state: State = switch record.status {
-                case .finished, .stoppedEarly: .finished
+                case .finished, .stoppedEarly, .pruned: .finished
                 case .diverged: .diverged
                 case .failed: .failed
                 }

@@ -22,6 +22,9 @@ struct RunExecutor: Sendable {
     var force: Bool
     var build: EngineBuild?
     var stop: StopFlag
+    /// Train to this many iterations instead of the configured length (a successive-halving
+    /// rung); the record keeps the run's configuration, so its id.
+    var budget: Int? = nil
 
     /// - Throws: `FileSystemError` when the run's files cannot be written: the record is not
     ///   written, so the run stays pending for a re-run.
@@ -89,6 +92,7 @@ struct RunExecutor: Sendable {
         let stop = self.stop
         var plan = config.training.plan
         plan.firstLayer = run.firstLayer
+        if let budget { plan.length = .iterations(budget) }
         var monitor = validation.map { ValidationMonitor<T>(split: $0, earlyStopping: config.training.earlyStopping) }
         // With a validation split a recorded point waits for its validation metric (the checkpoint
         // right after it); the last one is evaluated after training.
@@ -118,6 +122,11 @@ struct RunExecutor: Sendable {
         }
         try curve.finish()
         record.iterations = outcome.iterations
+        // The FLOPs of the updates made (a rung's budget, an early stop), not the configured length.
+        let configured = config.training.plan.iterationCount(exampleCount: data.trainExamples)
+        if configured > 0, outcome.iterations != configured {
+            record.flops *= Double(outcome.iterations) / Double(configured)
+        }
         switch outcome.status {
         case .finished, .halted:
             record.status = .finished

@@ -51,7 +51,8 @@ public struct SweepPlan: Sendable {
 
     /// Whether run `index` has a usable record from an earlier invocation (failed runs are
     /// retried, and so is a run whose record is damaged: the new record replaces it).
-    public func isDone(_ run: ResolvedRun) -> Bool {
+    public func isDone(_ run: ResolvedRun, in layout: ResultsLayout? = nil) -> Bool {
+        let layout = layout ?? self.layout
         guard let record = try? layout.readRecord(run.id), record.status != .failed, record.id == run.id,
               (try? layout.readCurve(for: record)) != nil, layout.hasParameters(record) else { return false }
         return true
@@ -120,6 +121,8 @@ public struct SweepOutcome: Sendable {
     public var shardRecords: [RunRecord]
     /// How many runs this invocation was given (the plan; a shard's part of it).
     public var shardRuns: Int
+    /// With `schedule: {successive_halving: …}`: the rungs and the compute saved.
+    public var halving: HalvingSummary? = nil
 
     public var failedOrDiverged: Int {
         shardRecords.filter { !$0.status.isTrained }.count
@@ -213,21 +216,70 @@ public struct SweepRunner: Sendable {
             inShard = [Bool](repeating: true, count: plan.runs.count)
         }
         let ownRuns = zip(plan.runs, inShard).filter(\.1).map(\.0)
+        if options.shard != nil, plan.experiment.schedule.successiveHalving != nil {
+            throw SweepError.schedule("successive halving decides promotions over the whole sweep; it does not run in "
+                                      + "shards yet (run it in one process: runner EXPERIMENT.yaml --jobs N)")
+        }
+        let pass: Pass
+        var halving: HalvingSummary?
+        if let schedule = plan.experiment.schedule.successiveHalving {
+            (pass, halving) = try runSuccessiveHalving(schedule, runs: ownRuns, plan: plan, options: options, stop: stop,
+                                                       progress: progress)
+        } else {
+            pass = try self.pass(ownRuns, plan: plan, layout: layout, budget: nil, options: options, stop: stop, progress: progress)
+        }
+        let (executed, skipped, elsewhere, doneElsewhere) = (pass.executed, pass.skipped, pass.elsewhere, pass.doneElsewhere)
+        let ioError = pass.ioError
+        let pendingCount = pass.pending
+        if options.shard != nil {
+            // The merge writes the reports once, from every shard's records.
+            return SweepOutcome(report: nil, executed: executed, skipped: skipped + doneElsewhere,
+                                notStarted: pendingCount - executed - elsewhere - doneElsewhere,
+                                claimedElsewhere: elsewhere, fileSystemError: ioError,
+                                shardRecords: ownRuns.compactMap { try? layout.readRecord($0.id) }, shardRuns: ownRuns.count)
+        }
+        let report: Reporter.Report
+        do {
+            report = try Reporter(layout: layout, dataLocator: plan.dataLocator).write(rows: options.tableRows, columns: options.tableColumns,
+                                                        allowMixed: options.allowMixed || options.force, html: options.html)
+        } catch {
+            // The run's own I/O failure is the cause worth naming.
+            if let ioError { throw ioError }
+            throw error
+        }
+        return SweepOutcome(report: report, executed: executed, skipped: skipped + doneElsewhere,
+                            notStarted: pendingCount - executed - elsewhere - doneElsewhere,
+                            claimedElsewhere: elsewhere, fileSystemError: ioError,
+                            shardRecords: report.records.compactMap { $0 }, shardRuns: plan.runs.count, halving: halving)
+    }
 
+    /// What one pass over a set of runs did.
+    struct Pass {
+        var pending = 0
+        var executed = 0
+        var skipped = 0
+        var elsewhere = 0
+        var doneElsewhere = 0
+        var ioError: FileSystemError?
+    }
+
+    /// Trains the runs of `runs` not yet done in `layout` (to `budget` iterations when given),
+    /// longest first, over the scheduler's workers.
+    func pass(_ runs: [ResolvedRun], plan: SweepPlan, layout: ResultsLayout, budget: Int?, options: SweepOptions,
+              stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> Pass {
         // Longest first (by estimate), so that no worker is left alone with a long run at the
         // end of a sweep; records and reports do not depend on the order.
-        let pending = ownRuns.filter { options.force || !plan.isDone($0) }
+        let pending = runs.filter { options.force || !plan.isDone($0, in: layout) }
             .map { run in (run, plan.cost(run)) }
             .enumerated()
             .sorted { $0.element.1 > $1.element.1 || ($0.element.1 == $1.element.1 && $0.offset < $1.offset) }
             .map { $0.element.0 }
-        let skipped = ownRuns.count - pending.count
         let scheduler = Scheduler(jobs: options.jobs)
         // One BLAS thread per run while runs share the cores; all cores for a lone run.
         let cores = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
             ?? ProcessInfo.processInfo.activeProcessorCount
         BLAS.setThreadCount(min(scheduler.jobs, pending.count) > 1 ? 1 : cores)
-        let executor = RunExecutor(layout: layout, force: options.force, build: options.build, stop: stop)
+        let executor = RunExecutor(layout: layout, force: options.force, build: options.build, stop: stop, budget: budget)
         let finished = Counter()
         let data = plan.data
         let failure = Mutex<FileSystemError?>(nil)
@@ -248,36 +300,24 @@ public struct SweepRunner: Sendable {
             }
         }
         let outcomes = results.compactMap { $0.flatMap { $0 } }
-        let executed = outcomes.filter { if case .recorded = $0 { true } else { false } }.count
-        let elsewhere = outcomes.filter { if case .claimedElsewhere = $0 { true } else { false } }.count
-        let doneElsewhere = outcomes.filter { if case .doneElsewhere = $0 { true } else { false } }.count
-        let ioError = failure.withLock { $0 }
-        if options.shard != nil {
-            // The merge writes the reports once, from every shard's records.
-            return SweepOutcome(report: nil, executed: executed, skipped: skipped + doneElsewhere,
-                                notStarted: pending.count - executed - elsewhere - doneElsewhere,
-                                claimedElsewhere: elsewhere, fileSystemError: ioError,
-                                shardRecords: ownRuns.compactMap { try? layout.readRecord($0.id) }, shardRuns: ownRuns.count)
-        }
-        let report: Reporter.Report
-        do {
-            report = try Reporter(layout: layout, dataLocator: plan.dataLocator).write(rows: options.tableRows, columns: options.tableColumns,
-                                                        allowMixed: options.allowMixed || options.force, html: options.html)
-        } catch {
-            // The run's own I/O failure is the cause worth naming.
-            if let ioError { throw ioError }
-            throw error
-        }
-        return SweepOutcome(report: report, executed: executed, skipped: skipped + doneElsewhere,
-                            notStarted: pending.count - executed - elsewhere - doneElsewhere,
-                            claimedElsewhere: elsewhere, fileSystemError: ioError,
-                            shardRecords: report.records.compactMap { $0 }, shardRuns: plan.runs.count)
+        var result = Pass()
+        result.pending = pending.count
+        result.skipped = runs.count - pending.count
+        result.executed = outcomes.filter { if case .recorded = $0 { true } else { false } }.count
+        result.elsewhere = outcomes.filter { if case .claimedElsewhere = $0 { true } else { false } }.count
+        result.doneElsewhere = outcomes.filter { if case .doneElsewhere = $0 { true } else { false } }.count
+        result.ioError = failure.withLock { $0 }
+        return result
     }
 
     /// Prepares the results folder of a cluster submission: `plan.json` (refused while another
     /// live process runs a different plan there), `experiment.yaml`, and the check that its
     /// records are this build's. Array tasks then verify the folder against their own plan.
     public func prepareSubmission(_ plan: SweepPlan, options: SweepOptions) throws {
+        if plan.experiment.schedule.successiveHalving != nil {
+            throw SweepError.schedule("successive halving decides promotions over the whole sweep; it does not run on a "
+                                      + "cluster yet (run it in one process: runner EXPERIMENT.yaml --jobs N)")
+        }
         try FileSystem.createDirectories(plan.layout.runsDirectory)
         let lock = try claimFolder(plan)
         withExtendedLifetime(lock) {}
@@ -351,6 +391,7 @@ public struct SweepRunner: Sendable {
                  columnAxes: plan.experiment.columnAxes,
                  sampledKeys: plan.experiment.sampledKeys.isEmpty ? nil : plan.experiment.sampledKeys,
                  hasValidation: plan.runs.contains { plan.data[$0.dataKey]?.splits.validation != nil } ? true : nil,
+                 schedule: plan.experiment.schedule.successiveHalving == nil ? nil : plan.experiment.schedule,
                  hasRepeats: plan.experiment.hasRepeats, report: plan.experiment.report,
                  expectations: plan.experiment.expectations, runs: plan.runs.map {
                      PlanFile.Entry(index: $0.planned.index, id: $0.id, configurationIndex: $0.planned.configurationIndex,
@@ -453,9 +494,13 @@ public enum SweepError: Error, Sendable, CustomStringConvertible {
     case buildChanged(folder: String, submitted: String, this: String)
     /// A shard task's plan is not the one the folder was submitted with.
     case planChanged(folder: String, differing: Int, theirs: Int, ours: Int)
+    /// `schedule:` cannot be honoured (unequal budgets, a shard of a halving sweep).
+    case schedule(String)
 
     public var description: String {
         switch self {
+        case .schedule(let message):
+            return message
         case let .folderInUse(folder, owner):
             return "\(folder) is in use by another runner (\(owner)) with a different plan (the same experiment name, "
                 + "other runs): wait for it, or give this one another --out or name"

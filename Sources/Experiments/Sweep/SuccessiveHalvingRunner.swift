@@ -1,0 +1,166 @@
+import Foundation
+import NeuralNet
+
+/// What successive halving decided and what it saved; written as `schedule.json`.
+public struct HalvingSummary: Codable, Sendable, Equatable {
+    public struct Rung: Codable, Sendable, Equatable {
+        /// The rung's budget.
+        public var iterations: Int
+        /// Every run of the rung, best first, with its metric (nil: diverged or failed).
+        public var ranking: [Entry]
+        /// The runs promoted to the next rung (the first `promoted` of `ranking`).
+        public var promoted: Int
+    }
+
+    public struct Entry: Codable, Sendable, Equatable {
+        public var id: String
+        public var index: Int
+        public var value: Double?
+    }
+
+    public var eta: Int
+    public var minIterations: Int
+    public var metric: String
+    /// The runs' full budget, which the last rung trains to.
+    public var fullIterations: Int
+    public var rungs: [Rung]
+    /// The runs trained to the full budget.
+    public var finalRuns: [String]
+    /// Parameter updates made in every rung and the last one (each rung trains its runs from
+    /// the start: the first iterations are the same, bit for bit, so a promotion re-trains them).
+    public var iterationsTrained: Int
+    /// Updates the full grid would make: every run to the full budget.
+    public var gridIterations: Int
+    /// Whether every rung has its records (false after an interruption).
+    public var complete: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case eta, minIterations = "min_iterations", metric, fullIterations = "full_iterations", rungs
+        case finalRuns = "final_runs", iterationsTrained = "iterations_trained", gridIterations = "grid_iterations", complete
+    }
+
+    /// "successive halving (eta 3, validation_cost): 27 → 9 → 3 runs at 100, 300, 900 iterations, 3 to 2000;
+    /// 13 500 of the grid's 54 000 updates (75.0 % saved)".
+    public var description: String {
+        let counts = rungs.map { String($0.ranking.count) } + [String(finalRuns.count)]
+        let saved = gridIterations > 0 ? 100 * (1 - Double(iterationsTrained) / Double(gridIterations)) : 0
+        return "successive halving (eta \(eta), \(metric)): " + counts.joined(separator: " → ") + " runs at "
+            + (rungs.map { String($0.iterations) } + [String(fullIterations)]).joined(separator: ", ") + " iterations; "
+            + "\(iterationsTrained) of the full grid's \(gridIterations) updates (" + String(format: "%.1f", saved) + " % saved)"
+            + (complete ? "" : "; incomplete (interrupted: re-run to resume)")
+    }
+}
+
+extension SweepRunner {
+    /// Successive halving: every run trains `minIterations` in `rungs/<budget>/`, the best
+    /// 1/eta by the metric train eta times as long, and so on; the last survivors train to
+    /// the full budget in the results folder itself. The runs a rung does not promote get their
+    /// rung's record, curve and parameters in `runs/<id>/` with status `pruned`. Decisions depend
+    /// only on the rungs' records, so `--jobs`, the order runs finish in and a kill and resume
+    /// give the same promotions.
+    func runSuccessiveHalving(_ halving: SuccessiveHalving, runs: [ResolvedRun], plan: SweepPlan, options: SweepOptions,
+                              stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> (Pass, HalvingSummary) {
+        let layout = plan.layout
+        let full = try Self.fullBudget(runs, plan: plan)
+        let metric = halving.metric ?? (plan.data.values.contains { $0.splits.validation != nil } ? .validationCost : .finalCost)
+        let alreadyDone = Set(runs.filter { !options.force && plan.isDone($0) }.map(\.id))
+        var total = Pass()
+        var survivors = runs
+        var rungs: [HalvingSummary.Rung] = []
+        var trained = 0
+        var complete = true
+        for budget in halving.budgets(total: full) where survivors.count > 1 {
+            let rungLayout = ResultsLayout(directory: layout.directory.appendingPathComponent("rungs")
+                .appendingPathComponent(String(budget)))
+            try FileSystem.createDirectories(rungLayout.runsDirectory)
+            let pass = try self.pass(survivors, plan: plan, layout: rungLayout, budget: budget, options: options, stop: stop,
+                                     progress: progress)
+            total.ioError = total.ioError ?? pass.ioError
+            total.elsewhere += pass.elsewhere
+            let records = survivors.map { try? rungLayout.readRecord($0.id) }
+            guard !stop.isRaised, pass.ioError == nil, records.allSatisfy({ $0 != nil }) else {
+                complete = false
+                break
+            }
+            trained += records.reduce(0) { $0 + ($1?.iterations ?? 0) }
+            let ranking = zip(survivors, records).map { run, record in
+                HalvingSummary.Entry(id: run.id, index: run.planned.index, value: record.flatMap { Self.value(metric, of: $0) })
+            }.sorted { Self.ranks($0, before: $1, lowerIsBetter: metric.lowerIsBetter) }
+            let kept = halving.kept(of: survivors.count)
+            rungs.append(.init(iterations: budget, ranking: ranking, promoted: kept))
+            let promoted = Set(ranking.prefix(kept).map(\.id))
+            for (run, record) in zip(survivors, records) where !promoted.contains(run.id) {
+                guard let record, options.force || !alreadyDone.contains(run.id) else { continue }
+                try prune(record, from: rungLayout, into: layout)
+            }
+            survivors = survivors.filter { promoted.contains($0.id) }
+        }
+        if complete {
+            let pass = try self.pass(survivors, plan: plan, layout: layout, budget: nil, options: options, stop: stop,
+                                     progress: progress)
+            total.ioError = total.ioError ?? pass.ioError
+            total.elsewhere += pass.elsewhere
+            let records = survivors.map { try? layout.readRecord($0.id) }
+            complete = !stop.isRaised && pass.ioError == nil && records.allSatisfy { $0 != nil }
+            trained += records.reduce(0) { $0 + ($1?.iterations ?? 0) }
+        }
+        // Counted over the whole sweep: a run is done when its record is in runs/<id>/.
+        let doneNow = runs.filter { !alreadyDone.contains($0.id) && plan.isDone($0) }.count
+        total.pending = runs.count - alreadyDone.count
+        total.skipped = alreadyDone.count
+        total.executed = doneNow
+        total.elsewhere = min(total.elsewhere, total.pending - doneNow)
+        let summary = HalvingSummary(eta: halving.eta, minIterations: halving.minIterations, metric: metric.rawValue,
+                                     fullIterations: full, rungs: rungs, finalRuns: complete ? survivors.map(\.id) : [],
+                                     iterationsTrained: trained, gridIterations: full * runs.count, complete: complete)
+        try AtomicFile.writeJSON(summary, to: layout.schedule)
+        return (total, summary)
+    }
+
+    /// The one budget every run trains to (successive halving compares runs at equal budgets).
+    static func fullBudget(_ runs: [ResolvedRun], plan: SweepPlan) throws -> Int {
+        let budgets = Set(runs.map { $0.planned.config.training.plan.iterationCount(exampleCount: plan.data[$0.dataKey]?.trainExamples ?? 0) })
+        guard budgets.count <= 1, let full = budgets.first else {
+            throw SweepError.schedule("successive halving compares runs at equal budgets, but the runs train for "
+                                      + budgets.sorted().map(String.init).joined(separator: ", ") + " iterations")
+        }
+        return full
+    }
+
+    /// The metric of a rung's record (nil: no value, ranked last).
+    static func value(_ metric: SuccessiveHalving.Metric, of record: RunRecord) -> Double? {
+        guard record.status.isTrained else { return nil }
+        let value: Double? = switch metric {
+        case .validationCost: record.validationCost
+        case .validationAccuracy: record.validationAccuracy
+        case .finalCost: record.finalCost
+        case .trainAccuracy: record.trainAccuracy
+        }
+        return value.flatMap { $0.isFinite ? $0 : nil }
+    }
+
+    /// Best first; runs without a value last; ties by sweep order.
+    static func ranks(_ a: HalvingSummary.Entry, before b: HalvingSummary.Entry, lowerIsBetter: Bool) -> Bool {
+        switch (a.value, b.value) {
+        case let (x?, y?) where x != y: return lowerIsBetter ? x < y : x > y
+        case (.some, nil): return true
+        case (nil, .some): return false
+        default: return a.index < b.index
+        }
+    }
+
+    /// Gives a run its rung's results as its own, with status `pruned`.
+    func prune(_ record: RunRecord, from rung: ResultsLayout, into layout: ResultsLayout) throws {
+        try FileSystem.createDirectories(layout.runDirectory(record.id))
+        for (source, target) in [(rung.curve(record.id), layout.curve(record.id)),
+                                 (rung.parameters(record.id), layout.parameters(record.id))] where FileSystem.exists(source) {
+            try AtomicFile.write(try FileSystem.read(source, limit: 16 << 30), to: target)
+        }
+        var pruned = record
+        if record.status.isTrained { pruned.status = .pruned }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let json = try? encoder.encode(pruned) else { return }
+        try AtomicFile.write(json, to: layout.record(record.id))
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import NeuralNet
+import Synchronization
+import Testing
+@testable import Experiments
+
+/// `schedule: {successive_halving: …}`.
+@Suite("successive halving")
+struct SuccessiveHalvingTests {
+    static let experiment = """
+        name: sh
+        dataset: {generator: moons, n: 200, noise: 0.25, seed: 2, validation_fraction: 0.25, split_seed: 1}
+        model: {depth: 1, width: 8, activation: tanh, output: sigmoid, init: {normal: 0.5, seed: 1}}
+        training: {optimizer: gd, learning_rate: 0.1, iterations: 900, record_every: 50}
+        sweep:
+          learning_rate: [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 1.0e300]
+        schedule: {successive_halving: {eta: 3, min_iterations: 100}}
+        """
+
+    static func read(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
+
+    static func schedule(_ plan: SweepPlan) throws -> HalvingSummary {
+        try JSONDecoder().decode(HalvingSummary.self, from: Data(contentsOf: plan.layout.schedule))
+    }
+
+    @Test("each rung promotes exactly the runs a plain grid at that budget ranks best; pruned runs keep that grid's results")
+    func promotesTheKnownBest() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, outcome) = try runExperiment(Self.experiment, root: root, jobs: 2)
+        let schedule = try Self.schedule(plan)
+        #expect(schedule.complete)
+        #expect(schedule.rungs.map(\.iterations) == [100, 300])
+        #expect(schedule.rungs.map(\.ranking.count) == [9, 3])
+        #expect(schedule.finalRuns.count == 1)
+        // The absurd learning rate ranks last and is pruned at the first rung.
+        #expect(schedule.rungs[0].ranking.last?.id == plan.runs[8].id)
+        #expect(try plan.layout.readRecord(plan.runs[8].id)?.iterations == 100)
+        #expect(schedule.iterationsTrained == 9 * 100 + 3 * 300 + 900)
+        #expect(schedule.gridIterations == 9 * 900)
+        #expect(outcome.halving == schedule)
+
+        var survivors = Array(0..<9)
+        for rung in schedule.rungs {
+            // The same runs as a plain sweep trained to the rung's budget.
+            let grid = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: grid) }
+            let text = Self.experiment
+                .replacingOccurrences(of: "schedule: {successive_halving: {eta: 3, min_iterations: 100}}\n", with: "")
+                .replacingOccurrences(of: "iterations: 900", with: "iterations: \(rung.iterations)")
+            let (gridPlan, _) = try runExperiment(text, root: grid, jobs: 2)
+            let costs = try survivors.map { index -> (Int, Double) in
+                let record = try #require(try gridPlan.layout.readRecord(gridPlan.runs[index].id))
+                return (index, record.status.isTrained ? record.validationCost ?? .infinity : .infinity)
+            }
+            let expected = costs.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.map(\.0)
+            #expect(rung.ranking.map(\.index) == expected)
+            let promoted = Array(expected.prefix(max(1, survivors.count / 3)))
+            // Pruned runs: their record and curve are that grid run's (the same seed, the same updates).
+            for index in expected.dropFirst(promoted.count) {
+                let record = try #require(try plan.layout.readRecord(plan.runs[index].id))
+                let gridRecord = try #require(try gridPlan.layout.readRecord(gridPlan.runs[index].id))
+                #expect(record.status == (gridRecord.status == .finished ? .pruned : gridRecord.status))
+                #expect(record.finalCost == gridRecord.finalCost && record.iterations == gridRecord.iterations)
+                #expect(try Self.read(plan.layout.curve(plan.runs[index].id)) == Self.read(gridPlan.layout.curve(gridPlan.runs[index].id)))
+            }
+            survivors = promoted.sorted()
+        }
+        #expect(schedule.finalRuns == survivors.map { plan.runs[$0].id })
+        let final = try #require(try plan.layout.readRecord(schedule.finalRuns[0]))
+        #expect(final.status == .finished && final.iterations == 900)
+        let summary = try Self.read(plan.layout.summary)
+        #expect(summary.hasPrefix("run_id,learning_rate,status,diverged_at,final_cost,train_accuracy,test_accuracy,iterations_done,"
+                                  + "wall_seconds,validation_cost,validation_accuracy,best_iteration,stopped_at\r\n"))
+    }
+
+    @Test("the same promotions and results with --jobs 1, --jobs 2 and after an interruption and resume")
+    func deterministic() throws {
+        let one = try makeTemporaryDirectory(), two = try makeTemporaryDirectory(), resumed = try makeTemporaryDirectory()
+        defer { for url in [one, two, resumed] { try? FileManager.default.removeItem(at: url) } }
+        let (planOne, _) = try runExperiment(Self.experiment, root: one, jobs: 1)
+        let (planTwo, _) = try runExperiment(Self.experiment, root: two, jobs: 2)
+        #expect(try Self.schedule(planOne) == Self.schedule(planTwo))
+        #expect(try dropColumn("wall_seconds", from: Self.read(planOne.layout.summary))
+                == dropColumn("wall_seconds", from: Self.read(planTwo.layout.summary)))
+        #expect(try Self.read(planOne.layout.curves) == Self.read(planTwo.layout.curves))
+
+        // Stopped after 10 trainings (in the second rung), then resumed.
+        let experiment = try ExperimentLoader().load(text: Self.experiment, file: "test.yaml")
+        let plan = try generatorRunner.plan(experiment, outputRoot: resumed.path)
+        let stop = StopFlag()
+        let trained = Atomic<Int>(0)
+        let interrupted = try generatorRunner.run(plan, options: SweepOptions(jobs: 1, outputRoot: resumed.path), stop: stop) { _, _ in
+            if trained.add(1, ordering: .relaxed).newValue == 10 { stop.raise() }
+        }
+        #expect(interrupted.halving?.complete == false)
+        #expect(interrupted.notStarted > 0)
+        let (again, outcome) = try runExperiment(Self.experiment, root: resumed, jobs: 2)
+        #expect(outcome.skipped > 0)
+        #expect(try Self.schedule(again) == Self.schedule(planOne))
+        #expect(try dropColumn("wall_seconds", from: Self.read(again.layout.summary))
+                == dropColumn("wall_seconds", from: Self.read(planOne.layout.summary)))
+    }
+
+    @Test("unequal budgets, shards and bad settings are refused with the reason")
+    func refusals() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let unequal = Self.experiment.replacingOccurrences(of: "  learning_rate: [0.003", with: "  iterations: [300, 900]\n  learning_rate: [0.003")
+        do {
+            _ = try runExperiment(unequal, root: root, jobs: 1)
+            Issue.record("unequal budgets were accepted")
+        } catch {
+            #expect("\(error)" == "successive halving compares runs at equal budgets, but the runs train for 300, 900 iterations")
+        }
+        let experiment = try ExperimentLoader().load(text: Self.experiment, file: "test.yaml")
+        let plan = try generatorRunner.plan(experiment, outputRoot: root.path)
+        #expect(throws: SweepError.self) {
+            try generatorRunner.run(plan, options: SweepOptions(jobs: 1, outputRoot: root.path, shard: Shard(index: 0, count: 2)),
+                                    stop: StopFlag())
+        }
+        #expect(throws: SweepError.self) {
+            try generatorRunner.prepareSubmission(plan, options: SweepOptions(jobs: 1, outputRoot: root.path))
+        }
+        func errors(_ text: String) -> [String] {
+            do {
+                _ = try ExperimentLoader().load(text: text, file: "sh.yaml")
+                return []
+            } catch {
+                return error.errors.map(\.description)
+            }
+        }
+        #expect(errors(Self.experiment.replacingOccurrences(of: "eta: 3", with: "eta: 1"))
+                == ["sh.yaml:7:38: error: 'eta' must be an integer ≥ 2; found 1"])
+        #expect(errors(Self.experiment.replacingOccurrences(of: "min_iterations: 100", with: "min_iteration: 100")).first?
+                .contains("unknown key 'min_iteration' in 'successive_halving'; did you mean 'min_iterations'?") == true)
+        #expect(errors(Self.experiment.replacingOccurrences(of: "min_iterations: 100", with: "min_iterations: 100, metric: test_accuracy")).first?
+                .contains("'metric' must be one of validation_cost, validation_accuracy, final_cost, train_accuracy; found 'test_accuracy'") == true)
+    }
+}
