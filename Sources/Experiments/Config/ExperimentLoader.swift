@@ -134,7 +134,7 @@ public struct ExperimentLoader: Sendable {
         if !assignments.isEmpty { expectations = [] }
         if !errors.isEmpty { throw ConfigErrors(errors) }
 
-        let base = root.removing(["name", "description", "sweep", "search", "repeats", "report", "slurm", "expect", "provenance", "overrides"])
+        let base = root.removing(["name", "description", "sweep", "search", "repeats", "report", "slurm", "schedule", "expect", "provenance", "overrides"])
         var runs: [PlannedRun] = []
         runs.reserveCapacity(expansion.runCount)
         var sections = SectionCache(axes: expansion.axes)
