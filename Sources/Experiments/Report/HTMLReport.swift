@@ -130,7 +130,7 @@ struct HTMLReport {
             return .leftOut("the data could not be read again: \(error)")
         }
         guard data.featureCount == 2, data.splits.train.classNames.count <= Palette.colors.count else { return .notApplicable }
-        guard ResolvedRun.id(config: first.1.config, fingerprint: data.fingerprint) == first.0.id else {
+        guard RunID.matches(first.0.id, config: first.1.config, fingerprint: data.fingerprint) else {
             return .leftOut("the data found (\(dataset.train ?? "generated")) are not the ones the runs were trained on "
                             + "(changed since the sweep)")
         }

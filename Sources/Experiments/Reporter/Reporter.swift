@@ -132,16 +132,18 @@ public struct Reporter: Sendable {
     func summary(_ plan: PlanFile, _ records: [RunRecord?]) -> String {
         let validation = plan.hasValidation == true
         let halving = plan.schedule?.successiveHalving != nil
-        var csv = CSVWriter(header: ["run_id"] + plan.columns + [
+        let shape = Self.shapeColumns(plan)
+        var csv = CSVWriter(header: ["run_id"] + plan.columns + shape.map(\.rawValue) + [
             "status", "diverged_at", "final_cost", "train_accuracy", "test_accuracy", "iterations_done", "wall_seconds",
         ] + (validation ? ["validation_cost", "validation_accuracy", "best_iteration"] : []) + (halving ? ["stopped_at"] : []))
         for (entry, record) in zip(plan.runs, records) {
             guard let record else {
-                csv.append([entry.id] + entry.sweptValues + ["not_run", "", "", "", "", "", ""] + (validation ? ["", "", ""] : [])
+                csv.append([entry.id] + entry.sweptValues + Self.shapeValues(shape, entry) + ["not_run", "", "", "", "", "", ""]
+                           + (validation ? ["", "", ""] : [])
                            + (halving ? [""] : []))
                 continue
             }
-            csv.append([record.id] + entry.sweptValues + [
+            csv.append([record.id] + entry.sweptValues + Self.shapeValues(shape, entry) + [
                 record.status.rawValue, CSVWriter.integer(record.divergedAt), CSVWriter.number(record.finalCost),
                 CSVWriter.number(record.trainAccuracy), CSVWriter.number(record.testAccuracy),
                 String(record.iterations), CSVWriter.number(record.wallSeconds),
@@ -150,6 +152,35 @@ public struct Reporter: Sendable {
               + (halving ? [record.status == .pruned ? String(record.iterations) : ""] : []))
         }
         return csv.text
+    }
+
+    /// Numeric columns of the network's shape, for pivoting without parsing `[64, 64]`.
+    enum ShapeColumn: String { case depth, width, parameters }
+
+    /// When the sweep varies the hidden layers (`hidden`, `depth` or `width`, swept or sampled):
+    /// `depth`, `width` and `parameters`, less those that are swept columns already.
+    static func shapeColumns(_ plan: PlanFile) -> [ShapeColumn] {
+        let shapeKeys = ["model.hidden", "model.depth", "model.width"]
+        guard plan.columns.contains(where: { shapeKeys.contains(SweepAlias.path(for: $0).joined(separator: ".")) }) else { return [] }
+        return [.depth, .width, .parameters].filter { !plan.columns.contains($0.rawValue) }
+    }
+
+    /// A run's values of `columns`: hidden layers, their width when all are equal (else empty),
+    /// and the weights and biases counted.
+    static func shapeValues(_ columns: [ShapeColumn], _ entry: PlanFile.Entry) -> [String] {
+        guard let sizes = entry.layerSizes, sizes.count >= 2 else { return columns.map { _ in "" } }
+        let hidden = Array(sizes.dropFirst().dropLast())
+        var parameters = 0
+        for layer in 1..<sizes.count { parameters += sizes[layer] * (sizes[layer - 1] + 1) }
+        let width: String
+        if let first = hidden.first, hidden.allSatisfy({ $0 == first }) { width = String(first) } else { width = "" }
+        return columns.map { column -> String in
+            switch column {
+            case .depth: String(hidden.count)
+            case .width: width
+            case .parameters: String(parameters)
+            }
+        }
     }
 
     /// Long format: one row per (run, recorded iteration), streamed run by run from each

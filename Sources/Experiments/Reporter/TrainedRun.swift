@@ -89,7 +89,7 @@ public struct TrainedRun: Sendable {
 
     /// Whether `data` are the data the run was trained on (the run id folds in their fingerprint).
     public func wasTrained(on data: PreparedData) -> Bool {
-        ResolvedRun.id(config: record.config, fingerprint: data.fingerprint) == record.id
+        RunID.matches(record.id, config: record.config, fingerprint: data.fingerprint)
     }
 }
 

@@ -152,17 +152,12 @@ public struct ResolvedRun: Sendable {
         }
         self.planned = planned
         self.dataKey = config.dataset
-        self.id = Self.id(config: config, fingerprint: data.fingerprint)
+        self.id = RunID.make(config: config, fingerprint: data.fingerprint)
     }
 
-    /// 12 hex digits of a content hash of the canonical (sorted-key JSON) config and the data.
+    /// The run's id (`RunID`).
     static func id(config: RunConfig, fingerprint: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var hasher = ContentHasher()
-        hasher.combine(string: (try? String(decoding: encoder.encode(config), as: UTF8.self)) ?? "\(config)")
-        hasher.combine(string: fingerprint)
-        return String(hasher.hexDigest.prefix(12))
+        RunID.make(config: config, fingerprint: fingerprint)
     }
 }
 

@@ -204,6 +204,7 @@ public struct SweepRunner: Sendable {
         }
         let planLock = try claimFolder(plan, shard: options.shard)
         defer { withExtendedLifetime(planLock) {} }
+        try adoptLegacyFolders(plan)
         if !options.force && !options.allowMixed { try checkBuilds(plan, build: options.build) }
         // A shard task leaves the shared files as the submission wrote them.
         if options.shard == nil || !FileSystem.exists(layout.experimentFile) {
@@ -367,6 +368,25 @@ public struct SweepRunner: Sendable {
         let lock = try FileLock.acquire(directory.appendingPathComponent(mine), exclusive: false)
         if shard == nil || !FileSystem.exists(plan.layout.plan) { try AtomicFile.writeJSON(ours, to: plan.layout.plan) }
         return lock
+    }
+
+    /// Renames the run folders of builds before 0.3 (bare 12-hex-digit ids) to this build's ids
+    /// (the same hash with a letter in front) and updates their records, so that a results folder
+    /// of 0.2 resumes instead of training every run again. Called holding the folder's plan lock.
+    func adoptLegacyFolders(_ plan: SweepPlan) throws {
+        let layout = plan.layout
+        for run in plan.runs {
+            guard let legacy = RunID.legacy(run.id), !FileSystem.exists(layout.runDirectory(run.id)),
+                  FileSystem.exists(layout.record(legacy)) else { continue }
+            guard rename(layout.runDirectory(legacy).path, layout.runDirectory(run.id).path) == 0 else {
+                throw FileSystemError(operation: "rename the run folder \(legacy) of an earlier build to",
+                                      path: layout.runDirectory(run.id).path, code: errno)
+            }
+            let data = try FileSystem.read(layout.record(run.id), limit: 16 << 20)
+            guard var record = try? JSONDecoder().decode(RunRecord.self, from: data), record.id == legacy else { continue }
+            record.id = run.id
+            try AtomicFile.writeJSON(record, to: layout.record(run.id))
+        }
     }
 
     /// Refuses to resume on records made by another engine build (their numbers could differ
