@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libyaml-dev libhdf5-dev zlib1g-dev pkg-config
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUNNER      := .build/release/runner
 
-.PHONY: all deps build test run reproduce bench fixtures fuzz tsan slurm-deps slurm-test report-test clean
+.PHONY: all deps build test run reproduce bench fixtures fuzz tsan slurm-deps slurm-test report-test spreadsheet-test clean
 
 all: build
 
@@ -42,6 +42,12 @@ run: build
 ## reproduce: every seed tutorial's experiment whose data are present; fails when a result drifts
 reproduce: build
 	tools/reproduce.sh
+
+## spreadsheet-test: the results CSVs opened in LibreOffice Calc (headless, Debian libreoffice-calc-nogui and
+## python3-uno, installed when missing): every cell's type and value checked against the CSV
+spreadsheet-test: build
+	$(call apt_install,libreoffice-calc-nogui python3-uno)
+	tools/spreadsheet/test.sh
 
 ## bench: NetSweep vs the NumPy baseline on W1-W8, side by side (QUICK=1: 10% of the iterations, one pair, no warm-up;
 ## TORCH_PYTHON=/path/to/python adds PyTorch columns, manual and autograd)

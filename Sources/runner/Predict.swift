@@ -13,7 +13,7 @@ struct Predict: ParsableCommand {
 
             Without --data it predicts the run's test split (--split train for the training split) and prints the accuracy beside the recorded one: they are equal, example for example, because the same network sees the same inputs. --data takes a file read with the run's file options (format, HDF5 keys — test_set_x/test_set_y, then train_set_x/train_set_y, unless the experiment names others — CSV label column, class names; an IDX image file takes --labels), or a generator's recipe as a YAML mapping such as '{generator: planar, seed: 2}'. The file must carry labels as the training file does.
 
-            Writes one row per example to --out (or standard output): example, label, predicted, correct (1/0), and probability_<class> for every class (a sigmoid output gives both classes' probabilities); the summary goes to standard error.
+            Writes one row per example to --out (or standard output): example (its position in the split or file, from 0, after the experiment's keep_classes), label, predicted, correct (1/0), and probability_<class> for every class (a sigmoid output gives both classes' probabilities); the summary goes to standard error. --best takes, among the runs trained in full (pruned runs of a successive-halving sweep only when there are no others), the highest validation accuracy when the runs have a validation split, else test accuracy, else train accuracy.
 
             Exit codes: 0 predictions written; 64 not a finished run's folder, damaged parameters, data changed since the run, bad --data; 3 a data file is missing (only with --skip-missing-data); 74 a file could not be read or written.
 
@@ -26,7 +26,7 @@ struct Predict: ParsableCommand {
     @Argument(help: "The run's folder (results/<experiment>/runs/<id>); or give --best.", completion: .directory)
     var runDirectory: String?
 
-    @Option(help: "Use the best finished run of this results folder (highest test accuracy, else train accuracy).")
+    @Option(help: "Use the best run of this results folder (highest validation, else test, else train accuracy).")
     var best: String?
 
     @Option(help: "New data: a file (read with the run's file options) or a generator recipe such as '{generator: moons, seed: 3}'.")
@@ -41,7 +41,8 @@ struct Predict: ParsableCommand {
     @Option(help: "Where the predictions go (CSV); default standard output.")
     var out: String?
 
-    @OptionGroup var dataOptions: ReportDataOptions
+    @Option(help: "Where the run's data files are looked for (then $NETSWEEP_DATA, ./data, ../shared/datasets, /usr/share/datasets).")
+    var dataDir: String?
 
     @Flag(help: "When a data file is missing, say so and exit 3 instead of 64.")
     var skipMissingData = false
@@ -57,6 +58,10 @@ struct Predict: ParsableCommand {
         if labels != nil, data == nil { throw ValidationError("--labels goes with --data (the label file of an IDX image file)") }
         if data != nil, split != nil { throw ValidationError("--split applies to the run's own data; --data gives other data") }
         if out?.isEmpty == true { throw ValidationError("--out must name a file; found an empty string") }
+        if labels != nil, data?.trimmingCharacters(in: .whitespaces).hasPrefix("{") == true {
+            throw ValidationError("--labels goes with a --data file (an IDX image file), not a generator recipe")
+        }
+        if let out { try Self.checkTarget(out) }
     }
 
     func run() throws {
@@ -82,7 +87,9 @@ struct Predict: ParsableCommand {
             printError("runner predict: error: \(error)")
             throw Exit.badInput
         }
-        let source = DataSource(locator: dataOptions.locator)
+        let source = DataSource(locator: DataLocator.standard(
+            dataDirectory: dataDir, environment: ProcessInfo.processInfo.environment["NETSWEEP_DATA"],
+            checkout: FileManager.default.currentDirectoryPath))
         let prepared: PreparedData
         let target: Dataset
         let what: String
@@ -147,10 +154,26 @@ struct Predict: ParsableCommand {
                    + (out.map { "; written to \($0)" } ?? "") + (best.map { "; chosen from \($0) as the best run" } ?? ""))
     }
 
-    /// `--data`: a YAML mapping with a generator, else a file name.
+    /// Refuses an `--out` that is not a regular file (a device, a FIFO, a folder, a link) or that
+    /// is a file of a run's folder: predictions replace what is there.
+    static func checkTarget(_ path: String) throws {
+        var status = stat()
+        if lstat(path, &status) == 0, (status.st_mode & S_IFMT) != S_IFREG {
+            throw ValidationError("--out \(path) exists and is not a regular file (a folder, a link, a device or a pipe); "
+                                  + "name a new file or a .csv file to replace")
+        }
+        let folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: folder.appendingPathComponent("record.json").path) {
+            throw ValidationError("--out \(path) is in a run's folder (beside its record.json): write the predictions elsewhere")
+        }
+    }
+
+    /// `--data`: a YAML mapping with a generator, else a file name (a path from the current folder
+    /// when there is one, else looked for like the experiment's data).
     private func parseData(_ text: String) throws -> DataSource.NewData {
         guard text.trimmingCharacters(in: .whitespaces).hasPrefix("{") else {
-            return .file(name: text, labels: labels)
+            let labelPath = labels.map { FileManager.default.fileExists(atPath: $0) ? URL(fileURLWithPath: $0).path : $0 }
+            return .file(name: FileManager.default.fileExists(atPath: text) ? URL(fileURLWithPath: text).path : text, labels: labelPath)
         }
         // Columns are counted from "dataset: ", the prefix the recipe is parsed under.
         let recipe = try ExperimentLoader().datasetRecipe(text, source: "--data")

@@ -87,8 +87,20 @@ enum SignalGate {
         if !started { while true { pause() } }
     }
 
+    /// When the first signal arrived (monotonic nanoseconds).
+    private static let firstArrival = Atomic<UInt64>(0)
+
     private static func take(_ signal: Int32) {
+        let now = DispatchTime.now().uptimeNanoseconds
         let (exchanged, _) = received.compareExchange(expected: 0, desired: signal, ordering: .sequentiallyConsistent)
+        if exchanged {
+            firstArrival.store(now, ordering: .sequentiallyConsistent)
+        } else if received.load(ordering: .sequentiallyConsistent) == signal,
+                  now &- firstArrival.load(ordering: .sequentiallyConsistent) < 100_000_000 {
+            // The same signal again within 0.1 s is one signal delivered twice (`timeout` signals
+            // the runner and then its process group), not a person asking twice.
+            return
+        }
         let name = signal == SIGINT ? "interrupt" : signal == SIGTERM ? "SIGTERM" : signal == SIGUSR1 ? "SIGUSR1" : "SIGHUP"
         let (exitsNow, _) = phase.compareExchange(expected: 0, desired: 2, ordering: .sequentiallyConsistent)
         if !exchanged, requeueing.load(ordering: .sequentiallyConsistent) {

@@ -110,6 +110,22 @@ struct EarlyStoppingTests {
         }
     }
 
+    @Test("the parameters after the last update are a check too: a run that still improves keeps its last")
+    func lastUpdateIsACheck() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // Checks every 200 iterations, 100 iterations: only the start and the end are checked.
+        let text = Self.experiment.replacingOccurrences(of: "iterations: 20000", with: "iterations: 100")
+            .replacingOccurrences(of: "patience: 3}", with: "patience: 3, every: 200}")
+        let (plan, _) = try runExperiment(text, root: root, jobs: 2)
+        for entry in plan.runs {
+            let record = try #require(try plan.layout.readRecord(entry.id))
+            #expect(record.status == .finished && record.bestIteration == 100, "run \(entry.planned.index): \(record.bestIteration ?? -1)")
+            let curve = try plan.layout.readCurve(for: record)
+            #expect(curve.last.map { Double($0.text.split(separator: ",")[4]) } == record.validationCost)
+        }
+    }
+
     @Test("bad early-stopping and validation settings are located errors")
     func errors() throws {
         let base = Self.experiment

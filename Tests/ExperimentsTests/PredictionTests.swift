@@ -144,3 +144,46 @@ struct PredictionTests {
         #expect(predictions.csv(classNames: ["a", "b"], labels: nil).hasPrefix("example,predicted,probability_a,probability_b\r\n0,b,0.25,0.75\r\n"))
     }
 }
+
+/// `--data` files are checked against the training file before anything is predicted.
+@Suite("predict: new data files")
+struct PredictionFileTests {
+    @Test("a CSV with other columns, and a test or validation file of another width, are refused")
+    func columnsAndWidths() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        var rows = ["x1,x2,y"]
+        for i in 0..<40 { rows.append("\(Double(i % 7) / 7),\(Double(i % 5) / 5),\(i % 2)") }
+        try rows.joined(separator: "\n").write(to: root.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        try (["x2,x1,y"] + rows.dropFirst()).joined(separator: "\n")
+            .write(to: root.appendingPathComponent("swapped.csv"), atomically: true, encoding: .utf8)
+        try (["x1,x2,x3,y"] + rows.dropFirst().map { "0.5," + $0 }).joined(separator: "\n")
+            .write(to: root.appendingPathComponent("wide.csv"), atomically: true, encoding: .utf8)
+        let path = root.appendingPathComponent("train.csv").path
+        let text = """
+            name: csvrun
+            dataset: {train: \(path), test_fraction: 0.25}
+            model: {hidden: [3], activation: tanh, output: sigmoid}
+            training: {learning_rate: 0.1, iterations: 10}
+            """
+        let (plan, _) = try runExperiment(text, root: root, jobs: 1)
+        let source = DataSource(locator: DataLocator(directories: []))
+        let config = try #require(try plan.layout.readRecord(plan.runs[0].id)).config.dataset
+        let swapped = root.appendingPathComponent("swapped.csv").path
+        #expect(throws: DatasetError.badOption(name: "--data", expected: "the training file's columns (x1,x2,y)",
+                                               found: "x2,x1,y in \(swapped)")) {
+            try source.load(config, with: .file(name: swapped, labels: nil))
+        }
+        _ = try source.load(config, with: .file(name: path, labels: nil))
+        // A validation file one feature wider is refused when the data are loaded, naming both files.
+        var wide = config
+        wide.testFraction = nil
+        wide.validation = root.appendingPathComponent("wide.csv").path
+        #expect(throws: DatasetError.self) { try source.load(wide) }
+        do {
+            _ = try source.load(wide)
+        } catch {
+            #expect("\(error)".contains("the validation file has 3 features per example; the training file"), "\(error)")
+        }
+    }
+}

@@ -99,7 +99,12 @@ struct RunnerEndToEndTests {
             (["predict", "--best", "results/tiny", "--data", "{generator: xor, sed: 9}"], "--data:1:18: error: unknown key 'sed' in 'dataset'; did you mean 'seed'?"),
             (["predict", "--best", "results/tiny", "--data", "nowhere.csv"], "cannot find the --data table (CSV) 'nowhere.csv'"),
             (["predict", "--best", "results/tiny", "--split", "valid"], "--split must be train or test"),
+            (["predict", "--best", "results/tiny", "--data", "{generator: blobs, n: 20, classes: 4}"],
+             "labels of the training data's 2 classes (0...1)"),
             (["predict"], "give a run's folder or --best"),
+            (["predict", "--best", "results/tiny", "--out", "results/tiny/runs/\(runs[0])/record.json"], "is in a run's folder"),
+            (["predict", "--best", "results/tiny", "--out", "/dev/null"], "exists and is not a regular file"),
+            (["predict", "--best", "results/tiny", "--data", "{generator: xor}", "--labels", "x"], "--labels goes with a --data file"),
         ] {
             let refused = try Self.run(arguments, in: directory)
             #expect(refused.status == 64, "\(arguments)")

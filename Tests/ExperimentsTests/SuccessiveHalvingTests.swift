@@ -46,7 +46,7 @@ struct SuccessiveHalvingTests {
             let grid = try makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(at: grid) }
             let text = Self.experiment
-                .replacingOccurrences(of: "schedule: {successive_halving: {eta: 3, min_iterations: 100}}\n", with: "")
+                .replacingOccurrences(of: "schedule: {successive_halving: {eta: 3, min_iterations: 100}}", with: "")
                 .replacingOccurrences(of: "iterations: 900", with: "iterations: \(rung.iterations)")
             let (gridPlan, _) = try runExperiment(text, root: grid, jobs: 2)
             let costs = try survivors.map { index -> (Int, Double) in
@@ -102,6 +102,29 @@ struct SuccessiveHalvingTests {
                 == dropColumn("wall_seconds", from: Self.read(planOne.layout.summary)))
     }
 
+    @Test("without the schedule the pruned runs train in full; --best prefers runs trained in full; --set reaches the schedule")
+    func pruningIsUndone() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, _) = try runExperiment(Self.experiment, root: root, jobs: 2)
+        let best = try TrainedRun.best(in: plan.layout.directory)
+        let finalRuns = try Self.schedule(plan).finalRuns
+        #expect(best.record.status == .finished && best.record.id == finalRuns[0])
+        let grid = Self.experiment.replacingOccurrences(of: "schedule: {successive_halving: {eta: 3, min_iterations: 100}}", with: "")
+        let (again, outcome) = try runExperiment(grid, root: root, jobs: 2)
+        #expect(outcome.executed == 8 && outcome.skipped == 1)
+        for run in again.runs {
+            let record = try #require(try again.layout.readRecord(run.id))
+            #expect(record.status != .pruned && record.iterations == 900)
+        }
+        let overridden = try ExperimentLoader().load(text: Self.experiment, file: "sh.yaml",
+                                                     overrides: ["schedule.successive_halving.eta=2", "sweep.learning_rate=[0.1, 0.3]"])
+        #expect(overridden.schedule.successiveHalving?.eta == 2 && overridden.runs.count == 2)
+        let search = Self.experiment.replacingOccurrences(of: "sweep:\n  learning_rate: [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 1.0e300]",
+                                                          with: "search:\n  samples: 9\n  learning_rate: {log_uniform: [0.001, 1.0]}")
+        #expect(try ExperimentLoader().load(text: search, file: "sh.yaml", overrides: ["search.samples=4"]).runs.count == 4)
+    }
+
     @Test("unequal budgets, shards and bad settings are refused with the reason")
     func refusals() throws {
         let root = try makeTemporaryDirectory()
@@ -113,6 +136,26 @@ struct SuccessiveHalvingTests {
         } catch {
             #expect("\(error)" == "successive halving compares runs at equal budgets, but the runs train for 300, 900 iterations")
         }
+        // Refused when planned (runner plan too), before anything runs.
+        for (text, message) in [
+            (unequal, "successive halving compares runs at equal budgets"),
+            (Self.experiment.replacingOccurrences(of: "min_iterations: 100", with: "min_iterations: 900"),
+             "successive_halving.min_iterations (900) must be below the runs' budget (900 iterations)"),
+            (Self.experiment.replacingOccurrences(of: " validation_fraction: 0.25,", with: "")
+                .replacingOccurrences(of: "min_iterations: 100}", with: "min_iterations: 100, metric: validation_cost}"),
+             "successive_halving.metric validation_cost needs a validation split"),
+        ] {
+            do {
+                _ = try generatorRunner.plan(try ExperimentLoader().load(text: text, file: "test.yaml"), outputRoot: root.path)
+                Issue.record("accepted: \(message)")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+        // Without a validation split, ranking by the training cost is fine.
+        let byCost = Self.experiment.replacingOccurrences(of: " validation_fraction: 0.25,", with: "")
+            .replacingOccurrences(of: "min_iterations: 100}", with: "min_iterations: 100, metric: final_cost}")
+        _ = try generatorRunner.plan(try ExperimentLoader().load(text: byCost, file: "test.yaml"), outputRoot: root.path)
         let experiment = try ExperimentLoader().load(text: Self.experiment, file: "test.yaml")
         let plan = try generatorRunner.plan(experiment, outputRoot: root.path)
         #expect(throws: SweepError.self) {

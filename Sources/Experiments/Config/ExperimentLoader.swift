@@ -260,7 +260,9 @@ public struct ExperimentLoader: Sendable {
             }
             var path = key.split(separator: ".").map(String.init)
             if path.first != "sweep", path.count == 1, !Self.experimentKeys.contains(key) { path = SweepAlias.path(for: key) }
-            if path.first != "sweep", Self.schema(at: path) == nil, Self.experimentSchema(at: path) == nil {
+            // sweep.* and search.* take any key the sweep knows; they are checked when expanded.
+            let open = path.first == "sweep" || path.first == "search"
+            if !open, Self.schema(at: path) == nil, Self.experimentSchema(at: path) == nil {
                 throw ConfigErrors([ConfigError(file: source, line: 0, column: 0,
                                                 message: "unknown key '\(key)'" + Self.pathSuggestion(path))])
             }
@@ -282,7 +284,7 @@ public struct ExperimentLoader: Sendable {
     }
 
     /// Top-level keys of the file that are not run settings but may be overridden too.
-    static let experimentKeys: Set<String> = ["name", "description", "repeats", "report"]
+    static let experimentKeys: Set<String> = ["name", "description", "repeats", "report", "schedule", "slurm"]
 
     /// The schema of `path` among the file's own keys (name, description, repeats, report.…).
     static func experimentSchema(at path: [String]) -> Schema? {
@@ -612,7 +614,8 @@ public struct ExperimentLoader: Sendable {
             guard let next = schema.child(key) else {
                 var seen: Set<String> = []
                 let candidates = (schema.keyNames.map { (prefix + [$0]).joined(separator: ".") }
-                    + (prefix.isEmpty ? SweepAlias.paths.map(\.key) : [])).filter { seen.insert($0).inserted }
+                    + (prefix.isEmpty ? SweepAlias.paths.map(\.key) + experimentKeys.sorted() + ["sweep", "search"] : []))
+                    .filter { seen.insert($0).inserted }
                 return Suggestion.phrase(for: (prefix + [key]).joined(separator: "."), among: candidates)
             }
             schema = next

@@ -113,13 +113,45 @@ public struct DataSource: Sendable {
                 raw.other = try loadFile(name, labels: labels, split: "--data", format: format, config: config, trainClasses: train.classNames)
             }
         }
+        if case let .file(name, _) = new, let format = try? config.format ?? Self.format(of: name), let trainName = config.train {
+            try Self.checkSameColumns(format: format, training: trainName, new: name, locator: locator)
+            // Files that name their classes (HDF5 list_classes, a class_names file) must name the training data's.
+            if let other = raw.other, format == .hdf5, other.classNames != train.classNames,
+               !other.classNames.allSatisfy({ Int($0) != nil }) {
+                throw DatasetError.badOption(name: "--data", expected: "the training data's classes ("
+                                             + train.classNames.joined(separator: ", ") + ")",
+                                             found: other.classNames.joined(separator: ", ") + " in \(name)")
+            }
+        }
         guard let other = raw.other, other.featureCount == train.featureCount else {
             throw DatasetError.badOption(name: "--data", expected: "\(train.featureCount) features, as the training data have",
                                          found: raw.other.map { "\($0.featureCount) in \($0.shapeDescription)" } ?? "nothing")
         }
         let result = try Self.preprocessing(config).apply(raw)
+        let classes = result.train.classNames.count
+        if let outside = (result.other ?? other).labels.firstIndex(where: { $0 < 0 || Int($0) >= classes }) {
+            throw DatasetError.badOption(name: "--data", expected: "labels of the training data's \(classes) classes (0...\(classes - 1))",
+                                         found: "label \((result.other ?? other).labels[outside]) at example \(outside)")
+        }
         return (PreparedData(splits: DataSplits(train: result.train, test: result.test, validation: result.validation, source: source),
                              keepDouble: true, makeSingle: false), result.other ?? other)
+    }
+
+    /// A CSV given to `--data` must have the training file's header: the loader reads columns by
+    /// position, so swapped or other columns would be predicted on silently.
+    static func checkSameColumns(format: DatasetConfig.Format, training: String, new: String, locator: DataLocator) throws {
+        guard format == .csv else { return }
+        func header(_ name: String) throws -> String? {
+            let path = try locator.locate(name, what: "the CSV file")
+            guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+            defer { try? handle.close() }
+            let start = (try? handle.read(upToCount: 64 << 10)) ?? Data()
+            let text = String(decoding: start, as: UTF8.self)
+            return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        guard let trained = try header(training), let given = try header(new), trained != given else { return }
+        throw DatasetError.badOption(name: "--data", expected: "the training file's columns (\(trained))", found: "\(given) in \(new)")
     }
 
     private func rawSplits(_ config: DatasetConfig) throws -> (Preprocessing.Prepared, String) {
@@ -139,6 +171,11 @@ public struct DataSource: Sendable {
             try loadFile($0, labels: config.validationLabels, split: format == .hdf5 && config.xKey == nil ? "test" : "validation",
                          format: format, config: config, trainClasses: train.classNames)
         }
+        for (split, dataset, file) in [("test", test, config.test), ("validation", validation, config.validation)] {
+            guard let dataset, let file, dataset.featureCount != train.featureCount else { continue }
+            throw DatasetError.corrupt(file: file, problem: "the \(split) file has \(dataset.featureCount) features per example; "
+                                       + "the training file '\(trainName)' has \(train.featureCount)")
+        }
         return (Preprocessing.Prepared(train: train, test: test, validation: validation), trainName)
     }
 
@@ -153,7 +190,8 @@ public struct DataSource: Sendable {
         case .idx:
             let imagePath = try locator.locate(name, what: "the \(split) images (IDX)")
             guard let labels else {
-                throw DatasetError.badOption(name: "\(split)_labels", expected: "the IDX label file for '\(name)'", found: "nothing")
+                throw DatasetError.badOption(name: split == "--data" ? "--labels" : "\(split)_labels",
+                                             expected: "the IDX label file for '\(name)'", found: "nothing")
             }
             let labelPath = try locator.locate(labels, what: "the \(split) labels (IDX)")
             return try IDXLoader.load(images: imagePath, labels: labelPath, classNames: try classNames(config))

@@ -61,8 +61,10 @@ public struct TrainedRun: Sendable {
         }
     }
 
-    /// The run folder of the best finished run in a results folder: the highest test accuracy
-    /// (else train accuracy), ties to the earlier run.
+    /// The run folder of the best run in a results folder: among the runs trained in full
+    /// (finished or stopped early; pruned runs only when there are no others), the highest
+    /// validation accuracy when the runs have a validation split, else test accuracy, else train
+    /// accuracy; ties to the earlier run.
     /// - Throws: `PredictionError.noFinishedRun`, `ResultsError`, `FileSystemError`.
     public static func best(in results: URL) throws -> (directory: URL, record: RunRecord) {
         let layout = ResultsLayout(directory: results)
@@ -75,14 +77,16 @@ public struct TrainedRun: Sendable {
         } catch {
             throw ResultsError.corruptRecord(path: layout.plan.path, problem: "\(error)")
         }
-        var best: RunRecord?
+        var candidates: [RunRecord] = []
         for entry in plan.runs {
             guard let record = try layout.readRecord(entry.id), record.status.isTrained,
                   FileSystem.exists(layout.parameters(entry.id)) else { continue }
-            let score = record.testAccuracy ?? record.trainAccuracy ?? -1
-            if let current = best, score <= current.testAccuracy ?? current.trainAccuracy ?? -1 { continue }
-            best = record
+            candidates.append(record)
         }
+        if candidates.contains(where: { $0.status != .pruned }) { candidates.removeAll { $0.status == .pruned } }
+        let score = { (record: RunRecord) in record.validationAccuracy ?? record.testAccuracy ?? record.trainAccuracy ?? -1 }
+        var best: RunRecord?
+        for record in candidates where best.map({ score(record) > score($0) }) ?? true { best = record }
         guard let best else { throw PredictionError.noFinishedRun(path: results.path) }
         return (layout.runDirectory(best.id), best)
     }
@@ -167,8 +171,9 @@ public enum PredictionError: Error, Sendable, CustomStringConvertible {
         case .noFinishedRun(let path):
             return "\(path) holds no finished run with parameters"
         case let .dataChanged(path, data):
-            return "the data found (\(data)) are not the ones the run in \(path) was trained on (changed since): "
-                + "its preprocessing statistics cannot be made again; give --data-dir the original data"
+            return "the data found (\(data)) and the configuration in \(path)/record.json do not make the run's id: "
+                + "the data changed since the run (give --data-dir the original data) or the record was edited; "
+                + "the run's preprocessing cannot be made again"
         }
     }
 }

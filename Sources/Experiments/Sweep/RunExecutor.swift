@@ -35,7 +35,9 @@ struct RunExecutor: Sendable {
             // A run stopped before writing anything leaves no empty folder (rmdir fails otherwise).
             rmdir(layout.runDirectory(run.id).path)
         }
-        if !force, let existing = try? layout.readRecord(run.id), existing.status != .failed, layout.hasParameters(existing) {
+        // A pruned record (a rung's results) is never a finished run: a run handed over is trained.
+        if !force, let existing = try? layout.readRecord(run.id), existing.status != .failed, existing.status != .pruned,
+           layout.hasParameters(existing) {
             return .doneElsewhere(existing)
         }
         // Holding the claim, nothing else writes in the run's folder: clear what a killed process left.
@@ -117,8 +119,10 @@ struct RunExecutor: Sendable {
             curve.discard()
             return false
         }
-        if let point = pending, let monitor {
-            curve.append(point, validation: monitor.metrics(of: network))
+        if let point = pending, monitor != nil {
+            // The parameters after the last update are a check too (the best may be the last).
+            let metrics = monitor?.finalCheck(network, iteration: point.iteration) ?? (.nan, .nan)
+            curve.append(point, validation: metrics)
         }
         try curve.finish()
         record.iterations = outcome.iterations
@@ -150,6 +154,9 @@ struct RunExecutor: Sendable {
                     (record.validationCost, record.validationAccuracy) = (metrics.cost, metrics.accuracy)
                 }
             }
+            // A NaN is no number in JSON (and no metric): a network that evaluates to one has none.
+            if record.validationCost?.isFinite == false { record.validationCost = nil }
+            if record.validationAccuracy?.isFinite == false { record.validationAccuracy = nil }
             if record.finalCost == nil {
                 let evaluation = try network.evaluate(inputs: inputs, labels: data.splits.train.labels,
                                                       regularization: plan.regularization)
@@ -232,6 +239,16 @@ struct ValidationMonitor<T: NetScalar> {
     /// The cross-entropy (no L2 term: it does not depend on the data) and accuracy of `network`.
     func metrics(of network: Network<T>) -> (cost: Double, accuracy: Double) {
         (try? network.evaluate(inputs: features, labels: labels)) ?? (.nan, .nan)
+    }
+
+    /// Evaluates the trained network after its last update, as a check whatever `every` says.
+    mutating func finalCheck(_ network: Network<T>, iteration: Int) -> (cost: Double, accuracy: Double) {
+        let metrics = metrics(of: network)
+        if let earlyStopping {
+            let value = earlyStopping.metric == .validationCost ? metrics.cost : metrics.accuracy
+            if earlyStopping.improves(value, on: best?.value) { best = (iteration, metrics, value, network) }
+        }
+        return metrics
     }
 
     /// Evaluates at a checkpoint; `goOn` is false when early stopping's patience has run out.

@@ -46,8 +46,11 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
         let saved = gridIterations > 0 ? 100 * (1 - Double(iterationsTrained) / Double(gridIterations)) : 0
         return "successive halving (eta \(eta), \(metric)): " + counts.joined(separator: " → ") + " runs at "
             + (rungs.map { String($0.iterations) } + [String(fullIterations)]).joined(separator: ", ") + " iterations; "
-            + "\(iterationsTrained) of the full grid's \(gridIterations) updates (" + String(format: "%.1f", saved) + " % saved)"
-            + (complete ? "" : "; incomplete (interrupted: re-run to resume)")
+            + "\(iterationsTrained) of the full grid's \(gridIterations) updates ("
+            + (saved >= 0 ? String(format: "%.1f", saved) + " % saved)"
+               : String(format: "%.1f", -saved) + " % more than the grid: promoted runs train again from the start)")
+            + (complete ? "" : "; incomplete: a rung's runs were interrupted, are still training in another process, "
+               + "or could not be written (re-run to finish)")
     }
 }
 
@@ -62,8 +65,8 @@ extension SweepRunner {
                               stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> (Pass, HalvingSummary) {
         let layout = plan.layout
         let full = try Self.fullBudget(runs, plan: plan)
-        let metric = halving.metric ?? (plan.data.values.contains { $0.splits.validation != nil } ? .validationCost : .finalCost)
-        let alreadyDone = Set(runs.filter { !options.force && plan.isDone($0) }.map(\.id))
+        let metric = Self.metric(halving, plan: plan)
+        let alreadyDone = Set(runs.filter { !options.force && plan.isDone($0, acceptingPruned: true) }.map(\.id))
         var total = Pass()
         var survivors = runs
         var rungs: [HalvingSummary.Rung] = []
@@ -105,7 +108,7 @@ extension SweepRunner {
             trained += records.reduce(0) { $0 + ($1?.iterations ?? 0) }
         }
         // Counted over the whole sweep: a run is done when its record is in runs/<id>/.
-        let doneNow = runs.filter { !alreadyDone.contains($0.id) && plan.isDone($0) }.count
+        let doneNow = runs.filter { !alreadyDone.contains($0.id) && plan.isDone($0, acceptingPruned: true) }.count
         total.pending = runs.count - alreadyDone.count
         total.skipped = alreadyDone.count
         total.executed = doneNow
@@ -115,6 +118,27 @@ extension SweepRunner {
                                      iterationsTrained: trained, gridIterations: full * runs.count, complete: complete)
         try AtomicFile.writeJSON(summary, to: layout.schedule)
         return (total, summary)
+    }
+
+    /// The metric runs are ranked by: as given, else validation_cost with a validation split, else final_cost.
+    static func metric(_ halving: SuccessiveHalving, plan: SweepPlan) -> SuccessiveHalving.Metric {
+        halving.metric ?? (plan.data.values.contains { $0.splits.validation != nil } ? .validationCost : .finalCost)
+    }
+
+    /// Refuses, at plan time, a schedule the sweep cannot follow: unequal budgets, a first rung at
+    /// or beyond the budget, a validation metric without a validation split.
+    static func checkSchedule(_ halving: SuccessiveHalving, plan: SweepPlan) throws {
+        let full = try fullBudget(plan.runs, plan: plan)
+        guard halving.minIterations < full else {
+            throw SweepError.schedule("successive_halving.min_iterations (\(halving.minIterations)) must be below the runs' "
+                                      + "budget (\(full) iterations): every run would train in full")
+        }
+        let metric = metric(halving, plan: plan)
+        if metric == .validationCost || metric == .validationAccuracy,
+           plan.runs.contains(where: { plan.data[$0.dataKey]?.splits.validation == nil }) {
+            throw SweepError.schedule("successive_halving.metric \(metric.rawValue) needs a validation split: add "
+                                      + "dataset.validation_fraction (e.g. 0.1), or rank by final_cost or train_accuracy")
+        }
     }
 
     /// The one budget every run trains to (successive halving compares runs at equal budgets).

@@ -51,9 +51,13 @@ public struct SweepPlan: Sendable {
 
     /// Whether run `index` has a usable record from an earlier invocation (failed runs are
     /// retried, and so is a run whose record is damaged: the new record replaces it).
-    public func isDone(_ run: ResolvedRun, in layout: ResultsLayout? = nil) -> Bool {
+    /// A `pruned` record (successive halving stopped the run at a rung) counts as done only when
+    /// `acceptingPruned` (default: when the experiment still halves; without a schedule the run
+    /// is trained in full).
+    public func isDone(_ run: ResolvedRun, in layout: ResultsLayout? = nil, acceptingPruned: Bool? = nil) -> Bool {
         let layout = layout ?? self.layout
         guard let record = try? layout.readRecord(run.id), record.status != .failed, record.id == run.id,
+              record.status != .pruned || (acceptingPruned ?? (experiment.schedule.successiveHalving != nil)),
               (try? layout.readCurve(for: record)) != nil, layout.hasParameters(record) else { return false }
         return true
     }
@@ -180,8 +184,10 @@ public struct SweepRunner: Sendable {
             }
             firstWithID[run.id] = run
         }
-        return SweepPlan(experiment: experiment, runs: runs, data: data,
-                         layout: ResultsLayout(root: outputRoot, experiment: experiment.name), dataLocator: dataSource.locator)
+        let plan = SweepPlan(experiment: experiment, runs: runs, data: data,
+                             layout: ResultsLayout(root: outputRoot, experiment: experiment.name), dataLocator: dataSource.locator)
+        if let halving = experiment.schedule.successiveHalving { try Self.checkSchedule(halving, plan: plan) }
+        return plan
     }
 
     /// Runs the pending runs of `plan` and writes the reports.
@@ -202,6 +208,10 @@ public struct SweepRunner: Sendable {
                 throw SweepError.shardCountChanged(folder: layout.directory.path, submitted: submission.shards, this: shard.count)
             }
         }
+        if options.shard != nil, plan.experiment.schedule.successiveHalving != nil {
+            throw SweepError.schedule("successive halving decides promotions over the whole sweep; it does not run in "
+                                      + "shards yet (run it in one process: runner EXPERIMENT.yaml --jobs N)")
+        }
         let planLock = try claimFolder(plan, shard: options.shard)
         defer { withExtendedLifetime(planLock) {} }
         try adoptLegacyFolders(plan)
@@ -217,10 +227,6 @@ public struct SweepRunner: Sendable {
             inShard = [Bool](repeating: true, count: plan.runs.count)
         }
         let ownRuns = zip(plan.runs, inShard).filter(\.1).map(\.0)
-        if options.shard != nil, plan.experiment.schedule.successiveHalving != nil {
-            throw SweepError.schedule("successive halving decides promotions over the whole sweep; it does not run in "
-                                      + "shards yet (run it in one process: runner EXPERIMENT.yaml --jobs N)")
-        }
         let pass: Pass
         var halving: HalvingSummary?
         if let schedule = plan.experiment.schedule.successiveHalving {
@@ -270,7 +276,7 @@ public struct SweepRunner: Sendable {
               stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> Pass {
         // Longest first (by estimate), so that no worker is left alone with a long run at the
         // end of a sweep; records and reports do not depend on the order.
-        let pending = runs.filter { options.force || !plan.isDone($0, in: layout) }
+        let pending = runs.filter { options.force || !plan.isDone($0, in: layout, acceptingPruned: false) }
             .map { run in (run, plan.cost(run)) }
             .enumerated()
             .sorted { $0.element.1 > $1.element.1 || ($0.element.1 == $1.element.1 && $0.offset < $1.offset) }
