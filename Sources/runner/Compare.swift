@@ -44,6 +44,14 @@ struct Compare: ParsableCommand {
             printError("runner compare: error: \(error)")
             throw Exit.code(for: error)
         }
+        if comparison.experiments.first != comparison.experiments.second {
+            print("note: the folders hold different experiments (\(comparison.experiments.first), \(comparison.experiments.second)); "
+                  + "runs are compared where the configuration and data are the same")
+        }
+        if comparison.builds.first != comparison.builds.second {
+            print("builds: \(first): " + (comparison.builds.first.isEmpty ? "no records" : comparison.builds.first.joined(separator: "; "))
+                  + "\n        \(second): " + (comparison.builds.second.isEmpty ? "no records" : comparison.builds.second.joined(separator: "; ")))
+        }
         if !comparison.differences.isEmpty {
             print(comparison.table())
             print("")

@@ -161,6 +161,12 @@ struct SpreadsheetTests {
         // Reports of the old folder still work from its own plan.
         let report = try Reporter(layout: plan.layout).write()
         #expect(report.records.compactMap { $0 }.count == 4)
+        // runner compare matches its runs with a 0.3 folder's by the hash.
+        let other = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: other) }
+        let (fresh, _) = try runExperiment(SweepRunnerTests.tinyWithDepth, root: other, jobs: 1)
+        let comparison = try ResultsComparison(plan.layout, fresh.layout, costTolerance: 0, accuracyTolerance: 0)
+        #expect(comparison.compared == 4 && comparison.isSame)
         // Resuming renames the folders to the new ids and trains nothing.
         let (again, resumed) = try runExperiment(SweepRunnerTests.tinyWithDepth, root: root, jobs: 1)
         #expect(resumed.executed == 0 && resumed.skipped == 4)

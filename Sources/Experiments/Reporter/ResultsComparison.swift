@@ -24,6 +24,9 @@ public struct ResultsComparison: Sendable {
     /// The largest relative difference of any recorded cost, and of any accuracy (absolute).
     public var largestCostDifference = 0.0
     public var largestAccuracyDifference = 0.0
+    /// The experiments' names, and the engine builds of each folder's records.
+    public var experiments: (first: String, second: String) = ("", "")
+    public var builds: (first: [String], second: [String]) = ([], [])
 
     public var isSame: Bool { differences.isEmpty && onlyInFirst.isEmpty && onlyInSecond.isEmpty }
 
@@ -35,18 +38,28 @@ public struct ResultsComparison: Sendable {
     ///   damaged record or curve.
     public init(_ first: ResultsLayout, _ second: ResultsLayout, costTolerance: Double, accuracyTolerance: Double) throws {
         let firstPlan = try Reporter(layout: first).readPlan(), secondPlan = try Reporter(layout: second).readPlan()
-        let secondIDs = Set(secondPlan.runs.map(\.id))
-        let firstIDs = Set(firstPlan.runs.map(\.id))
-        onlyInFirst = firstPlan.runs.map(\.id).filter { !secondIDs.contains($0) }
-        onlyInSecond = secondPlan.runs.map(\.id).filter { !firstIDs.contains($0) }
-        for entry in firstPlan.runs where secondIDs.contains(entry.id) {
+        experiments = (firstPlan.experiment, secondPlan.experiment)
+        // Matched by the hash: a folder of runner 0.2 (bare ids) against one of 0.3 (r…) too.
+        var secondIDs: [String: String] = [:]
+        for entry in secondPlan.runs { secondIDs[RunID.canonical(entry.id)] = entry.id }
+        let firstIDs = Set(firstPlan.runs.map { RunID.canonical($0.id) })
+        onlyInFirst = firstPlan.runs.map(\.id).filter { secondIDs[RunID.canonical($0)] == nil }
+        onlyInSecond = secondPlan.runs.map(\.id).filter { !firstIDs.contains(RunID.canonical($0)) }
+        var firstBuilds: [String] = [], secondBuilds: [String] = []
+        for entry in firstPlan.runs {
+            guard let secondID = secondIDs[RunID.canonical(entry.id)] else { continue }
             compared += 1
             let name = "run \(entry.index)" + (firstPlan.columns.isEmpty ? "" : " ("
                 + zip(firstPlan.columns, entry.sweptValues).map { "\($0)=\($1)" }.joined(separator: ", ") + ")")
             func note(_ quantity: String, _ a: String, _ b: String, _ amount: Double?) {
                 differences.append(Difference(run: name, quantity: quantity, first: a, second: b, amount: amount))
             }
-            let a = try first.readRecord(entry.id), b = try second.readRecord(entry.id)
+            let a = try first.readRecord(entry.id), b = try second.readRecord(secondID)
+            for (record, list) in [(a, 0), (b, 1)] {
+                let build = record?.build?.description ?? "an unrecorded build"
+                if list == 0, record != nil, !firstBuilds.contains(build) { firstBuilds.append(build) }
+                if list == 1, record != nil, !secondBuilds.contains(build) { secondBuilds.append(build) }
+            }
             guard let a, let b else {
                 note("record", a == nil ? "none" : "present", b == nil ? "none" : "present", nil)
                 continue
@@ -94,6 +107,7 @@ public struct ResultsComparison: Sendable {
                 note("curve iterations", "\(curveA.count) points", "\(curveB.count) points", nil)
             }
         }
+        builds = (firstBuilds, secondBuilds)
     }
 
     /// The differences as an aligned table.

@@ -32,6 +32,9 @@ public enum RunID {
         return String(id.dropFirst(prefix.count))
     }
 
+    /// The hash part of an id of this build or an earlier one: what matches runs across builds.
+    public static func canonical(_ id: String) -> String { legacy(id) ?? id }
+
     /// Whether `stored` (an id from a record or plan, of this build or an earlier one) is the id
     /// of `config` on data with `fingerprint`.
     static func matches(_ stored: String, config: RunConfig, fingerprint: String) -> Bool {
