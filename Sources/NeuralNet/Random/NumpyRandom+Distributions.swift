@@ -66,6 +66,26 @@ extension NumpyRandom {
         }
     }
 
+    /// `np.random.randint(low, high)` of the legacy `RandomState` (int64): `low` plus a masked
+    /// rejection draw in 0...(high − low − 1), on 32-bit words when that range fits in 32 bits
+    /// (NumPy's `random_bounded_uint64_fill` with `use_masked`), else on 64-bit words made of two
+    /// 32-bit draws, the high one first.
+    /// - Precondition: low < high.
+    public mutating func randint(_ low: Int, _ high: Int) -> Int {
+        low + interval(high - low - 1)
+    }
+
+    /// `np.random.randint(low, high, size=count)`: `count` draws as `randint(low, high)`.
+    public mutating func randint(_ low: Int, _ high: Int, count: Int) -> [Int] {
+        (0..<count).map { _ in randint(low, high) }
+    }
+
+    /// `np.random.choice(population, size=count)` (with replacement, equal probabilities): the
+    /// legacy `RandomState.choice` draws `randint(0, population, size)`.
+    public mutating func choice(_ population: Int, count: Int) -> [Int] {
+        randint(0, population, count: count)
+    }
+
     /// A random ordering of 0..<count: `np.random.permutation(count)`.
     ///
     /// NumPy's legacy `shuffle`: for i from count−1 down to 1, swap i with `interval(i)`.
