@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make spreadsheet-test: runs tools/spreadsheet/sweep.yaml, opens its summary.csv, curves.csv and
-# accuracy_table.csv in LibreOffice Calc headlessly — with "detect special numbers" on and off —
+# make spreadsheet-test: runs tools/spreadsheet/sweep.yaml and runner predict on its best run, opens
+# summary.csv, curves.csv, accuracy_table.csv, expectations.csv and predictions.csv in LibreOffice
+# Calc headlessly — with "detect special numbers" on and off —
 # and checks every cell's type and value against the CSV (check.py): converted to .fods (types,
 # numbers to the 15 digits the file holds) and read through UNO (numbers exactly). A negative
 # control (bare-digit ids, as runner 0.2 wrote them) must fail the same check.
@@ -11,9 +12,15 @@ work=$(mktemp -d /tmp/netsweep-spreadsheet.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export HOME="$work"   # LibreOffice's profile, away from the user's
 
-"$RUNNER" tools/spreadsheet/sweep.yaml --out "$work/results" --quiet --jobs 2 --no-html > "$work/run.log"
+# Exit 1: some runs diverge on purpose (their cells must be empty, not NaN).
+"$RUNNER" tools/spreadsheet/sweep.yaml --out "$work/results" --quiet --jobs 2 --no-html > "$work/run.log" || true
 results="$work/results/spreadsheet"
-files=("$results/summary.csv" "$results/curves.csv" "$results/accuracy_table.csv")
+"$RUNNER" predict --best "$results" --out "$results/predictions.csv" 2> "$work/predict.log"
+files=("$results/summary.csv" "$results/curves.csv" "$results/accuracy_table.csv" "$results/expectations.csv"
+       "$results/predictions.csv")
+for file in "${files[@]}"; do
+  [ -s "$file" ] || { echo "make spreadsheet-test: $file was not written"; exit 1; }
+done
 
 convert() {  # convert OPTIONS OUT_DIR FILE...
   local options=$1 out=$2
@@ -50,4 +57,4 @@ if [ "$failed" -ne 0 ]; then
   echo "make spreadsheet-test: FAILED"
   exit 1
 fi
-echo "make spreadsheet-test: every cell of the three CSVs is what it should be in LibreOffice Calc"
+echo "make spreadsheet-test: every cell of the five CSVs is what it should be in LibreOffice Calc"
