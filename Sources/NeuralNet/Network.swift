@@ -10,12 +10,13 @@ public struct Network<T: NetScalar>: Sendable, Equatable {
     /// With `seed`, reseeds `random` first (`np.random.seed(seed)`); then draws W_1 … W_L in
     /// order. Biases start at zero.
     public init(architecture: Architecture, initializer: Initializer,
-                seed: UInt32? = nil, random: inout NumpyRandom) {
+                seed: UInt32? = nil, drawOrder: WeightDrawOrder = .outIn, random: inout NumpyRandom) {
         if let seed { random.seed(seed) }
         let sizes = architecture.layerSizes
         self.architecture = architecture
         layers = (1..<sizes.count).map { l in
-            let weights: Matrix<T> = initializer.makeWeights(rows: sizes[l], columns: sizes[l - 1], random: &random)
+            let weights: Matrix<T> = initializer.makeWeights(rows: sizes[l], columns: sizes[l - 1], order: drawOrder,
+                                                             random: &random)
             // The bias shape matches by construction.
             return Dense(uncheckedWeights: weights, bias: Matrix(rows: sizes[l], columns: 1))
         }

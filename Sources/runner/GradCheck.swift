@@ -66,7 +66,8 @@ struct GradCheck: ParsableCommand {
         let config = chosen.planned.config
         var random = NumpyRandom(seed: config.seed)
         let network = Network<Double>(architecture: chosen.architecture, initializer: config.model.initializer,
-                                      seed: config.model.initSeed ?? config.seed, random: &random)
+                                      seed: config.model.initSeed ?? config.seed,
+                                 drawOrder: config.model.initOrder ?? .outIn, random: &random)
         let results: [GradientCheck.Result]
         do {
             results = try GradientCheck.check(network: network, inputs: features, labels: Array(train.labels[0..<count]),

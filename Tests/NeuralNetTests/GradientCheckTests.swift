@@ -14,7 +14,7 @@ struct GradientCheckTests {
     static let cases: [Case] = {
         let activations: [Activation] = [.sigmoid, .tanh, .relu, .leakyRelu(slope: 0.01), .leakyRelu(slope: 0.2), .identity]
         let outputs: [OutputLayer] = [.sigmoid, .softmax(classes: 3)]
-        let penalties: [Regularization] = [.none, .perExample(lambda: 0.7), .cs231n(strength: 0.05)]
+        let penalties: [Regularization] = [.none, .perExample(lambda: 0.7), .cs231n(strength: 0.05), .squaredNorm(strength: 0.05)]
         var cases: [Case] = []
         for (index, hidden) in activations.enumerated() {
             for output in outputs {

@@ -13,6 +13,8 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     public var initializer: Initializer
     /// Reseed before initialising (`np.random.seed(s)`); nil: the run's `seed`.
     public var initSeed: UInt32?
+    /// The order the weights are drawn in (nil: out_in, the course's; in_out: cs231n's).
+    public var initOrder: WeightDrawOrder?
 
     public enum OutputKind: String, Codable, Sendable, Hashable { case sigmoid, softmax }
 
@@ -61,9 +63,11 @@ public struct ModelConfig: Codable, Sendable, Hashable {
             let spec = try container.decode(InitSpec.self, forKey: .initializer)
             initializer = spec.initializer
             initSeed = spec.seed
+            initOrder = spec.order
         } else {
             initializer = .normal(scale: 0.01)
             initSeed = nil
+            initOrder = nil
         }
     }
 
@@ -79,21 +83,25 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         }
         if case .leakyRelu(let slope) = activation { try container.encode(slope, forKey: AnyKey("leaky_slope")) }
         try container.encode(output, forKey: AnyKey("output"))
-        try container.encode(InitSpec(initializer: initializer, seed: initSeed), forKey: AnyKey("init"))
+        try container.encode(InitSpec(initializer: initializer, seed: initSeed, order: initOrder), forKey: AnyKey("init"))
     }
 }
 
-/// `init:` — a scheme name (`xavier`) or a mapping with one scheme and an optional seed:
-/// `{normal: 0.01, seed: 1}`, `{he: true, seed: 3}`.
+/// `init:` — a scheme name (`xavier`) or a mapping with one scheme, an optional seed and an
+/// optional draw order: `{normal: 0.01, seed: 1}`, `{he: true, seed: 3}`,
+/// `{normal: 0.001, seed: 1, order: in_out}` (cs231n's `randn(input_dim, hidden_dim)`).
 struct InitSpec: Codable {
     var initializer: Initializer
     var seed: UInt32?
+    /// nil: out_in, the default (not written, so run ids stay as they were).
+    var order: WeightDrawOrder?
 
     static let schemes = ["normal", "xavier", "he", "zeros"]
 
-    init(initializer: Initializer, seed: UInt32?) {
+    init(initializer: Initializer, seed: UInt32?, order: WeightDrawOrder?) {
         self.initializer = initializer
         self.seed = seed
+        self.order = order == .outIn ? nil : order
     }
 
     init(from decoder: Decoder) throws {
@@ -103,6 +111,7 @@ struct InitSpec: Codable {
             }
             initializer = scheme
             seed = nil
+            order = nil
             return
         }
         let container = try decoder.container(keyedBy: AnyKey.self)
@@ -120,6 +129,9 @@ struct InitSpec: Codable {
         }
         initializer = Self.scheme(named: key.stringValue, scale: scale) ?? .zeros
         seed = try container.decodeIfPresent(UInt32.self, forKey: AnyKey("seed"))
+        let drawOrder = try container.decodeChoiceIfPresent(["out_in": WeightDrawOrder.outIn, "in_out": .inOut],
+                                                            forKey: AnyKey("order"))
+        order = drawOrder == .outIn ? nil : drawOrder
     }
 
     func encode(to encoder: Encoder) throws {
@@ -131,6 +143,7 @@ struct InitSpec: Codable {
         case .zeros: try container.encode(true, forKey: AnyKey("zeros"))
         }
         try container.encodeIfPresent(seed, forKey: AnyKey("seed"))
+        try container.encodeIfPresent(order?.rawValue, forKey: AnyKey("order"))
     }
 
     private static func scheme(named name: String, scale: Double) -> Initializer? {

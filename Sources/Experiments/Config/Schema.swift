@@ -22,7 +22,7 @@ indirect enum Schema: Sendable {
     static let run: [(String, Schema)] = [
         ("dataset", .mapping("dataset", leaves(DatasetConfig.CodingKeys.self))),
         ("model", .mapping("model", leaves(ModelConfig.CodingKeys.self, except: [
-            ("init", .mapping("init", InitSpec.schemes.map { ($0, .value) } + [("seed", .value)], allowsScalar: true)),
+            ("init", .mapping("init", InitSpec.schemes.map { ($0, .value) } + [("seed", .value), ("order", .value)], allowsScalar: true)),
         ]))),
         ("training", .mapping("training", leaves(TrainingConfig.CodingKeys.self, except: [
             ("decay", .mapping("decay", leaves(DecaySpec.CodingKeys.self))),

@@ -58,9 +58,9 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
         let strength = try container.decodeNumberIfPresent(
             Double.self, forKey: .l2, expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 } ?? 0
         let convention = try container.decodeChoiceIfPresent(
-            ["per_example": false, "cs231n": true], forKey: .l2Convention) ?? false
+            ["per_example": 0, "cs231n": 1, "squared_norm": 2], forKey: .l2Convention) ?? 0
         let regularization: Regularization = strength == 0 ? .none
-            : convention ? .cs231n(strength: strength) : .perExample(lambda: strength)
+            : [Regularization.perExample(lambda: strength), .cs231n(strength: strength), .squaredNorm(strength: strength)][convention]
         let decay = try container.decodeIfPresent(DecaySpec.self, forKey: .decay)?.decay ?? .none
         let recordEvery = try container.decodeNumberIfPresent(
             Int.self, forKey: .recordEvery, expected: "an integer ≥ 1") { $0 >= 1 } ?? 100
@@ -99,6 +99,9 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
         case .cs231n(let strength):
             try container.encode(strength, forKey: .l2)
             try container.encode("cs231n", forKey: .l2Convention)
+        case .squaredNorm(let strength):
+            try container.encode(strength, forKey: .l2)
+            try container.encode("squared_norm", forKey: .l2Convention)
         }
         if plan.decay != .none { try container.encode(DecaySpec(decay: plan.decay), forKey: .decay) }
         try container.encode(plan.recordEvery, forKey: .recordEvery)

@@ -88,7 +88,8 @@ struct RunExecutor: Sendable {
         let config = run.planned.config
         var random = NumpyRandom(seed: config.seed)
         var network = Network<T>(architecture: run.architecture, initializer: config.model.initializer,
-                                 seed: config.model.initSeed ?? config.seed, random: &random)
+                                 seed: config.model.initSeed ?? config.seed,
+                                 drawOrder: config.model.initOrder ?? .outIn, random: &random)
         let validation = data.splits.validation
         let curve = try CurveStream(url: layout.curve(run.id), validation: validation != nil)
         let stop = self.stop

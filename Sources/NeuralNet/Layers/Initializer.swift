@@ -2,6 +2,16 @@
 ///
 /// With a seed, the generator is reseeded first, then W_1 … W_L are drawn in order as
 /// `np.random.randn(n_l, n_{l−1})` would draw them (row-major fill order); biases draw nothing.
+/// The order a layer's weights are drawn in. Either way W_l is stored (n_l, n_{l−1}) and used as
+/// `W·A + b`; only which entry each draw of the generator fills changes.
+public enum WeightDrawOrder: String, Sendable, Hashable, Codable {
+    /// `randn(n_l, n_{l−1})`, row by row: the deep-learning course's `W = randn(n_out, n_in)`.
+    case outIn = "out_in"
+    /// `randn(n_{l−1}, n_l)`, row by row, stored transposed: cs231n's `W = randn(input_dim,
+    /// hidden_dim)` (examples as rows, `X·W + b`), so that the same seed gives the same network.
+    case inOut = "in_out"
+}
+
 public enum Initializer: Sendable, Hashable, CustomStringConvertible {
     /// `randn · scale`: the tutorials' `* 0.01`, cs231n's `weight_scale`.
     case normal(scale: Double)
@@ -22,7 +32,8 @@ public enum Initializer: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// W_l (rows × columns) drawn from `random`, with columns = n_{l−1}.
-    func makeWeights<T: NetScalar>(rows: Int, columns: Int, random: inout NumpyRandom) -> Matrix<T> {
+    func makeWeights<T: NetScalar>(rows: Int, columns: Int, order: WeightDrawOrder = .outIn,
+                                   random: inout NumpyRandom) -> Matrix<T> {
         var weights = Matrix<T>(rows: rows, columns: columns)
         if case .zeros = self { return weights }
         let fanIn = Double(columns)
@@ -35,8 +46,15 @@ public enum Initializer: Sendable, Hashable, CustomStringConvertible {
         case .he: let factor = (2.0 / fanIn).squareRoot(); transform = { $0 * factor }
         case .zeros: transform = { _ in 0 }
         }
-        for i in 0..<rows {
-            for j in 0..<columns { weights[i, j] = T(transform(random.gaussian())) }
+        switch order {
+        case .outIn:
+            for i in 0..<rows {
+                for j in 0..<columns { weights[i, j] = T(transform(random.gaussian())) }
+            }
+        case .inOut:
+            for j in 0..<columns {
+                for i in 0..<rows { weights[i, j] = T(transform(random.gaussian())) }
+            }
         }
         return weights
     }

@@ -1,4 +1,4 @@
-/// Optional L2 weight decay, in one of the two conventions users meet (biases are never
+/// Optional L2 weight decay, in one of the three conventions users meet (biases are never
 /// penalised).
 public enum Regularization: Sendable, Hashable {
     case none
@@ -7,6 +7,9 @@ public enum Regularization: Sendable, Hashable {
     case perExample(lambda: Double)
     /// cs231n's: cost `+= 0.5·reg·Σ_l ‖W_l‖²`, `dW_l += reg·W_l`, independent of m.
     case cs231n(strength: Double)
+    /// The later cs231n assignments' (`two_layer_net.py`): cost `+= reg·Σ_l ‖W_l‖²`,
+    /// `dW_l += 2·reg·W_l`, independent of m.
+    case squaredNorm(strength: Double)
 
     /// The factor c in `cost += c·Σ‖W‖²` for a batch of `batchSize` examples.
     func penaltyScale(batchSize: Int) -> Double {
@@ -14,6 +17,7 @@ public enum Regularization: Sendable, Hashable {
         case .none: return 0
         case .perExample(let lambda): return lambda / (2 * Double(batchSize))
         case .cs231n(let strength): return 0.5 * strength
+        case .squaredNorm(let strength): return strength
         }
     }
 
@@ -23,6 +27,7 @@ public enum Regularization: Sendable, Hashable {
         case .none: return 0
         case .perExample(let lambda): return lambda / Double(batchSize)
         case .cs231n(let strength): return strength
+        case .squaredNorm(let strength): return 2 * strength
         }
     }
 
@@ -30,7 +35,7 @@ public enum Regularization: Sendable, Hashable {
     var isActive: Bool {
         switch self {
         case .none: return false
-        case .perExample(let value), .cs231n(let value): return value != 0
+        case .perExample(let value), .cs231n(let value), .squaredNorm(let value): return value != 0
         }
     }
 
@@ -38,7 +43,7 @@ public enum Regularization: Sendable, Hashable {
     func validate() throws {
         switch self {
         case .none: return
-        case .perExample(let value), .cs231n(let value):
+        case .perExample(let value), .cs231n(let value), .squaredNorm(let value):
             guard value.isFinite, value >= 0 else {
                 throw NeuralNetError.invalidHyperparameter(
                     name: "l2", expected: "a finite number ≥ 0", found: "\(value)")
