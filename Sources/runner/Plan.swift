@@ -33,7 +33,7 @@ struct Plan: ParsableCommand {
             let examples = plan.data[run.dataKey]?.trainExamples ?? 0
             let flops = run.computedFlops(exampleCount: examples)
             total += flops
-            let done = plan.isDone(run)
+            let done = plan.isDone(run, countingLegacy: true)
             if !done { pending += 1 }
             let holder = done ? nil : RunClaim.holder(plan.layout.claim(run.id))
             rows.append([String(run.planned.index), run.id] + run.planned.sweptValues

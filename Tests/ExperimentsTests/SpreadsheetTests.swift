@@ -141,7 +141,7 @@ struct SpreadsheetTests {
         #expect(header.hasPrefix("run_id,activation,width,depth,parameters,status,"))
     }
 
-    @Test("a results folder of 0.2 (bare hex ids) resumes: its run folders are renamed, nothing is trained again")
+    @Test("a results folder of 0.2 (bare hex ids) resumes: its run folders are renamed, nothing of this build is trained again")
     func legacyFolders() throws {
         let root = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -167,10 +167,19 @@ struct SpreadsheetTests {
         let (fresh, _) = try runExperiment(SweepRunnerTests.tinyWithDepth, root: other, jobs: 1)
         let comparison = try ResultsComparison(plan.layout, fresh.layout, costTolerance: 0, accuracyTolerance: 0)
         #expect(comparison.compared == 4 && comparison.isSame)
-        // Resuming renames the folders to the new ids and trains nothing.
+        // runner plan counts them done; a record of another build is left for the runner that made it.
+        let replanned = try generatorRunner.plan(try ExperimentLoader().load(text: SweepRunnerTests.tinyWithDepth, file: "test.yaml"),
+                                                 outputRoot: root.path)
+        #expect(replanned.runs.allSatisfy { replanned.isDone($0, countingLegacy: true) })
+        let foreign = try #require(RunID.legacy(plan.runs[3].id))
+        var foreignRecord = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: plan.layout.record(foreign)))
+        foreignRecord.build = EngineBuild(version: "0.2.0", gitCommit: nil, executable: "0123")
+        try AtomicFile.writeJSON(foreignRecord, to: plan.layout.record(foreign))
+        // Resuming renames the folders to the new ids and trains nothing but the other build's run.
         let (again, resumed) = try runExperiment(SweepRunnerTests.tinyWithDepth, root: root, jobs: 1)
-        #expect(resumed.executed == 0 && resumed.skipped == 4)
-        for run in again.runs {
+        #expect(FileSystem.exists(plan.layout.record(foreign)))
+        #expect(resumed.executed == 1 && resumed.skipped == 3)
+        for run in again.runs.prefix(3) {
             #expect(try again.layout.readRecord(run.id)?.id == run.id)
             #expect(!FileSystem.exists(again.layout.runDirectory(RunID.legacy(run.id) ?? "")))
         }

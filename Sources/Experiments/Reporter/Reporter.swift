@@ -88,6 +88,10 @@ public struct Reporter: Sendable {
             notes = try HTMLReport(plan: plan, records: records, curves: curves, table: table, expectations: expectations,
                                    experimentText: experimentText, layout: layout, dataLocator: dataLocator).write(to: layout)
         }
+        if plan.runs.contains(where: { !$0.id.hasPrefix(RunID.prefix) }) {
+            notes.append("this folder has the run ids of runner 0.2 (12 bare hex digits), some of which a spreadsheet reads as "
+                         + "numbers; re-run the experiment with this runner to rename them (nothing is trained again)")
+        }
         return Report(plan: plan, records: records, table: table.text(), expectations: expectations, notes: notes)
     }
 
@@ -160,9 +164,10 @@ public struct Reporter: Sendable {
     /// When the sweep varies the hidden layers (`hidden`, `depth` or `width`, swept or sampled):
     /// `depth`, `width` and `parameters`, less those that are swept columns already.
     static func shapeColumns(_ plan: PlanFile) -> [ShapeColumn] {
-        let shapeKeys = ["model.hidden", "model.depth", "model.width"]
-        guard plan.columns.contains(where: { shapeKeys.contains(SweepAlias.path(for: $0).joined(separator: ".")) }) else { return [] }
-        return [.depth, .width, .parameters].filter { !plan.columns.contains($0.rawValue) }
+        let paths = plan.columns.map { SweepAlias.path(for: $0).joined(separator: ".") }
+        guard paths.contains(where: { ["model.hidden", "model.depth", "model.width"].contains($0) }) else { return [] }
+        // A swept depth or width (alias or dotted path) is a column already.
+        return [.depth, .width, .parameters].filter { !paths.contains("model." + $0.rawValue) && !plan.columns.contains($0.rawValue) }
     }
 
     /// A run's values of `columns`: hidden layers, their width when all are equal (else empty),

@@ -54,8 +54,15 @@ public struct SweepPlan: Sendable {
     /// A `pruned` record (successive halving stopped the run at a rung) counts as done only when
     /// `acceptingPruned` (default: when the experiment still halves; without a schedule the run
     /// is trained in full).
-    public func isDone(_ run: ResolvedRun, in layout: ResultsLayout? = nil, acceptingPruned: Bool? = nil) -> Bool {
+    /// With `countingLegacy` (`runner plan`), a 0.2 folder of the run counts too (the sweep
+    /// renames it when it runs, if this build made it).
+    public func isDone(_ run: ResolvedRun, in layout: ResultsLayout? = nil, acceptingPruned: Bool? = nil,
+                       countingLegacy: Bool = false) -> Bool {
         let layout = layout ?? self.layout
+        if countingLegacy, !FileSystem.exists(layout.record(run.id)), let legacy = RunID.legacy(run.id), FileSystem.exists(layout.record(legacy)),
+           let record = try? layout.readRecord(legacy), record.status != .failed, record.status != .pruned {
+            return (try? layout.readCurve(for: record)) != nil && layout.hasParameters(record)
+        }
         guard let record = try? layout.readRecord(run.id), record.status != .failed, record.id == run.id,
               record.status != .pruned || (acceptingPruned ?? (experiment.schedule.successiveHalving != nil)),
               (try? layout.readCurve(for: record)) != nil, layout.hasParameters(record) else { return false }
@@ -212,9 +219,8 @@ public struct SweepRunner: Sendable {
             throw SweepError.schedule("successive halving decides promotions over the whole sweep; it does not run in "
                                       + "shards yet (run it in one process: runner EXPERIMENT.yaml --jobs N)")
         }
-        let planLock = try claimFolder(plan, shard: options.shard)
+        let planLock = try claimFolder(plan, shard: options.shard, adopting: options)
         defer { withExtendedLifetime(planLock) {} }
-        try adoptLegacyFolders(plan)
         if !options.force && !options.allowMixed { try checkBuilds(plan, build: options.build) }
         // A shard task leaves the shared files as the submission wrote them.
         if options.shard == nil || !FileSystem.exists(layout.experimentFile) {
@@ -339,7 +345,7 @@ public struct SweepRunner: Sendable {
     /// admission (looking for other plans' held locks, taking ours, writing `plan.json`) happens
     /// under an exclusive `.admission.lock`, so two processes cannot both pass the check.
     /// - Returns: the plan lock, to be kept until the sweep ends.
-    func claimFolder(_ plan: SweepPlan, shard: Shard? = nil) throws -> FileLock? {
+    func claimFolder(_ plan: SweepPlan, shard: Shard? = nil, adopting options: SweepOptions? = nil) throws -> FileLock? {
         let ours = planFile(plan)
         if shard != nil, FileSystem.exists(plan.layout.plan) {
             // A shard task runs the plan it was submitted with, or nothing.
@@ -372,6 +378,8 @@ public struct SweepRunner: Sendable {
             throw SweepError.folderInUse(folder: directory.path, owner: owner?.description ?? "another process")
         }
         let lock = try FileLock.acquire(directory.appendingPathComponent(mine), exclusive: false)
+        // Under the admission lock, before plan.json names the new ids: one process renames.
+        if let options { try adoptLegacyFolders(plan, options: options) }
         if shard == nil || !FileSystem.exists(plan.layout.plan) { try AtomicFile.writeJSON(ours, to: plan.layout.plan) }
         return lock
     }
@@ -379,19 +387,37 @@ public struct SweepRunner: Sendable {
     /// Renames the run folders of builds before 0.3 (bare 12-hex-digit ids) to this build's ids
     /// (the same hash with a letter in front) and updates their records, so that a results folder
     /// of 0.2 resumes instead of training every run again. Called holding the folder's plan lock.
-    func adoptLegacyFolders(_ plan: SweepPlan) throws {
-        let layout = plan.layout
-        for run in plan.runs {
-            guard let legacy = RunID.legacy(run.id), !FileSystem.exists(layout.runDirectory(run.id)),
-                  FileSystem.exists(layout.record(legacy)) else { continue }
-            guard rename(layout.runDirectory(legacy).path, layout.runDirectory(run.id).path) == 0 else {
-                throw FileSystemError(operation: "rename the run folder \(legacy) of an earlier build to",
-                                      path: layout.runDirectory(run.id).path, code: errno)
+    ///
+    /// Only records this build may resume are taken (the same build, or any with --allow-mixed;
+    /// none with --force, which trains every run again): a 0.2 folder of another build stays as
+    /// it is for the runner that made it, and its runs are trained beside it. Each record is
+    /// rewritten with its new id first, then its folder renamed, so an interruption leaves either
+    /// the old folder (taken next time) or the new one. Rungs of successive halving are renamed too.
+    func adoptLegacyFolders(_ plan: SweepPlan, options: SweepOptions) throws {
+        guard !options.force else { return }
+        var layouts = [plan.layout]
+        let rungs = plan.layout.directory.appendingPathComponent("rungs")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: rungs.path)) ?? [] where Int(name) != nil {
+            layouts.append(ResultsLayout(directory: rungs.appendingPathComponent(name)))
+        }
+        for layout in layouts {
+            for run in plan.runs {
+                guard let legacy = RunID.legacy(run.id), !FileSystem.exists(layout.runDirectory(run.id)),
+                      FileSystem.exists(layout.record(legacy)),
+                      let data = try? FileSystem.read(layout.record(legacy), limit: 16 << 20),
+                      var record = try? JSONDecoder().decode(RunRecord.self, from: data),
+                      record.id == legacy || record.id == run.id else { continue }
+                if !options.allowMixed, record.status != .failed, !(record.build?.isSame(as: options.build) ?? false) { continue }
+                if record.id == legacy {
+                    record.id = run.id
+                    try AtomicFile.writeJSON(record, to: layout.record(legacy))
+                }
+                guard rename(layout.runDirectory(legacy).path, layout.runDirectory(run.id).path) == 0 else {
+                    let code = errno
+                    throw FileSystemError(operation: "rename the run folder \(legacy) of an earlier build to",
+                                          path: layout.runDirectory(run.id).path, code: code)
+                }
             }
-            let data = try FileSystem.read(layout.record(run.id), limit: 16 << 20)
-            guard var record = try? JSONDecoder().decode(RunRecord.self, from: data), record.id == legacy else { continue }
-            record.id = run.id
-            try AtomicFile.writeJSON(record, to: layout.record(run.id))
         }
     }
 
