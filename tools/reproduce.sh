@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 RUNNER=${RUNNER:-.build/release/runner}
 JOBS=${JOBS:-$(nproc)}
-EXPERIMENTS=${EXPERIMENTS:-"toy_backprop planar_hidden_sizes tanh_vs_relu deep_cat cifar_two_layer fashion_mlp mnist_search quickstart lr_depth_width"}
+EXPERIMENTS=${EXPERIMENTS:-"toy_backprop planar_hidden_sizes tanh_vs_relu deep_cat cifar_two_layer cs231n_two_layer fashion_mlp mnist_search quickstart lr_depth_width"}
 
 summary=()
 failed=0

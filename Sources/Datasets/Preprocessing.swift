@@ -20,6 +20,8 @@ public struct Preprocessing: Sendable, Hashable {
     /// Subtract each feature's training mean and divide by its training standard deviation
     /// (features with zero deviation are only centred). Statistics come from the training split only.
     public var standardize: Bool
+    /// Subtract each feature's training mean only (cs231n's mean image), no division.
+    public var center: Bool = false
 
     public init(keepClasses: [String]? = nil, takeTrain: Int? = nil, takeTest: Int? = nil,
                 testFraction: Double? = nil, validationFraction: Double? = nil, splitSeed: UInt32 = 0,
@@ -85,6 +87,11 @@ public struct Preprocessing: Sendable, Hashable {
         if standardize {
             let (mean, deviation) = Self.statistics(of: result.train)
             each { Self.standardized($0, mean: mean, deviation: deviation) }
+        } else if center {
+            // cs231n: X -= np.mean(X_train, axis=0); a zero deviation only centres.
+            let mean = Self.statistics(of: result.train).mean
+            let zero = [Double](repeating: 0, count: mean.count)
+            each { Self.standardized($0, mean: mean, deviation: zero) }
         }
         return result
     }

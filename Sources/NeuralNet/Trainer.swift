@@ -20,6 +20,8 @@ public struct TrainingPlan: Sendable, Hashable {
     /// The form the first layer's weights train in (`FirstLayerForm`); the same results up to
     /// rounding either way.
     public var firstLayer: FirstLayerForm
+    /// How mini-batches are drawn.
+    public var sampling: BatchSampling = .permutation
 
     public init(optimizer: Optimizer = .gradientDescent, learningRate: Double, length: Length,
                 batchSize: Int? = nil, regularization: Regularization = .none,
@@ -67,6 +69,14 @@ public struct TrainingPlan: Sendable, Hashable {
             throw NeuralNetError.invalidHyperparameter(
                 name: "record_every", expected: "an integer ≥ 1", found: "\(recordEvery)")
         }
+        if sampling == .withReplacement, batchSize == nil {
+            throw NeuralNetError.invalidHyperparameter(
+                name: "sampling", expected: "a batch_size with with_replacement", found: "full batch")
+        }
+        if sampling == .withReplacement, firstLayer == .dual {
+            throw NeuralNetError.invalidHyperparameter(
+                name: "first_layer", expected: "primal or auto with sampling with replacement", found: "dual")
+        }
         if firstLayer == .dual, !FirstLayerForm.allows(optimizer) {
             throw NeuralNetError.invalidHyperparameter(
                 name: "first_layer", expected: "primal or auto with \(optimizer) (its update leaves the dual form's span)",
@@ -76,6 +86,17 @@ public struct TrainingPlan: Sendable, Hashable {
         try regularization.validate()
         try decay.validate()
     }
+}
+
+/// How a mini-batch's examples are chosen.
+public enum BatchSampling: String, Sendable, Hashable {
+    /// `permutation(m)` once per epoch, cut into consecutive batches (the deep-learning course's
+    /// `random_mini_batches`); an epoch is one pass over the examples.
+    case permutation
+    /// cs231n's training loop: every iteration draws `choice(m, batch_size)` with replacement;
+    /// an "epoch" is `max(m / batch_size, 1)` iterations, counted as cs231n counts them (the
+    /// learning rate decays after iteration k when `k % (m / batch_size) == 0`, in floating point).
+    case withReplacement = "with_replacement"
 }
 
 /// One point of a cost curve.
@@ -199,7 +220,9 @@ private struct TrainingLoop<T: NetScalar> {
 
     mutating func run(random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool) -> TrainingOutcome {
         let outcome: TrainingOutcome
-        if let batchSize = plan.batchSize {
+        if let batchSize = plan.batchSize, plan.sampling == .withReplacement {
+            outcome = runSampled(batchSize: batchSize, random: &random, record: record, shouldStop: shouldStop)
+        } else if let batchSize = plan.batchSize {
             outcome = runMiniBatches(batchSize: Swift.min(batchSize, columns), random: &random, record: record,
                                      shouldStop: shouldStop)
         } else {
@@ -314,6 +337,39 @@ private struct TrainingLoop<T: NetScalar> {
         }
         // The final record is over the whole training set, evaluated in batch-sized chunks.
         let evaluation = Workspace<T>(architecture: network.architecture, columns: batchSize)
+        return finish(iterations: iterations, epoch: epoch, workspace: evaluation, record: record)
+    }
+
+    /// cs231n's loop: each iteration trains on `choice(m, batchSize)` drawn with replacement (a
+    /// batch may be larger than m); the epoch (what decay counts) advances after iteration k when
+    /// `k % max(m / batchSize, 1) == 0` in floating point, as Python's `it % iterations_per_epoch`.
+    private mutating func runSampled(batchSize: Int, random: inout NumpyRandom,
+                                     record: (CostRecord) -> Void, shouldStop: () -> Bool) -> TrainingOutcome {
+        let iterations = plan.iterationCount(exampleCount: columns)
+        let workspace = Workspace<T>(architecture: network.architecture, columns: batchSize)
+        let batch = BatchBuffer<T>(rows: rows, columns: batchSize)
+        let perEpoch = Swift.max(Double(columns) / Double(batchSize), 1)
+        var order = [Int](repeating: 0, count: batchSize)
+        var epoch = 0
+        for iteration in 0..<iterations {
+            if shouldStop() { return TrainingOutcome(status: .stopped(iteration: iteration), iterations: iteration) }
+            let drawn = random.choice(columns, count: batchSize)
+            for j in 0..<batchSize { order[j] = drawn[j] }
+            let stepped = order.withUnsafeBufferPointer { order -> StepResult in
+                guard let order = order.baseAddress else { return .diverged }
+                batch.gather(from: inputs, labels: labels, order: order, range: 0..<batchSize)
+                return step(input: UnsafePointer(batch.inputs.pointer), labels: batch.labels.pointer, columns: batchSize,
+                            order: order, range: 0..<batchSize, workspace: workspace, iteration: iteration, epoch: epoch,
+                            record: record)
+            }
+            switch stepped {
+            case .stepped: break
+            case .diverged: return TrainingOutcome(status: .diverged(iteration: iteration), iterations: iteration)
+            case .halted: return TrainingOutcome(status: .halted(iteration: iteration), iterations: iteration)
+            }
+            if Double(iteration).truncatingRemainder(dividingBy: perEpoch) == 0 { epoch += 1 }
+        }
+        let evaluation = Workspace<T>(architecture: network.architecture, columns: Swift.min(batchSize, columns))
         return finish(iterations: iterations, epoch: epoch, workspace: evaluation, record: record)
     }
 

@@ -29,7 +29,7 @@ struct ConfigErrorTests {
         Self.expectErrors("bad_many.yaml", [
             "3:1: error: unknown key 'datset' in 'experiment'; did you mean 'dataset'?",
             "4:22: error: unknown key 'activaton' in 'model'; did you mean 'activation'?",
-            "5:48: error: unknown key 'momentum' in 'training'; expected one of optimizer, beta, beta1, beta2, epsilon, learning_rate, iterations, epochs, batch_size, l2, l2_convention, decay, record_every, early_stopping",
+            "5:48: error: unknown key 'momentum' in 'training'; expected one of optimizer, beta, beta1, beta2, epsilon, learning_rate, iterations, epochs, batch_size, l2, l2_convention, decay, record_every, early_stopping, sampling",
         ])
     }
 

@@ -102,3 +102,31 @@ struct TrainingTests {
         #expect(LearningRateDecay.none.learningRate(initial: 0.3, epoch: 99) == 0.3)
     }
 }
+
+/// cs231n's epochs under sampling with replacement: `it % (m / batch) == 0` in floating point.
+@Suite("sampling with replacement")
+struct SampledTrainingTests {
+    @Test("an epoch of 24.5 iterations (m 49, batch 2) ends after iterations 0, 49, 98, as Python's float modulo says")
+    func fractionalEpochs() throws {
+        var random = NumpyRandom(seed: 3)
+        let m = 49
+        let inputs = try Matrix<Double>(rows: 2, columns: m, columnMajor: random.gaussian(count: 2 * m))
+        let labels = (0..<m).map { Int32($0 % 2) }
+        let architecture = try Architecture(inputCount: 2, hiddenSizes: [3], hiddenActivation: .tanh, output: .sigmoid)
+        var network = Network<Double>(architecture: architecture, initializer: .normal(scale: 0.1), random: &random)
+        var plan = TrainingPlan(learningRate: 0.1, length: .iterations(120), batchSize: 2, recordEvery: 1)
+        plan.sampling = .withReplacement
+        var epochs: [Int: Int] = [:]
+        let before = random
+        _ = try Trainer.train(&network, inputs: inputs, labels: labels, plan: plan, random: &random, record: { epochs[$0.iteration] = $0.epoch })
+        let expected = (0..<120).map { it in it == 0 ? 0 : [0, 49, 98].filter { $0 < it }.count }
+        #expect((0..<120).map { epochs[$0] ?? -1 } == expected)
+        // Each iteration drew choice(49, 2): 120 × 2 bounded draws from the same stream.
+        var replay = before
+        _ = replay.choice(m, count: 240)
+        #expect(replay.nextUInt32() == random.nextUInt32())
+        // Full batch with replacement is refused.
+        plan.batchSize = nil
+        #expect(throws: NeuralNetError.self) { try plan.validate() }
+    }
+}

@@ -36,6 +36,8 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
     // MARK: - Preprocessing
     public var scale: Double?
     public var standardize: Bool?
+    /// Subtract the training split's mean of each feature (cs231n's mean image), no division.
+    public var center: Bool?
     public var takeTrain: Int?
     public var takeTest: Int?
     public var testFraction: Double?
@@ -52,7 +54,7 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
         case train, test, trainLabels = "train_labels", testLabels = "test_labels", format
         case xKey = "x_key", yKey = "y_key", classesKey = "classes_key", labelColumn = "label_column"
         case classNames = "class_names"
-        case scale, standardize, takeTrain = "take_train", takeTest = "take_test"
+        case scale, standardize, center, takeTrain = "take_train", takeTest = "take_test"
         case testFraction = "test_fraction", splitSeed = "split_seed", keepClasses = "keep_classes"
         case validationFraction = "validation_fraction", validation, validationLabels = "validation_labels"
     }
@@ -89,6 +91,11 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
         classNames = try container.decodeIfPresent(String.self, forKey: .classNames)
         scale = try container.decodeNumberIfPresent(Double.self, forKey: .scale, expected: "a finite number ≠ 0") { $0.isFinite && $0 != 0 }
         standardize = try container.decodeIfPresent(Bool.self, forKey: .standardize)
+        center = try container.decodeIfPresent(Bool.self, forKey: .center)
+        if standardize == true, center == true {
+            throw try container.superDecoder(forKey: .center).valueError(
+                "give either 'standardize' (centre and divide by the deviation) or 'center' (centre only), not both")
+        }
         takeTrain = try container.decodeNumberIfPresent(Int.self, forKey: .takeTrain, expected: "an integer ≥ 1") { $0 >= 1 }
         takeTest = try container.decodeNumberIfPresent(Int.self, forKey: .takeTest, expected: "an integer ≥ 1") { $0 >= 1 }
         testFraction = try container.decodeNumberIfPresent(Double.self, forKey: .testFraction, expected: "a number in (0, 1)") { $0 > 0 && $0 < 1 }

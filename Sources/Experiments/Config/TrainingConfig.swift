@@ -13,7 +13,7 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
         case optimizer, beta, beta1, beta2, epsilon
         case learningRate = "learning_rate", iterations, epochs, batchSize = "batch_size"
         case l2, l2Convention = "l2_convention", decay, recordEvery = "record_every"
-        case earlyStopping = "early_stopping"
+        case earlyStopping = "early_stopping", sampling
     }
 
     public init(from decoder: Decoder) throws {
@@ -66,6 +66,12 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
             Int.self, forKey: .recordEvery, expected: "an integer ≥ 1") { $0 >= 1 } ?? 100
         plan = TrainingPlan(optimizer: optimizer, learningRate: learningRate, length: length, batchSize: batchSize,
                             regularization: regularization, decay: decay, recordEvery: recordEvery)
+        plan.sampling = try container.decodeChoiceIfPresent(
+            ["permutation": BatchSampling.permutation, "with_replacement": .withReplacement], forKey: .sampling) ?? .permutation
+        if plan.sampling == .withReplacement, batchSize == nil {
+            throw try container.superDecoder(forKey: .sampling).valueError(
+                "sampling: with_replacement draws batch_size examples each iteration: give a batch_size")
+        }
         earlyStopping = try container.decodeIfPresent(EarlyStopping.self, forKey: .earlyStopping)
         if let every = earlyStopping?.every, every % recordEvery != 0 {
             throw try container.superDecoder(forKey: .earlyStopping).valueError(
@@ -106,6 +112,7 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
         if plan.decay != .none { try container.encode(DecaySpec(decay: plan.decay), forKey: .decay) }
         try container.encode(plan.recordEvery, forKey: .recordEvery)
         try container.encodeIfPresent(earlyStopping, forKey: .earlyStopping)
+        if plan.sampling != .permutation { try container.encode(plan.sampling.rawValue, forKey: .sampling) }
     }
 
     /// Evaluations of the validation metric between early-stopping checks (at least 1).

@@ -72,9 +72,12 @@ public struct DataSource: Sendable {
     }
 
     static func preprocessing(_ config: DatasetConfig) -> Preprocessing {
-        Preprocessing(keepClasses: config.keepClasses, takeTrain: config.takeTrain, takeTest: config.takeTest,
-                      testFraction: config.testFraction, validationFraction: config.validationFraction,
-                      splitSeed: config.splitSeed ?? 0, scale: config.scale, standardize: config.standardize ?? false)
+        var preprocessing = Preprocessing(
+            keepClasses: config.keepClasses, takeTrain: config.takeTrain, takeTest: config.takeTest,
+            testFraction: config.testFraction, validationFraction: config.validationFraction,
+            splitSeed: config.splitSeed ?? 0, scale: config.scale, standardize: config.standardize ?? false)
+        preprocessing.center = config.center ?? false
+        return preprocessing
     }
 
     /// New data for a trained network (`runner predict --data`).

@@ -133,7 +133,13 @@ public struct ResolvedRun: Sendable {
             throw PlanError(run: planned, message: "training.early_stopping needs a validation split: add "
                             + "dataset.validation_fraction (e.g. 0.1) or a dataset.validation file")
         }
-        switch config.engine?.implementation == .reference ? .primal : config.engine?.firstLayer ?? .auto {
+        // Sampling with replacement gathers columns of X itself: the primal form.
+        let sampled = plan.sampling == .withReplacement
+        if sampled, config.engine?.firstLayer == .dual {
+            throw PlanError(run: planned, message: "engine.first_layer: dual trains on the examples' Gram matrix by position; "
+                            + "sampling with replacement needs primal (or auto)")
+        }
+        switch config.engine?.implementation == .reference || sampled ? .primal : config.engine?.firstLayer ?? .auto {
         case .primal:
             firstLayer = .primal
         case .dual:

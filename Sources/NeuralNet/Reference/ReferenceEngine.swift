@@ -48,7 +48,20 @@ public enum ReferenceEngine {
 
         var iteration = 0
         var epoch = 0
-        if let batchSize = plan.batchSize.map({ min($0, m) }) {
+        if let batchSize = plan.batchSize, plan.sampling == .withReplacement {
+            // cs231n: choice(m, batch_size) with replacement each iteration; the learning rate
+            // decays after iteration k when k % max(m / batch_size, 1) == 0.
+            let perEpoch = max(Double(m) / Double(batchSize), 1)
+            while iteration < iterations {
+                if shouldStop() { return stopped(&network, model, .stopped(iteration: iteration), iteration) }
+                let sample = random.choice(m, count: batchSize)
+                if let end = iterate(columns(of: X, sample), sample.map { labels[$0] }, iteration: iteration, epoch: epoch) {
+                    return stopped(&network, model, end, iteration)
+                }
+                if Double(iteration).truncatingRemainder(dividingBy: perEpoch) == 0 { epoch += 1 }
+                iteration += 1
+            }
+        } else if let batchSize = plan.batchSize.map({ min($0, m) }) {
             // Mini-batches: a fresh permutation of the examples each epoch, cut into slices.
             while iteration < iterations {
                 let permutation = random.permutation(m)
