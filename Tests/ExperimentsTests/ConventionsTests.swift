@@ -50,3 +50,27 @@ struct ConventionsTests {
             .contains("'l2_convention' must be one of per_example, cs231n, squared_norm; found 'squared'") == true)
     }
 }
+
+@Suite("cs231n toy data")
+struct CS231nToyDataTests {
+    @Test("the random generator in examples_first order draws cs231n's randn(5, 4) example by example")
+    func examplesFirst() throws {
+        let text = """
+            name: toy
+            dataset: {generator: random, n: 5, features: 4, classes: 3, labels: [0, 1, 2, 2, 1], seed: 1, order: examples_first}
+            model: {hidden: [10], activation: relu, output: softmax, init: {normal: 0.1, seed: 0, order: in_out}}
+            training: {learning_rate: 0.1, iterations: 1, l2: 0.05, l2_convention: squared_norm}
+            """
+        let experiment = try ExperimentLoader().load(text: text, file: "toy.yaml")
+        let data = try DataSource(locator: DataLocator(directories: [])).load(experiment.runs[0].config.dataset)
+        var random = NumpyRandom(seed: 1)
+        let draws = random.gaussian(count: 20)
+        // Example j is row j of randn(5, 4): draws 4j ..< 4j + 4.
+        for j in 0..<5 { for i in 0..<4 { #expect(data.splits.train.features[i, j] == draws[4 * j + i]) } }
+        #expect(data.splits.train.labels == [0, 1, 2, 2, 1])
+        // The default draws randn(4, 5): feature by feature.
+        let plain = try ExperimentLoader().load(text: text.replacingOccurrences(of: ", order: examples_first", with: ""), file: "toy.yaml")
+        let course = try DataSource(locator: DataLocator(directories: [])).load(plain.runs[0].config.dataset)
+        #expect(course.splits.train.features[0, 1] == draws[1] && course.splits.train.features[1, 0] == draws[5])
+    }
+}

@@ -97,9 +97,13 @@ extension Generator {
     }
 
     /// `np.random.seed(seed); X = np.random.randn(features, count)`; labels given or uniform.
-    func makeRandom(features: Int, count: Int, classes: Int, labels: [Int32]?, seed: UInt32) throws -> Dataset {
+    /// `examplesFirst`: `X = np.random.randn(count, features)` (cs231n's rows), stored transposed.
+    func makeRandom(features: Int, count: Int, classes: Int, labels: [Int32]?, seed: UInt32,
+                    examplesFirst: Bool = false) throws -> Dataset {
         var random = NumpyRandom(seed: seed)
-        let values = try Matrix<Double>(rows: features, columns: count, rowMajor: random.gaussian(count: features * count))
+        let draws = random.gaussian(count: features * count)
+        let values = examplesFirst ? try Matrix<Double>(rows: features, columns: count, columnMajor: draws)
+            : try Matrix<Double>(rows: features, columns: count, rowMajor: draws)
         let chosen = labels ?? (0..<count).map { _ in Int32(random.interval(classes - 1)) }
         return try Dataset(features: values, labels: chosen, classNames: (0..<classes).map { "class \($0)" })
     }

@@ -20,8 +20,9 @@ public enum Generator: Sendable, Hashable {
     /// cs231n's spiral: `arms` arms of count/arms points each.
     case spirals(count: Int, arms: Int, noise: Double, seed: UInt32)
     /// The backpropagation tutorial's toy: X = randn(features, count) after `seed(seed)`, with
-    /// the given labels (or labels drawn uniformly from 0..<classes when none are given).
-    case random(features: Int, count: Int, classes: Int, labels: [Int32]?, seed: UInt32)
+    /// the given labels (or labels drawn uniformly from 0..<classes when none are given);
+    /// `examplesFirst`: cs231n's toy data, randn(count, features), one example after another.
+    case random(features: Int, count: Int, classes: Int, labels: [Int32]?, seed: UInt32, examplesFirst: Bool = false)
     /// The benchmark rule: X uniform in [0, 1) (`rand(features, count)`), labels uniform in
     /// 0..<classes.
     case synthetic(features: Int, count: Int, classes: Int, seed: UInt32)
@@ -47,7 +48,7 @@ public enum Generator: Sendable, Hashable {
         case let .planar(count, _), let .moons(count, _, _), let .circles(count, _, _, _), let .xor(count, _, _),
              let .spirals(count, _, _, _):
             return Double(count) * 2
-        case let .blobs(count, _, features, _, _), let .random(features, count, _, _, _), let .synthetic(features, count, _, _):
+        case let .blobs(count, _, features, _, _), let .random(features, count, _, _, _, _), let .synthetic(features, count, _, _):
             return Double(count) * Double(features)
         }
     }
@@ -76,14 +77,14 @@ public enum Generator: Sendable, Hashable {
         case let .spirals(count, arms, noise, seed):
             try requireCommon(count: count, classes: arms, noise: noise)
             return makeSpirals(count: count, arms: arms, noise: noise, seed: seed)
-        case let .random(features, count, classes, labels, seed):
+        case let .random(features, count, classes, labels, seed, examplesFirst):
             try require("features", features >= 1, "an integer ≥ 1", features)
             try requireCommon(count: count, classes: classes, noise: 0)
             if let labels, labels.count != count {
                 throw DatasetError.badOption(name: "labels", expected: "\(count) labels (one per example)",
                                              found: "\(labels.count)")
             }
-            return try makeRandom(features: features, count: count, classes: classes, labels: labels, seed: seed)
+            return try makeRandom(features: features, count: count, classes: classes, labels: labels, seed: seed, examplesFirst: examplesFirst)
         case let .synthetic(features, count, classes, seed):
             try require("features", features >= 1, "an integer ≥ 1", features)
             try requireCommon(count: count, classes: classes, noise: 0)

@@ -32,6 +32,8 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
     public var classesKey: String?
     public var labelColumn: String?
     public var classNames: String?
+    /// The random generator's draw order: `examples_first` is cs231n's `randn(n, features)`.
+    public var order: String?
 
     // MARK: - Preprocessing
     public var scale: Double?
@@ -53,7 +55,7 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
         case generator, n, noise, seed, classes, features, factor, labels
         case train, test, trainLabels = "train_labels", testLabels = "test_labels", format
         case xKey = "x_key", yKey = "y_key", classesKey = "classes_key", labelColumn = "label_column"
-        case classNames = "class_names"
+        case classNames = "class_names", order
         case scale, standardize, center, takeTrain = "take_train", takeTest = "take_test"
         case testFraction = "test_fraction", splitSeed = "split_seed", keepClasses = "keep_classes"
         case validationFraction = "validation_fraction", validation, validationLabels = "validation_labels"
@@ -89,6 +91,8 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
         classesKey = try container.decodeIfPresent(String.self, forKey: .classesKey)
         labelColumn = try container.decodeIfPresent(String.self, forKey: .labelColumn)
         classNames = try container.decodeIfPresent(String.self, forKey: .classNames)
+        order = try container.decodeChoiceIfPresent(["features_first": "features_first", "examples_first": "examples_first"],
+                                                    forKey: .order)
         scale = try container.decodeNumberIfPresent(Double.self, forKey: .scale, expected: "a finite number ≠ 0") { $0.isFinite && $0 != 0 }
         standardize = try container.decodeIfPresent(Bool.self, forKey: .standardize)
         center = try container.decodeIfPresent(Bool.self, forKey: .center)
@@ -121,10 +125,10 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
             case .circles: applies = [.n, .noise, .factor]
             case .blobs: applies = [.n, .classes, .features, .noise]
             case .spirals: applies = [.n, .classes, .noise]
-            case .random: applies = [.n, .features, .classes, .labels]
+            case .random: applies = [.n, .features, .classes, .labels, .order]
             case .synthetic: applies = [.n, .features, .classes]
             }
-            let sourceKeys: [CodingKeys] = [.n, .noise, .classes, .features, .factor, .labels, .test, .trainLabels,
+            let sourceKeys: [CodingKeys] = [.n, .noise, .classes, .features, .factor, .labels, .order, .test, .trainLabels,
                                             .testLabels, .validation, .validationLabels, .format, .xKey, .yKey, .classesKey, .labelColumn, .classNames]
             for key in sourceKeys where container.contains(key) && !applies.contains(key) {
                 throw try container.superDecoder(forKey: key).valueError(
@@ -132,7 +136,7 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
                     + applies.map { ", " + $0.stringValue }.joined())
             }
         } else {
-            for key in [CodingKeys.n, .noise, .classes, .features, .factor, .labels] where container.contains(key) {
+            for key in [CodingKeys.n, .noise, .classes, .features, .factor, .labels, .order] where container.contains(key) {
                 throw try container.superDecoder(forKey: key).valueError(
                     "'\(key.stringValue)' applies only to a generator; data files take train, test, format and the file options")
             }
@@ -169,7 +173,7 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
         case .spirals: return .spirals(count: n ?? 300, arms: classes ?? 3, noise: noise ?? 0.2, seed: seed)
         case .random:
             return .random(features: features ?? 3, count: n ?? labels?.count ?? 5, classes: classes ?? 2,
-                           labels: labels, seed: seed)
+                           labels: labels, seed: seed, examplesFirst: order == "examples_first")
         case .synthetic:
             return .synthetic(features: features ?? 2, count: n ?? 400, classes: classes ?? 2, seed: seed)
         }
