@@ -74,3 +74,30 @@ struct CS231nToyDataTests {
         #expect(course.splits.train.features[0, 1] == draws[1] && course.splits.train.features[1, 0] == draws[5])
     }
 }
+
+@Suite("cs231n options: estimates and ids")
+struct CS231nOptionEdgeTests {
+    @Test("a batch drawn with replacement beyond m is counted in memory and FLOPs; written-out defaults keep run ids")
+    func estimates() throws {
+        let text = """
+            name: big
+            dataset: {generator: blobs, n: 60, classes: 3, seed: 1}
+            model: {hidden: [5], activation: relu, output: softmax}
+            training: {learning_rate: 0.1, iterations: 2, batch_size: 1000000000, sampling: with_replacement}
+            """
+        let plan = try generatorRunner.plan(try ExperimentLoader().load(text: text, file: "big.yaml"), outputRoot: "/tmp/unused-netsweep")
+        #expect(plan.memoryBytes(plan.runs[0]) > 1e10)
+        #expect(throws: MemoryLimitError.self) { try plan.checkMemory(jobs: 1, limit: 1_073_741_824, limitSource: "--max-memory") }
+        #expect(plan.runs[0].flops(exampleCount: 60) == Double(plan.runs[0].architecture.trainingFlopsPerExample) * 2e9)
+        // epochs have no meaning when batches are drawn with replacement.
+        let epochs = text.replacingOccurrences(of: "iterations: 2", with: "epochs: 2")
+        #expect(throws: ConfigErrors.self) { try ExperimentLoader().load(text: epochs, file: "big.yaml") }
+        // Defaults written out give the same runs.
+        let base = "dataset: {generator: random, n: 5, features: 4, seed: 1}\nmodel: {hidden: [3], activation: tanh, init: {zeros: true}}\ntraining: {learning_rate: 0.1, iterations: 1}\n"
+        let spelled = "dataset: {generator: random, n: 5, features: 4, seed: 1, center: false, order: features_first}\n"
+            + "model: {hidden: [3], activation: tanh, init: {zeros: true, order: in_out}}\ntraining: {learning_rate: 0.1, iterations: 1}\n"
+        let a = try ExperimentLoader().load(text: base, file: "a.yaml").runs[0].config
+        let b = try ExperimentLoader().load(text: spelled, file: "b.yaml").runs[0].config
+        #expect(RunID.make(config: a, fingerprint: "x") == RunID.make(config: b, fingerprint: "x"))
+    }
+}

@@ -92,10 +92,11 @@ public struct DatasetConfig: Codable, Sendable, Hashable {
         labelColumn = try container.decodeIfPresent(String.self, forKey: .labelColumn)
         classNames = try container.decodeIfPresent(String.self, forKey: .classNames)
         order = try container.decodeChoiceIfPresent(["features_first": "features_first", "examples_first": "examples_first"],
-                                                    forKey: .order)
+                                                    forKey: .order) == "examples_first" ? "examples_first" : nil
         scale = try container.decodeNumberIfPresent(Double.self, forKey: .scale, expected: "a finite number ≠ 0") { $0.isFinite && $0 != 0 }
         standardize = try container.decodeIfPresent(Bool.self, forKey: .standardize)
-        center = try container.decodeIfPresent(Bool.self, forKey: .center)
+        // Defaults written out are the defaults: nil, so that run ids do not change.
+        center = try container.decodeIfPresent(Bool.self, forKey: .center) == true ? true : nil
         if standardize == true, center == true {
             throw try container.superDecoder(forKey: .center).valueError(
                 "give either 'standardize' (centre and divide by the deviation) or 'center' (centre only), not both")

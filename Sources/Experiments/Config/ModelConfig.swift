@@ -131,7 +131,8 @@ struct InitSpec: Codable {
         seed = try container.decodeIfPresent(UInt32.self, forKey: AnyKey("seed"))
         let drawOrder = try container.decodeChoiceIfPresent(["out_in": WeightDrawOrder.outIn, "in_out": .inOut],
                                                             forKey: AnyKey("order"))
-        order = drawOrder == .outIn ? nil : drawOrder
+        // zeros draws nothing: an order would only change the run's id.
+        order = drawOrder == .outIn || initializer == .zeros ? nil : drawOrder
     }
 
     func encode(to encoder: Encoder) throws {

@@ -72,6 +72,10 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
             throw try container.superDecoder(forKey: .sampling).valueError(
                 "sampling: with_replacement draws batch_size examples each iteration: give a batch_size")
         }
+        if plan.sampling == .withReplacement, case .epochs = length {
+            throw try container.superDecoder(forKey: .epochs).valueError(
+                "sampling: with_replacement counts iterations, as cs231n's num_iters: give 'iterations', not 'epochs'")
+        }
         earlyStopping = try container.decodeIfPresent(EarlyStopping.self, forKey: .earlyStopping)
         if let every = earlyStopping?.every, every % recordEvery != 0 {
             throw try container.superDecoder(forKey: .earlyStopping).valueError(

@@ -13,11 +13,22 @@ public struct ResolvedRun: Sendable {
     /// the optimizer, the data's shape and the work of each form.
     public var firstLayer: FirstLayerForm
 
+    /// Examples in one training batch: at most m, except sampled with replacement.
+    func batchColumns(exampleCount: Int) -> Double {
+        let plan = planned.config.training.plan
+        guard let batch = plan.batchSize else { return Double(exampleCount) }
+        return Double(plan.sampling == .withReplacement ? batch : min(batch, exampleCount))
+    }
+
     /// Matrix-product FLOPs of the whole training run (reference README's counting rule).
     public func flops(exampleCount: Int) -> Double {
         let plan = planned.config.training.plan
         let iterations = plan.iterationCount(exampleCount: exampleCount)
         let perExample = Double(architecture.trainingFlopsPerExample)
+        // Sampled with replacement, every iteration trains on a whole batch, even one beyond m.
+        if plan.sampling == .withReplacement, let batch = plan.batchSize {
+            return perExample * Double(batch) * Double(iterations)
+        }
         guard let batch = plan.batchSize, batch < exampleCount else {
             return perExample * Double(exampleCount) * Double(iterations)
         }
@@ -36,8 +47,7 @@ public struct ResolvedRun: Sendable {
     public func estimatedCost(exampleCount: Int) -> Double {
         let units = architecture.layerSizes.dropFirst().reduce(0, +)
         let plan = planned.config.training.plan
-        let examples = Double(plan.iterationCount(exampleCount: exampleCount))
-            * Double(min(plan.batchSize ?? exampleCount, exampleCount))
+        let examples = Double(plan.iterationCount(exampleCount: exampleCount)) * batchColumns(exampleCount: exampleCount)
         return computedFlops(exampleCount: exampleCount) + 60 * Double(units) * examples
     }
 
@@ -90,7 +100,7 @@ public struct ResolvedRun: Sendable {
         case .momentum: optimizerCopies = 1
         case .adam: optimizerCopies = 2
         }
-        let batch = Double(min(config.training.plan.batchSize ?? exampleCount, exampleCount))
+        let batch = batchColumns(exampleCount: exampleCount)
         let units = Double(architecture.layerSizes.dropFirst().reduce(0, +))
         // Activations and deltas per layer, the logits, per-example losses and predictions.
         let activations = (2 * units + Double(architecture.output.unitCount) + 2) * batch
