@@ -180,6 +180,17 @@ struct Predict: ParsableCommand {
         guard recipe.generator != nil else {
             throw ValidationError("--data '\(text)': a mapping must name a generator (a file is given by its name)")
         }
+        // The run's preprocessing applies to new data; a recipe's own would be ignored.
+        let preprocessing: [(String, Bool)] = [
+            ("scale", recipe.scale != nil), ("standardize", recipe.standardize != nil), ("center", recipe.center != nil),
+            ("keep_classes", recipe.keepClasses != nil), ("take_train", recipe.takeTrain != nil), ("take_test", recipe.takeTest != nil),
+            ("test_fraction", recipe.testFraction != nil), ("validation_fraction", recipe.validationFraction != nil),
+            ("split_seed", recipe.splitSeed != nil),
+        ]
+        if let (key, _) = preprocessing.first(where: \.1) {
+            throw ValidationError("--data '\(text)': '\(key)' is preprocessing, and new data get the run's own "
+                                  + "(its scale, classes and training statistics); give only the generator's recipe")
+        }
         return .generated(recipe)
     }
 }

@@ -105,6 +105,7 @@ struct RunnerEndToEndTests {
             (["predict", "--best", "results/tiny", "--out", "results/tiny/runs/\(runs[0])/record.json"], "is in a run's folder"),
             (["predict", "--best", "results/tiny", "--out", "/dev/null"], "exists and is not a regular file"),
             (["predict", "--best", "results/tiny", "--data", "{generator: xor}", "--labels", "x"], "--labels goes with a --data file"),
+            (["predict", "--best", "results/tiny", "--data", "{generator: xor, scale: 2}"], "'scale' is preprocessing, and new data get the run's own"),
         ] {
             let refused = try Self.run(arguments, in: directory)
             #expect(refused.status == 64, "\(arguments)")
