@@ -353,8 +353,8 @@ private struct TrainingLoop<T: NetScalar> {
         var epoch = 0
         for iteration in 0..<iterations {
             if shouldStop() { return TrainingOutcome(status: .stopped(iteration: iteration), iterations: iteration) }
-            let drawn = random.choice(columns, count: batchSize)
-            for j in 0..<batchSize { order[j] = drawn[j] }
+            // choice(m, batch): randint(0, m) per position, written in place (no array per iteration).
+            for j in 0..<batchSize { order[j] = random.randint(0, columns) }
             let stepped = order.withUnsafeBufferPointer { order -> StepResult in
                 guard let order = order.baseAddress else { return .diverged }
                 batch.gather(from: inputs, labels: labels, order: order, range: 0..<batchSize)

@@ -17,9 +17,9 @@ struct Predict: ParsableCommand {
 
             Exit codes: 0 predictions written; 64 not a finished run's folder, damaged parameters, data changed since the run, bad --data; 3 a data file is missing (only with --skip-missing-data); 74 a file could not be read or written.
 
-            Examples:
-              runner predict results/quickstart/runs/<id> --out predictions.csv
-              runner predict --best results/deep_cat --data my_cat.h5
+            Examples (after runner experiments/quickstart.yaml and runner experiments/deep_cat.yaml):
+              runner predict --best results/quickstart --out predictions.csv
+              runner predict --best results/deep_cat --data test_catvnoncat.h5 --out cats.csv
               runner predict --best results/quickstart --data '{generator: planar, seed: 7}' --out new.csv
             """)
 

@@ -36,17 +36,9 @@ struct ConventionsTests {
 
     @Test("bad values name the choices")
     func errors() {
-        func errors(_ text: String) -> [String] {
-            do {
-                _ = try ExperimentLoader().load(text: text, file: "conv.yaml")
-                return []
-            } catch {
-                return error.errors.map(\.description)
-            }
-        }
-        #expect(errors(Self.base.replacingOccurrences(of: "seed: 0}", with: "seed: 0, order: inout}")).first?
+        #expect(loadErrors(text: Self.base.replacingOccurrences(of: "seed: 0}", with: "seed: 0, order: inout}"), file: "conv.yaml").first?
             .contains("'order' must be one of out_in, in_out; found 'inout'") == true)
-        #expect(errors(Self.base.replacingOccurrences(of: "l2: 0.05}", with: "l2: 0.05, l2_convention: squared}")).first?
+        #expect(loadErrors(text: Self.base.replacingOccurrences(of: "l2: 0.05}", with: "l2: 0.05, l2_convention: squared}"), file: "conv.yaml").first?
             .contains("'l2_convention' must be one of per_example, cs231n, squared_norm; found 'squared'") == true)
     }
 }

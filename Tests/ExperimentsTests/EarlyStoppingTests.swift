@@ -129,13 +129,13 @@ struct EarlyStoppingTests {
     @Test("bad early-stopping and validation settings are located errors")
     func errors() throws {
         let base = Self.experiment
-        #expect(loadErrorsOf(base.replacingOccurrences(of: "patience: 3}", with: "patience: 3, every: 150}"))
+        #expect(loadErrors(text: base.replacingOccurrences(of: "patience: 3}", with: "patience: 3, every: 150}"), file: "es.yaml")
             == ["es.yaml:9:19: error: early_stopping.every must be a multiple of record_every (100): the validation metric is evaluated where the cost is recorded; found 150"])
-        #expect(loadErrorsOf(base.replacingOccurrences(of: "patience: 3}", with: "patience: 0}"))
+        #expect(loadErrors(text: base.replacingOccurrences(of: "patience: 3}", with: "patience: 0}"), file: "es.yaml")
             == ["es.yaml:9:55: error: 'patience' must be an integer ≥ 1; found 0"])
-        #expect(loadErrorsOf(base.replacingOccurrences(of: "metric: validation_cost", with: "metric: val_loss"))
+        #expect(loadErrors(text: base.replacingOccurrences(of: "metric: validation_cost", with: "metric: val_loss"), file: "es.yaml")
             .first?.contains("'metric' must be one of validation_cost, validation_accuracy; found 'val_loss'") == true)
-        #expect(loadErrorsOf(base.replacingOccurrences(of: "validation_fraction: 0.25", with: "validation_fraction: 1.5"))
+        #expect(loadErrors(text: base.replacingOccurrences(of: "validation_fraction: 0.25", with: "validation_fraction: 1.5"), file: "es.yaml")
             .first?.contains("'validation_fraction' must be a number in (0, 1); found 1.5") == true)
         // Early stopping without a validation split is refused at plan time, naming the fix.
         let root = try makeTemporaryDirectory()
@@ -149,12 +149,4 @@ struct EarlyStoppingTests {
         }
     }
 
-    func loadErrorsOf(_ text: String) -> [String] {
-        do {
-            _ = try ExperimentLoader().load(text: text, file: "es.yaml")
-            return []
-        } catch {
-            return error.errors.map(\.description)
-        }
-    }
 }

@@ -165,19 +165,11 @@ struct SuccessiveHalvingTests {
         #expect(throws: SweepError.self) {
             try generatorRunner.prepareSubmission(plan, options: SweepOptions(jobs: 1, outputRoot: root.path))
         }
-        func errors(_ text: String) -> [String] {
-            do {
-                _ = try ExperimentLoader().load(text: text, file: "sh.yaml")
-                return []
-            } catch {
-                return error.errors.map(\.description)
-            }
-        }
-        #expect(errors(Self.experiment.replacingOccurrences(of: "eta: 3", with: "eta: 1"))
+        #expect(loadErrors(text: Self.experiment.replacingOccurrences(of: "eta: 3", with: "eta: 1"), file: "sh.yaml")
                 == ["sh.yaml:7:38: error: 'eta' must be an integer ≥ 2; found 1"])
-        #expect(errors(Self.experiment.replacingOccurrences(of: "min_iterations: 100", with: "min_iteration: 100")).first?
+        #expect(loadErrors(text: Self.experiment.replacingOccurrences(of: "min_iterations: 100", with: "min_iteration: 100"), file: "sh.yaml").first?
                 .contains("unknown key 'min_iteration' in 'successive_halving'; did you mean 'min_iterations'?") == true)
-        #expect(errors(Self.experiment.replacingOccurrences(of: "min_iterations: 100", with: "min_iterations: 100, metric: test_accuracy")).first?
+        #expect(loadErrors(text: Self.experiment.replacingOccurrences(of: "min_iterations: 100", with: "min_iterations: 100, metric: test_accuracy"), file: "sh.yaml").first?
                 .contains("'metric' must be one of validation_cost, validation_accuracy, final_cost, train_accuracy; found 'test_accuracy'") == true)
     }
 }

@@ -26,6 +26,16 @@ func loadErrors(_ path: String, overrides: [String] = [], runCap: Int = 10_000) 
     }
 }
 
+/// The errors loading experiment `text` (as file `file`) throws, as the lines a user sees.
+func loadErrors(text: String, file: String) -> [String] {
+    do {
+        _ = try ExperimentLoader().load(text: text, file: file)
+        return []
+    } catch {
+        return error.errors.map(\.description)
+    }
+}
+
 /// A sweep runner whose data come only from embedded generators.
 let generatorRunner = SweepRunner(dataSource: DataSource(locator: DataLocator(directories: [])))
 

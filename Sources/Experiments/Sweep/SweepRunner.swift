@@ -215,10 +215,7 @@ public struct SweepRunner: Sendable {
                 throw SweepError.shardCountChanged(folder: layout.directory.path, submitted: submission.shards, this: shard.count)
             }
         }
-        if options.shard != nil, plan.experiment.schedule.successiveHalving != nil {
-            throw SweepError.schedule("successive halving decides promotions over the whole sweep; it does not run in "
-                                      + "shards yet (run it in one process: runner EXPERIMENT.yaml --jobs N)")
-        }
+        if options.shard != nil { try Self.refuseHalving(plan, where: "in shards") }
         let planLock = try claimFolder(plan, shard: options.shard, adopting: options)
         defer { withExtendedLifetime(planLock) {} }
         if !options.force && !options.allowMixed { try checkBuilds(plan, build: options.build) }
@@ -327,15 +324,19 @@ public struct SweepRunner: Sendable {
     /// live process runs a different plan there), `experiment.yaml`, and the check that its
     /// records are this build's. Array tasks then verify the folder against their own plan.
     public func prepareSubmission(_ plan: SweepPlan, options: SweepOptions) throws {
-        if plan.experiment.schedule.successiveHalving != nil {
-            throw SweepError.schedule("successive halving decides promotions over the whole sweep; it does not run on a "
-                                      + "cluster yet (run it in one process: runner EXPERIMENT.yaml --jobs N)")
-        }
+        try Self.refuseHalving(plan, where: "on a cluster")
         try FileSystem.createDirectories(plan.layout.runsDirectory)
         let lock = try claimFolder(plan)
         withExtendedLifetime(lock) {}
         if !options.force && !options.allowMixed { try checkBuilds(plan, build: options.build) }
         try writeExperimentFile(plan, options: options)
+    }
+
+    /// Successive halving decides promotions over the whole rung: not in shards or on a cluster.
+    static func refuseHalving(_ plan: SweepPlan, where place: String) throws {
+        guard plan.experiment.schedule.successiveHalving != nil else { return }
+        throw SweepError.schedule("successive halving decides promotions over the whole sweep; it does not run "
+                                  + "\(place) yet (run it in one process: runner EXPERIMENT.yaml --jobs N)")
     }
 
     /// Writes `plan.json`, unless another live process runs a different plan in the folder (two
