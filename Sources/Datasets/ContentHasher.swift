@@ -48,6 +48,18 @@ public struct ContentHasher: Sendable {
         combine(bytes.count)
     }
 
+    /// Mixes in float64 values as `combine(bytes:)` would mix their bytes, a piece at a time:
+    /// call `finishWords(valueCount:)` after the last piece (the same hash as the whole array's bytes).
+    public mutating func combine(words values: UnsafeBufferPointer<Double>) {
+        for value in values { combine(word: value.bitPattern) }
+    }
+
+    /// Ends a run of `combine(words:)` over `valueCount` values in all: the (empty) tail and the byte count.
+    public mutating func finishWords(valueCount: Int) {
+        combine(word: 0)
+        combine(valueCount * MemoryLayout<Double>.size)
+    }
+
     /// Mixes in a string's UTF-8 bytes.
     public mutating func combine(string: String) {
         var copy = string

@@ -1,12 +1,14 @@
 import NeuralNet
 
-/// Examples in memory: X (features, m) as `Double`, one integer label per example.
+/// Examples in memory: X (features, m), one integer label per example.
 ///
 /// Every source (generator or file loader) produces this; the runner folds `fingerprint`
-/// into run ids so that different data never share a result.
+/// into run ids so that different data never share a result. Features are float64 numbers, or
+/// the bytes of images with their scaling and standardisation pending (`FeatureValues`), made
+/// in the precision a run needs by `features(as:)`.
 public struct Dataset: Sendable {
-    /// (features, m), one column per example.
-    public var features: Matrix<Double>
+    /// The features as held (see `FeatureValues`).
+    public internal(set) var values: FeatureValues
     /// m labels in 0..<classNames.count.
     public var labels: [Int32]
     /// The name of each class, indexed by label.
@@ -14,61 +16,142 @@ public struct Dataset: Sendable {
 
     /// - Throws: `DatasetError.invalid` when the label count or a label is out of line.
     public init(features: Matrix<Double>, labels: [Int32], classNames: [String]) throws {
-        guard features.columns >= 1 else { throw DatasetError.invalid("the data have no examples") }
-        guard features.rows >= 1 else { throw DatasetError.invalid("the data have no features (each example is empty)") }
-        guard labels.count == features.columns else {
+        try Self.check(rows: features.rows, columns: features.columns, labels: labels, classNames: classNames)
+        self.values = .numbers(features)
+        self.labels = labels
+        self.classNames = classNames
+    }
+
+    /// Images as unsigned bytes, `rows` per example, one example after another.
+    /// - Throws: `DatasetError.invalid` when the shapes or a label are out of line.
+    public init(pixels: [UInt8], rows: Int, labels: [Int32], classNames: [String]) throws {
+        try Self.check(rows: rows, columns: labels.count, labels: labels, classNames: classNames)
+        guard pixels.count == rows * labels.count else {
+            throw DatasetError.invalid("expected \(rows) × \(labels.count) pixel values; found \(pixels.count)")
+        }
+        self.values = .pixels(PixelFeatures(bytes: pixels, rows: rows))
+        self.labels = labels
+        self.classNames = classNames
+    }
+
+    private static func check(rows: Int, columns: Int, labels: [Int32], classNames: [String]) throws {
+        guard columns >= 1 else { throw DatasetError.invalid("the data have no examples") }
+        guard rows >= 1 else { throw DatasetError.invalid("the data have no features (each example is empty)") }
+        guard labels.count == columns else {
             throw DatasetError.invalid(
-                "expected one label per example (\(features.columns)); found \(labels.count) labels")
+                "expected one label per example (\(columns)); found \(labels.count) labels")
         }
         if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= classNames.count }) {
             throw DatasetError.invalid(
                 "label of example \(bad) must be in 0..<\(classNames.count); found \(labels[bad])")
         }
-        self.features = features
-        self.labels = labels
-        self.classNames = classNames
+    }
+
+    /// X in float64 (made from the bytes each time when the features are pixels: hold on to it).
+    public var features: Matrix<Double> {
+        get { features(as: Double.self) }
+        set { values = .numbers(newValue) }
+    }
+
+    /// X in `Scalar`: each value computed in float64 as the preprocessing declares, then rounded
+    /// once, so float32 features are the float64 ones rounded whatever they were stored as.
+    public func features<Scalar: NetScalar>(as _: Scalar.Type) -> Matrix<Scalar> {
+        switch values {
+        case .numbers(let matrix): return matrix as? Matrix<Scalar> ?? matrix.converted(to: Scalar.self)
+        case .pixels(let pixels): return pixels.materialized(as: Scalar.self)
+        }
+    }
+
+    /// Holds the features as float64 numbers from now on (pixels are made once and dropped).
+    public mutating func materialize() {
+        if case .pixels(let pixels) = values { values = .numbers(pixels.materialized(as: Double.self)) }
+    }
+
+    /// Drops the features (labels and class names stay): when every run reads a copy in another precision.
+    public mutating func releaseFeatures() {
+        values = .numbers(Matrix(rows: 0, columns: 0))
     }
 
     /// Number of examples, m.
-    public var exampleCount: Int { features.columns }
+    public var exampleCount: Int {
+        switch values {
+        case .numbers(let matrix): return matrix.columns
+        case .pixels(let pixels): return pixels.columns
+        }
+    }
+
     /// Number of features, n_0.
-    public var featureCount: Int { features.rows }
+    public var featureCount: Int {
+        switch values {
+        case .numbers(let matrix): return matrix.rows
+        case .pixels(let pixels): return pixels.rows
+        }
+    }
 
     /// "(12288, 209), 2 classes".
     public var shapeDescription: String {
         "(\(featureCount), \(exampleCount)), \(classNames.count) classes"
     }
 
-    /// A 64-bit content hash of the features, labels and class names, as 16 hex digits.
+    /// A 64-bit content hash of the float64 features, labels and class names, as 16 hex digits
+    /// (the same for pixels as for the numbers they stand for).
     public var fingerprint: String {
         var hasher = ContentHasher()
         hasher.combine(featureCount)
         hasher.combine(exampleCount)
-        features.storage.withUnsafeBytes { hasher.combine(bytes: $0) }
+        switch values {
+        case .numbers(let matrix):
+            matrix.storage.withUnsafeBytes { hasher.combine(bytes: $0) }
+        case .pixels(let pixels):
+            pixels.forEachColumn { _, column in hasher.combine(words: column) }
+            hasher.finishWords(valueCount: pixels.bytes.count)
+        }
         labels.withUnsafeBytes { hasher.combine(bytes: $0) }
         for name in classNames { hasher.combine(string: name) }
         return hasher.hexDigest
     }
 
+    /// Calls `body` with each example's float64 features in turn (made from the bytes for pixels).
+    public func forEachColumn(_ body: (Int, UnsafeBufferPointer<Double>) -> Void) {
+        switch values {
+        case .numbers(let matrix):
+            let rows = matrix.rows
+            matrix.storage.withUnsafeBufferPointer { storage in
+                for j in 0..<matrix.columns { body(j, UnsafeBufferPointer(rebasing: storage[(j * rows)..<((j + 1) * rows)])) }
+            }
+        case .pixels(let pixels):
+            pixels.forEachColumn(body)
+        }
+    }
+
     /// The examples at `indices`, in that order.
     public func selecting(_ indices: [Int]) -> Dataset {
-        let rows = featureCount
-        var storage = [Double](repeating: 0, count: rows * indices.count)
-        features.storage.withUnsafeBufferPointer { source in
-            storage.withUnsafeMutableBufferPointer { target in
-                for (position, index) in indices.enumerated() {
-                    for i in 0..<rows { target[position * rows + i] = source[index * rows + i] }
-                }
-            }
+        var result = self
+        switch values {
+        case .numbers(let matrix):
+            let storage = Self.selecting(indices, of: matrix.storage, rows: matrix.rows)
+            // Shapes are consistent by construction.
+            result.values = .numbers((try? Matrix(rows: matrix.rows, columns: indices.count, columnMajor: storage))
+                ?? Matrix(rows: matrix.rows, columns: 0))
+        case .pixels(var pixels):
+            pixels.bytes = Self.selecting(indices, of: pixels.bytes, rows: pixels.rows)
+            result.values = .pixels(pixels)
         }
-        // Shapes and labels are consistent by construction.
-        return Dataset(unchecked: storage, rows: rows, labels: indices.map { labels[$0] }, classNames: classNames)
+        result.labels = indices.map { labels[$0] }
+        return result
+    }
+
+    private static func selecting<Element>(_ indices: [Int], of source: [Element], rows: Int) -> [Element] {
+        var storage: [Element] = []
+        storage.reserveCapacity(rows * indices.count)
+        for index in indices { storage.append(contentsOf: source[(index * rows)..<((index + 1) * rows)]) }
+        return storage
     }
 
     init(unchecked storage: [Double], rows: Int, labels: [Int32], classNames: [String]) {
         // `columnMajor` only throws on a count mismatch, which the callers rule out.
-        self.features = (try? Matrix(rows: rows, columns: labels.count, columnMajor: storage))
-            ?? Matrix(rows: rows, columns: 0)
+        self.values = .numbers((try? Matrix(rows: rows, columns: labels.count, columnMajor: storage))
+            ?? Matrix(rows: rows, columns: 0))
         self.labels = labels
         self.classNames = classNames
     }

@@ -129,21 +129,27 @@ public struct Preprocessing: Sendable, Hashable {
 
     static func scaled(_ dataset: Dataset, by scale: Double) -> Dataset {
         var result = dataset
-        result.features = Matrix(mapping: dataset.features) { $0 / scale }
+        if case .pixels(let pixels) = dataset.values, pixels.canScale {
+            result.values = .pixels(pixels.scaled(by: scale))
+        } else {
+            result.features = Matrix(mapping: dataset.features) { $0 / scale }
+        }
         return result
     }
 
+    /// Each feature's mean and (population) standard deviation over the examples, summed
+    /// example by example in float64.
     static func statistics(of dataset: Dataset) -> (mean: [Double], deviation: [Double]) {
         let rows = dataset.featureCount, columns = dataset.exampleCount
         var mean = [Double](repeating: 0, count: rows)
         var squares = [Double](repeating: 0, count: rows)
-        for j in 0..<columns {
-            for i in 0..<rows { mean[i] += dataset.features[i, j] }
+        dataset.forEachColumn { _, column in
+            for i in 0..<rows { mean[i] += column[i] }
         }
         for i in 0..<rows { mean[i] /= Double(columns) }
-        for j in 0..<columns {
+        dataset.forEachColumn { _, column in
             for i in 0..<rows {
-                let centred = dataset.features[i, j] - mean[i]
+                let centred = column[i] - mean[i]
                 squares[i] += centred * centred
             }
         }
@@ -152,6 +158,10 @@ public struct Preprocessing: Sendable, Hashable {
 
     static func standardized(_ dataset: Dataset, mean: [Double], deviation: [Double]) -> Dataset {
         var result = dataset
+        if case .pixels(let pixels) = dataset.values, pixels.canStandardize {
+            result.values = .pixels(pixels.standardized(mean: mean, deviation: deviation))
+            return result
+        }
         let rows = dataset.featureCount
         var index = 0
         result.features = Matrix(mapping: dataset.features) { value in

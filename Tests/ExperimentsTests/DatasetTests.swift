@@ -330,6 +330,84 @@ struct PreprocessingTests {
     }
 }
 
+@Suite("Images held as bytes")
+struct PixelFeatureTests {
+    /// 7 features × 40 examples of pseudo-random bytes; feature 3 is constant (deviation 0).
+    static func pair() throws -> (pixels: Dataset, numbers: Dataset) {
+        var random = NumpyRandom(seed: 11)
+        let labels = (0..<40).map { _ in Int32(random.randint(0, 3)) }
+        var bytes = (0..<(7 * 40)).map { _ in UInt8(random.randint(0, 256)) }
+        for j in 0..<40 { bytes[j * 7 + 3] = 17 }
+        let names = ["a", "b", "c"]
+        return (try Dataset(pixels: bytes, rows: 7, labels: labels, classNames: names),
+                try Dataset(features: Matrix(rows: 7, columns: 40, columnMajor: bytes.map(Double.init)), labels: labels, classNames: names))
+    }
+
+    static let recipes: [Preprocessing] = {
+        var recipes: [Preprocessing] = [
+            Preprocessing(),
+            Preprocessing(scale: 255),
+            Preprocessing(standardize: true),
+            Preprocessing(scale: 255, standardize: true),
+            Preprocessing(keepClasses: ["c", "a"], testFraction: 0.25, validationFraction: 0.2, splitSeed: 5, scale: 7, standardize: true),
+            Preprocessing(takeTrain: 30, takeTest: 9, validationFraction: 0.1, scale: 3),
+        ]
+        var centred = Preprocessing(scale: 255)
+        centred.center = true
+        recipes.append(centred)
+        var centredOnly = Preprocessing(testFraction: 0.3)
+        centredOnly.center = true
+        recipes.append(centredOnly)
+        return recipes
+    }()
+
+    @Test("every preprocessing recipe gives the float64 path's features, statistics and fingerprints, bit for bit",
+          arguments: recipes.indices)
+    func sameAsNumbers(recipe: Int) throws {
+        let (pixels, numbers) = try Self.pair()
+        let test = try Self.pair()
+        let preprocessing = Self.recipes[recipe]
+        let fromPixels = try preprocessing.apply(Preprocessing.Prepared(train: pixels, test: preprocessing.testFraction == nil ? test.pixels.selecting(Array(0..<12)) : nil))
+        let fromNumbers = try preprocessing.apply(Preprocessing.Prepared(train: numbers, test: preprocessing.testFraction == nil ? test.numbers.selecting(Array(0..<12)) : nil))
+        if case .pixels = fromPixels.train.values {} else { Issue.record("the training split was made float64 during preprocessing") }
+        let pairs = [(fromPixels.train, fromNumbers.train)] + [fromPixels.test, fromPixels.validation].indices.compactMap { index -> (Dataset, Dataset)? in
+            let bytes = [fromPixels.test, fromPixels.validation][index], doubles = [fromNumbers.test, fromNumbers.validation][index]
+            #expect((bytes == nil) == (doubles == nil))
+            guard let bytes, let doubles else { return nil }
+            return (bytes, doubles)
+        }
+        for (bytes, doubles) in pairs {
+            #expect(bytes.labels == doubles.labels && bytes.classNames == doubles.classNames)
+            #expect(bytes.features.storage.map(\.bitPattern) == doubles.features.storage.map(\.bitPattern))
+            #expect(bytes.features(as: Float.self).storage.map(\.bitPattern)
+                    == doubles.features.converted(to: Float.self).storage.map(\.bitPattern))
+            #expect(bytes.fingerprint == doubles.fingerprint)
+            let (byteMean, byteDeviation) = Preprocessing.statistics(of: bytes)
+            let (mean, deviation) = Preprocessing.statistics(of: doubles)
+            #expect(byteMean.map(\.bitPattern) == mean.map(\.bitPattern) && byteDeviation.map(\.bitPattern) == deviation.map(\.bitPattern))
+        }
+    }
+
+    @Test("a float32-only sweep holds no float64 copy; a float64 one holds it made once")
+    func preparedPrecisions() throws {
+        let (pixels, numbers) = try Self.pair()
+        let splits = DataSplits(train: pixels, test: pixels.selecting([1, 2, 3]), validation: pixels.selecting([4, 5]), source: "bytes")
+        let single = PreparedData(splits: splits, keepDouble: false, makeSingle: true)
+        #expect(!single.hasDoubleFeatures)
+        #expect(single.splits.train.features.storage.isEmpty && single.splits.test?.features.storage.isEmpty == true)
+        #expect(single.singlePrecision?.train == numbers.features.converted(to: Float.self))
+        #expect(single.singlePrecision?.test == numbers.selecting([1, 2, 3]).features.converted(to: Float.self))
+        #expect(single.fingerprint == DataSplits(train: numbers, test: numbers.selecting([1, 2, 3]),
+                                                 validation: numbers.selecting([4, 5]), source: "numbers").fingerprint)
+        let double = PreparedData(splits: splits, keepDouble: true, makeSingle: false)
+        for dataset in [double.splits.train, double.splits.test, double.splits.validation, single.splits.validation] {
+            guard case .numbers? = dataset?.values else { Issue.record("a split kept as bytes after preparing"); continue }
+        }
+        #expect(double.splits.train.features == numbers.features)
+        #expect(single.trainExamples == 40 && single.featureCount == 7)
+    }
+}
+
 @Suite("The real datasets", .enabled(if: sharedDatasets != nil))
 struct RealDatasetTests {
     static var locator: DataLocator { DataLocator(directories: [sharedDatasets?.path ?? "/nonexistent"]) }

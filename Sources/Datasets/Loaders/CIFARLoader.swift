@@ -32,7 +32,7 @@ public enum CIFARLoader {
         }
         let names = classNames ?? metaClassNames(besides: path) ?? defaultClassNames
         let count = data.count / recordSize
-        var values = [Double](repeating: 0, count: count * 3 * planeSize)
+        var values = [UInt8](repeating: 0, count: count * 3 * planeSize)
         var labels = [Int32](repeating: 0, count: count)
         try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
             for image in 0..<count {
@@ -46,13 +46,12 @@ public enum CIFARLoader {
                 let column = image * 3 * planeSize
                 for pixel in 0..<planeSize {
                     for channel in 0..<3 {
-                        values[column + pixel * 3 + channel] = Double(bytes[record + 1 + channel * planeSize + pixel])
+                        values[column + pixel * 3 + channel] = bytes[record + 1 + channel * planeSize + pixel]
                     }
                 }
             }
         }
-        return try Dataset(features: Matrix(rows: 3 * planeSize, columns: count, columnMajor: values),
-                           labels: labels, classNames: names)
+        return try Dataset(pixels: values, rows: 3 * planeSize, labels: labels, classNames: names)
     }
 
     /// Class names from `batches.meta.txt` in the file's folder, one per line.

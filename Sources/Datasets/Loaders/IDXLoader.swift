@@ -19,15 +19,13 @@ public enum IDXLoader {
                 "has \(labelDims[0]) labels but '\(imagePath)' has \(imageDims[0]) images")
         }
         let features = imageDims[1] * imageDims[2]
-        let values = pixels.map(Double.init)
         let labels = rawLabels.map { Int32($0) }
         let classCount = max(Int(labels.max() ?? 0) + 1, classNames?.count ?? 0, 2)
         let names = classNames ?? (0..<classCount).map(String.init)
         guard names.count >= classCount else {
             throw DatasetError.corrupt(file: labelPath, problem: "labels go up to \(classCount - 1) but only \(names.count) class names are given")
         }
-        return try Dataset(features: Matrix(rows: features, columns: imageDims[0], columnMajor: values),
-                           labels: labels, classNames: names)
+        return try Dataset(pixels: pixels, rows: features, labels: labels, classNames: names)
     }
 
     /// The dimensions and unsigned-byte values of one IDX file.

@@ -34,14 +34,21 @@ public struct PreparedData: Sendable {
         featureCount = splits.train.featureCount
         summary = "\(splits.source): train \(splits.train.shapeDescription)"
             + (splits.test.map { "; test \($0.shapeDescription)" } ?? "; no test split")
+        // Images held as bytes are made in each precision straight from them: a float32 sweep
+        // never holds a float64 copy.
         singlePrecision = makeSingle
-            ? (splits.train.features.converted(to: Float.self), splits.test?.features.converted(to: Float.self)) : nil
+            ? (splits.train.features(as: Float.self), splits.test?.features(as: Float.self)) : nil
         var kept = splits
         if !keepDouble && makeSingle {
             // Released: every run of the sweep reads `singlePrecision`.
-            kept.train.features = Matrix(rows: 0, columns: 0)
-            kept.test?.features = Matrix(rows: 0, columns: 0)
+            kept.train.releaseFeatures()
+            kept.test?.releaseFeatures()
+        } else {
+            kept.train.materialize()
+            kept.test?.materialize()
         }
+        // Each run converts the validation split to its precision (`ValidationMonitor`).
+        kept.validation?.materialize()
         self.splits = kept
         hasDoubleFeatures = keepDouble || !makeSingle
     }
