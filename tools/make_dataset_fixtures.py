@@ -72,6 +72,18 @@ def random_toy(features, m, seed):
     return np.random.randn(features, m)
 
 
+def synthetic_samples(features, m, seed):
+    """The benchmark rule as NetSweep's `synthetic` generator draws it: np.random.seed(seed);
+    X = np.random.rand(features, m). Only some entries are kept (the file stays small): the
+    corners, both sides of the 256-example blocks the generator draws a large X in, and a spread."""
+    np.random.seed(seed)
+    X = np.random.rand(features, m)
+    columns = sorted({0, 1, 255, 256, 257, 511, 512, m // 2, m - 257, m - 256, m - 2, m - 1} | set(range(3, m, 97)))
+    return {"rows": features, "columns": m, "seed": seed,
+            "samples": [[int(i), int(j), float(X[i, j])] for j in columns for i in range(features)],
+            "row_sums": [float(v) for v in X.sum(axis=1)]}
+
+
 def entry(X, Y):
     return {"rows": int(X.shape[0]), "columns": int(X.shape[1]),
             "row_major": [float(v) for v in X.ravel()], "labels": [int(v) for v in np.asarray(Y).ravel()]}
@@ -87,6 +99,7 @@ def main():
         "circles": entry(*circles(40, 0.05, 0.5, 2)),
         "spirals": entry(*spirals(31, 3, 0.2, 5)),
         "random": entry(random_toy(3, 5, 1), np.array([[1, 0, 1, 1, 0]])),
+        "synthetic": synthetic_samples(3, 2600, 7),
     }
     with open(OUT, "w") as f:
         json.dump(data, f)

@@ -4,7 +4,7 @@ import NeuralNet
 ///
 /// Every source (generator or file loader) produces this; the runner folds `fingerprint`
 /// into run ids so that different data never share a result. Features are float64 numbers, or
-/// the bytes of images with their scaling and standardisation pending (`FeatureValues`), made
+/// a compact source (image bytes, uniform draws) with the scaling and standardisation pending (`FeatureValues`), made
 /// in the precision a run needs by `features(as:)`.
 public struct Dataset: Sendable {
     /// The features as held (see `FeatureValues`).
@@ -29,7 +29,7 @@ public struct Dataset: Sendable {
         guard pixels.count == rows * labels.count else {
             throw DatasetError.invalid("expected \(rows) × \(labels.count) pixel values; found \(pixels.count)")
         }
-        self.values = .pixels(PixelFeatures(bytes: pixels, rows: rows))
+        self.values = .deferred(DeferredFeatures(bytes: pixels, rows: rows))
         self.labels = labels
         self.classNames = classNames
     }
@@ -47,7 +47,7 @@ public struct Dataset: Sendable {
         }
     }
 
-    /// X in float64 (made from the bytes each time when the features are pixels: hold on to it).
+    /// X in float64 (made from the source each time when they are deferred: hold on to it).
     public var features: Matrix<Double> {
         get { features(as: Double.self) }
         set { values = .numbers(newValue) }
@@ -58,13 +58,13 @@ public struct Dataset: Sendable {
     public func features<Scalar: NetScalar>(as _: Scalar.Type) -> Matrix<Scalar> {
         switch values {
         case .numbers(let matrix): return matrix as? Matrix<Scalar> ?? matrix.converted(to: Scalar.self)
-        case .pixels(let pixels): return pixels.materialized(as: Scalar.self)
+        case .deferred(let deferred): return deferred.materialized(as: Scalar.self)
         }
     }
 
-    /// Holds the features as float64 numbers from now on (pixels are made once and dropped).
+    /// Holds the features as float64 numbers from now on (deferred features are made once and their source dropped).
     public mutating func materialize() {
-        if case .pixels(let pixels) = values { values = .numbers(pixels.materialized(as: Double.self)) }
+        if case .deferred(let deferred) = values { values = .numbers(deferred.materialized(as: Double.self)) }
     }
 
     /// Drops the features (labels and class names stay): when every run reads a copy in another precision.
@@ -76,7 +76,7 @@ public struct Dataset: Sendable {
     public var exampleCount: Int {
         switch values {
         case .numbers(let matrix): return matrix.columns
-        case .pixels(let pixels): return pixels.columns
+        case .deferred(let deferred): return deferred.columns
         }
     }
 
@@ -84,7 +84,7 @@ public struct Dataset: Sendable {
     public var featureCount: Int {
         switch values {
         case .numbers(let matrix): return matrix.rows
-        case .pixels(let pixels): return pixels.rows
+        case .deferred(let deferred): return deferred.rows
         }
     }
 
@@ -94,7 +94,7 @@ public struct Dataset: Sendable {
     }
 
     /// A 64-bit content hash of the float64 features, labels and class names, as 16 hex digits
-    /// (the same for pixels as for the numbers they stand for).
+    /// (the same for deferred features as for the numbers they stand for).
     public var fingerprint: String {
         var hasher = ContentHasher()
         hasher.combine(featureCount)
@@ -102,16 +102,16 @@ public struct Dataset: Sendable {
         switch values {
         case .numbers(let matrix):
             matrix.storage.withUnsafeBytes { hasher.combine(bytes: $0) }
-        case .pixels(let pixels):
-            pixels.forEachColumn { _, column in hasher.combine(words: column) }
-            hasher.finishWords(valueCount: pixels.bytes.count)
+        case .deferred(let deferred):
+            deferred.forEachColumn { _, column in hasher.combine(words: column) }
+            hasher.finishWords(valueCount: deferred.rows * deferred.columns)
         }
         labels.withUnsafeBytes { hasher.combine(bytes: $0) }
         for name in classNames { hasher.combine(string: name) }
         return hasher.hexDigest
     }
 
-    /// Calls `body` with each example's float64 features in turn (made from the bytes for pixels).
+    /// Calls `body` with each example's float64 features in turn (made from the source when deferred).
     public func forEachColumn(_ body: (Int, UnsafeBufferPointer<Double>) -> Void) {
         switch values {
         case .numbers(let matrix):
@@ -119,8 +119,8 @@ public struct Dataset: Sendable {
             matrix.storage.withUnsafeBufferPointer { storage in
                 for j in 0..<matrix.columns { body(j, UnsafeBufferPointer(rebasing: storage[(j * rows)..<((j + 1) * rows)])) }
             }
-        case .pixels(let pixels):
-            pixels.forEachColumn(body)
+        case .deferred(let deferred):
+            deferred.forEachColumn(body)
         }
     }
 
@@ -128,24 +128,32 @@ public struct Dataset: Sendable {
     public func selecting(_ indices: [Int]) -> Dataset {
         var result = self
         switch values {
+        case .deferred(let deferred):
+            if let selected = deferred.selecting(indices) {
+                result.values = .deferred(selected)
+            } else {
+                result.values = .numbers(Self.selecting(indices, of: deferred.materialized(as: Double.self)))
+            }
         case .numbers(let matrix):
-            let storage = Self.selecting(indices, of: matrix.storage, rows: matrix.rows)
-            // Shapes are consistent by construction.
-            result.values = .numbers((try? Matrix(rows: matrix.rows, columns: indices.count, columnMajor: storage))
-                ?? Matrix(rows: matrix.rows, columns: 0))
-        case .pixels(var pixels):
-            pixels.bytes = Self.selecting(indices, of: pixels.bytes, rows: pixels.rows)
-            result.values = .pixels(pixels)
+            result.values = .numbers(Self.selecting(indices, of: matrix))
         }
         result.labels = indices.map { labels[$0] }
         return result
     }
 
-    private static func selecting<Element>(_ indices: [Int], of source: [Element], rows: Int) -> [Element] {
-        var storage: [Element] = []
+    private static func selecting(_ indices: [Int], of matrix: Matrix<Double>) -> Matrix<Double> {
+        let rows = matrix.rows
+        var storage: [Double] = []
         storage.reserveCapacity(rows * indices.count)
-        for index in indices { storage.append(contentsOf: source[(index * rows)..<((index + 1) * rows)]) }
-        return storage
+        for index in indices { storage.append(contentsOf: matrix.storage[(index * rows)..<((index + 1) * rows)]) }
+        // Shapes are consistent by construction.
+        return (try? Matrix(rows: rows, columns: indices.count, columnMajor: storage)) ?? Matrix(rows: rows, columns: 0)
+    }
+
+    init(unchecked deferred: DeferredFeatures, labels: [Int32], classNames: [String]) {
+        values = .deferred(deferred)
+        self.labels = labels
+        self.classNames = classNames
     }
 
     init(unchecked storage: [Double], rows: Int, labels: [Int32], classNames: [String]) {

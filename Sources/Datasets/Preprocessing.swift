@@ -129,8 +129,8 @@ public struct Preprocessing: Sendable, Hashable {
 
     static func scaled(_ dataset: Dataset, by scale: Double) -> Dataset {
         var result = dataset
-        if case .pixels(let pixels) = dataset.values, pixels.canScale {
-            result.values = .pixels(pixels.scaled(by: scale))
+        if case .deferred(let deferred) = dataset.values, deferred.canScale {
+            result.values = .deferred(deferred.scaled(by: scale))
         } else {
             result.features = Matrix(mapping: dataset.features) { $0 / scale }
         }
@@ -158,8 +158,8 @@ public struct Preprocessing: Sendable, Hashable {
 
     static func standardized(_ dataset: Dataset, mean: [Double], deviation: [Double]) -> Dataset {
         var result = dataset
-        if case .pixels(let pixels) = dataset.values, pixels.canStandardize {
-            result.values = .pixels(pixels.standardized(mean: mean, deviation: deviation))
+        if case .deferred(let deferred) = dataset.values, deferred.canStandardize {
+            result.values = .deferred(deferred.standardized(mean: mean, deviation: deviation))
             return result
         }
         let rows = dataset.featureCount

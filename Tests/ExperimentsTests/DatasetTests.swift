@@ -27,6 +27,15 @@ struct NumpyDatasets: Decodable {
     let circles: Entry
     let spirals: Entry
     let random: Entry
+    struct Samples: Decodable {
+        let rows: Int
+        let columns: Int
+        let seed: UInt32
+        /// [row, column, value]
+        let samples: [[Double]]
+        let row_sums: [Double]
+    }
+    let synthetic: Samples
 
     static func load() throws -> NumpyDatasets {
         try JSONDecoder().decode(NumpyDatasets.self, from: Data(contentsOf: fixtures.appendingPathComponent("numpy_datasets.json")))
@@ -330,8 +339,8 @@ struct PreprocessingTests {
     }
 }
 
-@Suite("Images held as bytes")
-struct PixelFeatureTests {
+@Suite("Features held compactly: image bytes, uniform draws")
+struct DeferredFeatureTests {
     /// 7 features × 40 examples of pseudo-random bytes; feature 3 is constant (deviation 0).
     static func pair() throws -> (pixels: Dataset, numbers: Dataset) {
         var random = NumpyRandom(seed: 11)
@@ -369,7 +378,7 @@ struct PixelFeatureTests {
         let preprocessing = Self.recipes[recipe]
         let fromPixels = try preprocessing.apply(Preprocessing.Prepared(train: pixels, test: preprocessing.testFraction == nil ? test.pixels.selecting(Array(0..<12)) : nil))
         let fromNumbers = try preprocessing.apply(Preprocessing.Prepared(train: numbers, test: preprocessing.testFraction == nil ? test.numbers.selecting(Array(0..<12)) : nil))
-        if case .pixels = fromPixels.train.values {} else { Issue.record("the training split was made float64 during preprocessing") }
+        if case .deferred = fromPixels.train.values {} else { Issue.record("the training split was made float64 during preprocessing") }
         let pairs = [(fromPixels.train, fromNumbers.train)] + [fromPixels.test, fromPixels.validation].indices.compactMap { index -> (Dataset, Dataset)? in
             let bytes = [fromPixels.test, fromPixels.validation][index], doubles = [fromNumbers.test, fromNumbers.validation][index]
             #expect((bytes == nil) == (doubles == nil))
@@ -385,6 +394,58 @@ struct PixelFeatureTests {
             let (byteMean, byteDeviation) = Preprocessing.statistics(of: bytes)
             let (mean, deviation) = Preprocessing.statistics(of: doubles)
             #expect(byteMean.map(\.bitPattern) == mean.map(\.bitPattern) && byteDeviation.map(\.bitPattern) == deviation.map(\.bitPattern))
+        }
+    }
+
+    @Test("the benchmark's uniform data, drawn in blocks from each row's generator, are NumPy's rand(features, m)")
+    func deferredUniform() throws {
+        let reference = try NumpyDatasets.load().synthetic
+        let data = try Generator.synthetic(features: reference.rows, count: reference.columns, classes: 10, seed: reference.seed).make()
+        guard case .deferred = data.values else { Issue.record("a 2 600-example synthetic dataset was drawn whole"); return }
+        let features = data.features
+        for sample in reference.samples {
+            #expect(features[Int(sample[0]), Int(sample[1])].bitPattern == sample[2].bitPattern, "X[\(sample[0]), \(sample[1])]")
+        }
+        for i in 0..<reference.rows {
+            let sum = (0..<reference.columns).reduce(0.0) { $0 + features[i, $1] }
+            #expect(abs(sum - reference.row_sums[i]) <= 1e-9 * reference.row_sums[i])
+        }
+        // The same values, labels and fingerprint as drawing the whole X row by row.
+        var random = NumpyRandom(seed: reference.seed)
+        var eager = Matrix<Double>(rows: reference.rows, columns: reference.columns)
+        for i in 0..<reference.rows {
+            for j in 0..<reference.columns { eager[i, j] = random.uniform() }
+        }
+        let labels = (0..<reference.columns).map { _ in Int32(random.interval(9)) }
+        let numbers = try Dataset(features: eager, labels: labels, classNames: data.classNames)
+        #expect(data.labels == labels && data.fingerprint == numbers.fingerprint)
+        #expect(data.features(as: Float.self) == eager.converted(to: Float.self))
+        for var preprocessing in Self.recipes {
+            preprocessing.keepClasses = preprocessing.keepClasses.map { _ in ["class 2", "class 0"] }
+            let deferred = try preprocessing.apply(Preprocessing.Prepared(train: data, test: nil))
+            let drawn = try preprocessing.apply(Preprocessing.Prepared(train: numbers, test: nil))
+            #expect(deferred.train.features == drawn.train.features && deferred.train.fingerprint == drawn.train.fingerprint)
+            #expect(deferred.test?.features == drawn.test?.features && deferred.validation?.features == drawn.validation?.features)
+        }
+    }
+
+    @Test("skipping words leaves the generator where drawing them would")
+    func skip() {
+        for count in [0, 1, 623, 624, 625, 1_247, 5_000] {
+            var skipped = NumpyRandom(seed: 3), drawn = NumpyRandom(seed: 3)
+            skipped.skip(count)
+            for _ in 0..<count { _ = drawn.nextUInt32() }
+            #expect((0..<700).map { _ in skipped.nextUInt32() } == (0..<700).map { _ in drawn.nextUInt32() }, "after \(count) words")
+        }
+    }
+
+    @Test("selections keep the shapes: none, some, repeated")
+    func selections() throws {
+        let (pixels, numbers) = try Self.pair()
+        for indices in [[], [3], [39, 0, 0, 7]] {
+            let bytes = pixels.selecting(indices), doubles = numbers.selecting(indices)
+            #expect(bytes.exampleCount == indices.count && bytes.featureCount == 7)
+            #expect(bytes.features == doubles.features && bytes.fingerprint == doubles.fingerprint)
         }
     }
 

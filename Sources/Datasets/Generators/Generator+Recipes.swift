@@ -109,15 +109,23 @@ extension Generator {
     }
 
     /// `np.random.seed(seed); X = np.random.rand(features, count)`; labels uniform in 0..<classes.
+    /// Large draws are deferred (`DeferredFeatures`): made in the precision a run needs, never
+    /// held as float64 by a float32 sweep. The generator states and the block of draws that
+    /// costs (about 4.6 KB a feature) must be small beside the float64 values (8 B × count a feature).
     func makeSynthetic(features: Int, count: Int, classes: Int, seed: UInt32) -> Dataset {
         var random = NumpyRandom(seed: seed)
+        let names = (0..<classes).map { "class \($0)" }
+        if count >= 2_400 {
+            let deferred = DeferredFeatures(uniformRows: features, columns: count, random: &random)
+            let labels = (0..<count).map { _ in Int32(random.interval(classes - 1)) }
+            return Dataset(unchecked: deferred, labels: labels, classNames: names)
+        }
         var storage = [Double](repeating: 0, count: features * count)
         for i in 0..<features {
             for j in 0..<count { storage[i + j * features] = random.uniform() }
         }
         let labels = (0..<count).map { _ in Int32(random.interval(classes - 1)) }
-        return Dataset(unchecked: storage, rows: features, labels: labels,
-                       classNames: (0..<classes).map { "class \($0)" })
+        return Dataset(unchecked: storage, rows: features, labels: labels, classNames: names)
     }
 
     /// Adds `randn·noise` to every coordinate, row by row over all points in order.

@@ -29,26 +29,28 @@ public struct PreparedData: Sendable {
     }
 
     init(splits: DataSplits, keepDouble: Bool, makeSingle: Bool) {
-        fingerprint = splits.fingerprint
-        trainExamples = splits.train.exampleCount
-        featureCount = splits.train.featureCount
-        summary = "\(splits.source): train \(splits.train.shapeDescription)"
-            + (splits.test.map { "; test \($0.shapeDescription)" } ?? "; no test split")
-        // Images held as bytes are made in each precision straight from them: a float32 sweep
-        // never holds a float64 copy.
-        singlePrecision = makeSingle
-            ? (splits.train.features(as: Float.self), splits.test?.features(as: Float.self)) : nil
         var kept = splits
-        if !keepDouble && makeSingle {
-            // Released: every run of the sweep reads `singlePrecision`.
-            kept.train.releaseFeatures()
-            kept.test?.releaseFeatures()
-        } else {
+        if keepDouble || !makeSingle {
+            // Made once, before the fingerprint and the float32 copy read them (a deferred source is not read twice).
             kept.train.materialize()
             kept.test?.materialize()
         }
         // Each run converts the validation split to its precision (`ValidationMonitor`).
         kept.validation?.materialize()
+        fingerprint = kept.fingerprint
+        trainExamples = splits.train.exampleCount
+        featureCount = splits.train.featureCount
+        summary = "\(splits.source): train \(splits.train.shapeDescription)"
+            + (splits.test.map { "; test \($0.shapeDescription)" } ?? "; no test split")
+        // Deferred features (image bytes, uniform draws) are made in each precision straight
+        // from their source: a float32 sweep never holds a float64 copy.
+        singlePrecision = makeSingle
+            ? (kept.train.features(as: Float.self), kept.test?.features(as: Float.self)) : nil
+        if !keepDouble && makeSingle {
+            // Released: every run of the sweep reads `singlePrecision`.
+            kept.train.releaseFeatures()
+            kept.test?.releaseFeatures()
+        }
         self.splits = kept
         hasDoubleFeatures = keepDouble || !makeSingle
     }

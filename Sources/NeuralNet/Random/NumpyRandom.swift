@@ -48,6 +48,18 @@ public struct NumpyRandom: Sendable {
         return y
     }
 
+    /// Discards the next `count` 32-bit words, as `count` calls of `nextUInt32()` would (without
+    /// tempering them): where a stream is read in another order than it was drawn.
+    public mutating func skip(_ count: Int) {
+        var remaining = count
+        while remaining > 0 {
+            if index >= Self.stateSize { regenerate() }
+            let step = min(remaining, Self.stateSize - index)
+            index += step
+            remaining -= step
+        }
+    }
+
     private mutating func regenerate() {
         let upperMask: UInt32 = 0x8000_0000
         let lowerMask: UInt32 = 0x7fff_ffff
