@@ -25,11 +25,13 @@ static struct {
     int (*tget_class)(ns_hid_t);
     htri_t (*tis_variable_str)(ns_hid_t);
     size_t (*tget_size)(ns_hid_t);
+    int (*tget_sign)(ns_hid_t);
     herr_t (*sclose)(ns_hid_t);
     int (*sget_simple_extent_ndims)(ns_hid_t);
     int (*sget_simple_extent_dims)(ns_hid_t, ns_hsize_t *, ns_hsize_t *);
     herr_t (*literate)(ns_hid_t, int, int, ns_hsize_t *, ns_h5_name_callback, void *);
     ns_hid_t *native_double;
+    ns_hid_t *native_uchar;
 } h5;
 
 static char load_error[512] = "libhdf5 was not loaded";
@@ -79,10 +81,12 @@ static void load(void) {
     RESOLVE(tget_class, "H5Tget_class")
     RESOLVE(tis_variable_str, "H5Tis_variable_str")
     RESOLVE(tget_size, "H5Tget_size")
+    RESOLVE(tget_sign, "H5Tget_sign")
     RESOLVE(sclose, "H5Sclose")
     RESOLVE(sget_simple_extent_ndims, "H5Sget_simple_extent_ndims")
     RESOLVE(sget_simple_extent_dims, "H5Sget_simple_extent_dims")
     RESOLVE(native_double, "H5T_NATIVE_DOUBLE_g")
+    RESOLVE(native_uchar, "H5T_NATIVE_UCHAR_g")
     // 1.12 renamed the iteration (H5Literate is a macro for H5Literate2 there); the link info
     // argument differs between the two, and NetSweep does not read it.
     *(void **)&h5.literate = dlsym(library, "H5Literate2");
@@ -115,11 +119,13 @@ int ns_h5_type_close(ns_hid_t type) { return h5.tclose(type); }
 int ns_h5_type_class(ns_hid_t type) { return h5.tget_class(type); }
 int ns_h5_type_is_variable_string(ns_hid_t type) { return h5.tis_variable_str(type); }
 size_t ns_h5_type_size(ns_hid_t type) { return h5.tget_size(type); }
+int ns_h5_type_is_unsigned(ns_hid_t type) { return h5.tget_sign(type) == 0 /* H5T_SGN_NONE */; }
 int ns_h5_space_close(ns_hid_t space) { return h5.sclose(space); }
 int ns_h5_space_rank(ns_hid_t space) { return h5.sget_simple_extent_ndims(space); }
 int ns_h5_space_dims(ns_hid_t space, ns_hsize_t *dims) { return h5.sget_simple_extent_dims(space, dims, NULL); }
 /// H5S_ALL (0) for both spaces, H5P_DEFAULT (0) transfer properties.
 int ns_h5_read_doubles(ns_hid_t dataset, double *buffer) { return h5.dread(dataset, *h5.native_double, 0, 0, 0, buffer); }
+int ns_h5_read_bytes(ns_hid_t dataset, unsigned char *buffer) { return h5.dread(dataset, *h5.native_uchar, 0, 0, 0, buffer); }
 int ns_h5_read_as(ns_hid_t dataset, ns_hid_t type, void *buffer) { return h5.dread(dataset, type, 0, 0, 0, buffer); }
 int ns_h5_iterate_names(ns_hid_t file, ns_h5_name_callback callback, void *context) {
     return h5.literate(file, 0 /* H5_INDEX_NAME */, 0 /* H5_ITER_INC */, NULL, callback, context);

@@ -119,7 +119,8 @@ enum FixtureFiles {
     }
 
     /// A cat-style HDF5 file: x uint8 (m, 2, 2, 3), y int64 (m,), list_classes |S7.
-    static func hdf5(_ url: URL, images: [UInt8], count: Int, labels: [Int64], classes: [String]?, xKey: String = "train_set_x") throws {
+    static func hdf5(_ url: URL, images: [UInt8], count: Int, labels: [Int64], classes: [String]?, xKey: String = "train_set_x",
+                     signedImages: Bool = false) throws {
         let file = H5Fcreate(url.path, 2 /* H5F_ACC_TRUNC */, 0, 0)
         #expect(file >= 0)
         defer { H5Fclose(file) }
@@ -131,7 +132,8 @@ enum FixtureFiles {
             H5Sclose(space)
         }
         images.withUnsafeBytes {
-            write(xKey, dims: [hsize_t(count), 2, 2, 3], fileType: H5T_STD_U8LE_g, memoryType: H5T_NATIVE_UINT8_g, bytes: $0.baseAddress!)
+            write(xKey, dims: [hsize_t(count), 2, 2, 3], fileType: signedImages ? H5T_STD_I8LE_g : H5T_STD_U8LE_g,
+                  memoryType: signedImages ? H5T_NATIVE_INT8_g : H5T_NATIVE_UINT8_g, bytes: $0.baseAddress!)
         }
         labels.withUnsafeBytes {
             write("train_set_y", dims: [hsize_t(labels.count)], fileType: H5T_STD_I64LE_g, memoryType: H5T_NATIVE_INT64_g, bytes: $0.baseAddress!)
@@ -265,6 +267,12 @@ struct LoaderTests {
         #expect(dataset.features.storage == images.map(Double.init))
         #expect(dataset.labels == [1, 0])
         #expect(dataset.classNames == ["non-cat", "cat"])
+        guard case .deferred = dataset.values else { Issue.record("unsigned bytes were read as float64"); return }
+        // Other integer types are read as numbers: the same values.
+        try FixtureFiles.hdf5(file, images: images, count: 2, labels: [1, 0], classes: ["non-cat", "cat"], signedImages: true)
+        let signed = try HDF5Loader.load(path: file.path, xKey: "train_set_x", yKey: "train_set_y", classesKey: "list_classes")
+        guard case .numbers = signed.values else { Issue.record("signed bytes were kept as unsigned ones"); return }
+        #expect(signed.features == dataset.features && signed.fingerprint == dataset.fingerprint)
     }
 
     @Test("HDF5: a missing dataset names what the file has; a non-HDF5 file is refused")

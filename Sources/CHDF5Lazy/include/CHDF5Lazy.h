@@ -38,12 +38,16 @@ int ns_h5_type_close(ns_hid_t type);
 int ns_h5_type_class(ns_hid_t type);
 int ns_h5_type_is_variable_string(ns_hid_t type);
 size_t ns_h5_type_size(ns_hid_t type);
+/// 1 for an unsigned integer type.
+int ns_h5_type_is_unsigned(ns_hid_t type);
 int ns_h5_space_close(ns_hid_t space);
 int ns_h5_space_rank(ns_hid_t space);
 int ns_h5_space_dims(ns_hid_t space, ns_hsize_t *dims);
 /// Reads the whole dataset converted to native doubles.
 int ns_h5_read_doubles(ns_hid_t dataset, double *buffer);
 /// Reads the whole dataset in its own (file) type `type`.
+/// An 8-bit unsigned dataset's values as they are.
+int ns_h5_read_bytes(ns_hid_t dataset, unsigned char *buffer);
 int ns_h5_read_as(ns_hid_t dataset, ns_hid_t type, void *buffer);
 int ns_h5_iterate_names(ns_hid_t file, ns_h5_name_callback callback, void *context);
 

@@ -7,7 +7,8 @@ import NeuralNet
 ///
 /// The image dataset is (m, …) in C order; each example's values are contiguous, so the
 /// buffer read is already X (features, m) in column-major order — the same flattening as
-/// NumPy's `x.reshape(m, -1).T`. Any numeric type is converted to `Double` by HDF5.
+/// NumPy's `x.reshape(m, -1).T`. Unsigned bytes (the cat files' pixels) are kept as bytes until a
+/// run's precision is known (`DeferredFeatures`); any other numeric type is converted to `Double` by HDF5.
 public enum HDF5Loader {
     /// The cat files' dataset names for a split ("train" or "test").
     public static func defaultKeys(split: String) -> (x: String, y: String, classes: String) {
@@ -29,13 +30,13 @@ public enum HDF5Loader {
         guard file >= 0 else { throw DatasetError.corrupt(file: path, problem: "cannot open the HDF5 file") }
         defer { ns_h5_file_close(file) }
 
-        let (xShape, xValues) = try readNumbers(file: file, path: path, key: xKey)
+        let (xShape, x) = try readFeatures(file: file, path: path, key: xKey)
         guard let count = xShape.first, count > 0 else {
             throw DatasetError.corrupt(file: path, problem: "dataset '\(xKey)' has no examples (shape \(xShape))")
         }
-        let features = xValues.count / count
+        let features = x.count / count
         // A NaN or infinite pixel would surface only as a run that "diverged at 0".
-        if let bad = xValues.firstIndex(where: { !$0.isFinite }) {
+        if case .numbers(let xValues) = x, let bad = xValues.firstIndex(where: { !$0.isFinite }) {
             throw DatasetError.corrupt(file: path, problem:
                 "dataset '\(xKey)' has a non-finite value (\(xValues[bad])) at example \(bad / max(features, 1)), feature \(bad % max(features, 1))")
         }
@@ -62,8 +63,44 @@ public enum HDF5Loader {
             }
             names = stored
         }
-        let matrix = try Matrix<Double>(rows: features, columns: count, columnMajor: xValues)
-        return try Dataset(features: matrix, labels: labels, classNames: names)
+        switch x {
+        case .bytes(let bytes):
+            return try Dataset(pixels: bytes, rows: features, labels: labels, classNames: names)
+        case .numbers(let values):
+            return try Dataset(features: Matrix(rows: features, columns: count, columnMajor: values), labels: labels, classNames: names)
+        }
+    }
+
+    /// A feature dataset's values: unsigned bytes as they are, anything else as float64.
+    private enum Values {
+        case bytes([UInt8])
+        case numbers([Double])
+
+        var count: Int {
+            switch self {
+            case .bytes(let bytes): return bytes.count
+            case .numbers(let numbers): return numbers.count
+            }
+        }
+    }
+
+    private static func readFeatures(file: ns_hid_t, path: String, key: String) throws -> ([Int], Values) {
+        let dataset = try open(file: file, path: path, key: key)
+        let type = ns_h5_dataset_type(dataset)
+        let isBytes = ns_h5_type_class(type) == NS_H5T_INTEGER && ns_h5_type_size(type) == 1 && ns_h5_type_is_unsigned(type) == 1
+        ns_h5_type_close(type)
+        guard isBytes else {
+            ns_h5_dataset_close(dataset)
+            let (shape, values) = try readNumbers(file: file, path: path, key: key)
+            return (shape, .numbers(values))
+        }
+        defer { ns_h5_dataset_close(dataset) }
+        let shape = try extent(dataset: dataset, path: path, key: key)
+        let count = try checkedCount(shape, path: path, key: key)
+        var bytes = [UInt8](repeating: 0, count: count)
+        let status = bytes.withUnsafeMutableBufferPointer { ns_h5_read_bytes(dataset, $0.baseAddress) }
+        guard status >= 0 else { throw DatasetError.corrupt(file: path, problem: "cannot read dataset '\(key)' (truncated or corrupt)") }
+        return (shape, .bytes(bytes))
     }
 
     private static func open(file: ns_hid_t, path: String, key: String) throws -> ns_hid_t {
