@@ -51,6 +51,9 @@ public struct Preprocessing: Sendable, Hashable {
         public var validation: Dataset?
         /// New data for a trained network (`runner predict`), treated as a test file.
         public var other: Dataset?
+        /// Whether `other` has labels: unlabelled data keep every example (`keep_classes` cannot
+        /// choose among examples whose class is not known).
+        public var otherIsLabelled = true
 
         public init(train: Dataset, test: Dataset?, validation: Dataset? = nil, other: Dataset? = nil) {
             self.train = train
@@ -72,7 +75,14 @@ public struct Preprocessing: Sendable, Hashable {
             result.validation = try result.validation.map(transform)
             result.other = try result.other.map(transform)
         }
-        if let keepClasses { try each { try Self.keep(keepClasses, in: $0) } }
+        if let keepClasses {
+            let unlabelled = result.otherIsLabelled ? nil : result.other
+            try each { try Self.keep(keepClasses, in: $0) }
+            if var unlabelled {
+                unlabelled.classNames = result.train.classNames
+                result.other = unlabelled
+            }
+        }
         if let takeTrain { result.train = result.train.selecting(Array(0..<min(takeTrain, result.train.exampleCount))) }
         if let takeTest, let current = result.test { result.test = current.selecting(Array(0..<min(takeTest, current.exampleCount))) }
         var random = NumpyRandom(seed: splitSeed)

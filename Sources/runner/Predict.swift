@@ -11,9 +11,9 @@ struct Predict: ParsableCommand {
         discussion: """
             Loads runs/<id>/params.npz and the run's record (architecture, output layer, precision) and makes the run's data again (through --data-dir, like runner run) to apply the same preprocessing: the same classes kept, the same scale, and the training split's standardisation statistics. The data must be the ones trained on (the run id folds in their fingerprint).
 
-            Without --data it predicts the run's test split (--split train for the training split) and prints the accuracy beside the recorded one: they are equal, example for example, because the same network sees the same inputs. --data takes a file read with the run's file options (format, HDF5 keys — test_set_x/test_set_y, then train_set_x/train_set_y, unless the experiment names others — CSV label column, class names; an IDX image file takes --labels), or a generator's recipe as a YAML mapping such as '{generator: planar, seed: 2}'. The file must carry labels as the training file does.
+            Without --data it predicts the run's test split (--split train for the training split) and prints the accuracy beside the recorded one: they are equal, example for example, because the same network sees the same inputs. --data takes a file read with the run's file options (format, HDF5 keys — test_set_x/test_set_y, then train_set_x/train_set_y, unless the experiment names others — CSV label column, class names; an IDX image file takes --labels), or a generator's recipe as a YAML mapping such as '{generator: planar, seed: 2}'. A file without labels is predicted too (your own image, as the cat tutorial's last step): an HDF5 file without the labels' dataset, a CSV file with the training file's columns but the label column, an IDX image file without --labels; its rows have no label and correct columns, and no accuracy is printed (keep_classes cannot choose among examples whose class is unknown: every example is predicted).
 
-            Writes one row per example to --out (or standard output): example (its position in the split or file, from 0, after the experiment's keep_classes), label, predicted, correct (1/0), and probability_<class> for every class (a sigmoid output gives both classes' probabilities); the summary goes to standard error. --best takes, among the runs trained in full (pruned runs of a successive-halving sweep only when there are no others), the highest validation accuracy when the runs have a validation split, else test accuracy, else train accuracy.
+            Writes one row per example to --out (or standard output): example (its position in the split or file, from 0, after the experiment's keep_classes), label, predicted, correct (1/0) (label and correct only for labelled data), and probability_<class> for every class (a sigmoid output gives both classes' probabilities); the summary goes to standard error. --best takes, among the runs trained in full (pruned runs of a successive-halving sweep only when there are no others), the highest validation accuracy when the runs have a validation split, else test accuracy, else train accuracy.
 
             Exit codes: 0 predictions written; 64 not a finished run's folder, damaged parameters, data changed since the run, bad --data; 3 a data file is missing (only with --skip-missing-data); 74 a file could not be read or written.
 
@@ -93,9 +93,10 @@ struct Predict: ParsableCommand {
         let prepared: PreparedData
         let target: Dataset
         let what: String
+        var labelled = true
         do {
             if let newData {
-                (prepared, target) = try source.load(run.record.config.dataset, with: newData)
+                (prepared, target, labelled) = try source.load(run.record.config.dataset, with: newData)
                 what = data ?? ""
             } else {
                 prepared = try source.load(run.record.config.dataset)
@@ -133,7 +134,8 @@ struct Predict: ParsableCommand {
             printError("runner predict: error: \(error)")
             throw Exit.badInput
         }
-        let text = predictions.csv(classNames: prepared.splits.train.classNames, labels: target.labels)
+        let classNames = prepared.splits.train.classNames
+        let text = predictions.csv(classNames: classNames, labels: labelled ? target.labels : nil)
         do {
             if let out {
                 try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
@@ -144,13 +146,21 @@ struct Predict: ParsableCommand {
             printError("runner predict: error: \(error)")
             throw Exit.code(for: error)
         }
-        let accuracy = predictions.accuracy(labels: target.labels)
-        let recorded: Double? = newData != nil ? nil : (split ?? (prepared.splits.test == nil ? "train" : "test")) == "train"
-            ? run.record.trainAccuracy : run.record.testAccuracy
+        let outcome: String
+        if labelled {
+            let accuracy = predictions.accuracy(labels: target.labels)
+            let recorded: Double? = newData != nil ? nil : (split ?? (prepared.splits.test == nil ? "train" : "test")) == "train"
+                ? run.record.trainAccuracy : run.record.testAccuracy
+            outcome = "accuracy \(CSVWriter.number(accuracy))"
+                + (recorded.map { " (recorded \(CSVWriter.number($0))" + ($0 == accuracy ? ", the same)" : ", DIFFERENT)") } ?? "")
+        } else {
+            let counts = classNames.indices.map { index in predictions.predicted.filter { Int($0) == index }.count }
+            outcome = "no labels, so no accuracy; predicted "
+                + zip(classNames, counts).filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+        }
         printError("run \(run.record.id) (\(run.layerSizes.map(String.init).joined(separator: "-")), "
                    + "\(run.record.config.model.activation.description), \(run.record.config.precision.rawValue)) on \(what): "
-                   + "\(target.exampleCount) examples, accuracy \(CSVWriter.number(accuracy))"
-                   + (recorded.map { " (recorded \(CSVWriter.number($0))" + ($0 == accuracy ? ", the same)" : ", DIFFERENT)") } ?? "")
+                   + "\(target.exampleCount) example\(target.exampleCount == 1 ? "" : "s"), \(outcome)"
                    + (out.map { "; written to \($0)" } ?? "") + (best.map { "; chosen from \($0) as the best run" } ?? ""))
     }
 

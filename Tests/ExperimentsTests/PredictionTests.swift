@@ -1,3 +1,4 @@
+@preconcurrency import CHDF5
 import Datasets
 import Foundation
 import NeuralNet
@@ -74,7 +75,7 @@ struct PredictionTests {
             let recipe = run.record.config.dataset
             // The training recipe given as new data: the same raw examples, so after the same
             // preprocessing the same features, the same predictions and the recorded accuracy.
-            let (data, new) = try source.load(recipe, with: .generated(recipe))
+            let (data, new, _) = try source.load(recipe, with: .generated(recipe))
             #expect(new.features == data.splits.train.features)
             let single = run.record.config.precision == .float32
             let predictions = single ? try Predictions(network: run.network(Float.self), features: new.features)
@@ -84,7 +85,7 @@ struct PredictionTests {
             // Other data are standardised with the training statistics, not their own.
             var other = recipe
             other.seed = 99
-            let (_, drawn) = try source.load(recipe, with: .generated(other))
+            let (_, drawn, _) = try source.load(recipe, with: .generated(other))
             guard let rawTrain = try recipe.makeGenerator()?.make(), let rawOther = try other.makeGenerator()?.make() else {
                 Issue.record("no generator")
                 continue
@@ -170,11 +171,18 @@ struct PredictionFileTests {
         let source = DataSource(locator: DataLocator(directories: []))
         let config = try #require(try plan.layout.readRecord(plan.runs[0].id)).config.dataset
         let swapped = root.appendingPathComponent("swapped.csv").path
-        #expect(throws: DatasetError.badOption(name: "--data", expected: "the training file's columns (x1,x2,y)",
+        #expect(throws: DatasetError.badOption(name: "--data", expected: "the training file's columns (x1,x2,y), or those without the label column",
                                                found: "x2,x1,y in \(swapped)")) {
             try source.load(config, with: .file(name: swapped, labels: nil))
         }
-        _ = try source.load(config, with: .file(name: path, labels: nil))
+        let (_, labelledData, labelled) = try source.load(config, with: .file(name: path, labels: nil))
+        #expect(labelled)
+        // The same rows without the label column: new examples without labels, the same features.
+        let bare = root.appendingPathComponent("bare.csv")
+        try rows.map { $0.split(separator: ",").dropLast().joined(separator: ",") }.joined(separator: "\n")
+            .write(to: bare, atomically: true, encoding: .utf8)
+        let (_, unlabelledData, isLabelled) = try source.load(config, with: .file(name: bare.path, labels: nil))
+        #expect(!isLabelled && unlabelledData.features == labelledData.features && unlabelledData.classNames == labelledData.classNames)
         // A validation file one feature wider is refused when the data are loaded, naming both files.
         var wide = config
         wide.testFraction = nil
@@ -185,5 +193,74 @@ struct PredictionFileTests {
         } catch {
             #expect("\(error)".contains("the validation file has 3 features per example; the training file"), "\(error)")
         }
+    }
+}
+
+@Suite("Predicting on data without labels")
+struct UnlabelledPredictionTests {
+    /// Trains the cat-style HDF5 fixture (12 features, 6 examples) and returns the run's dataset section.
+    static func trainedOnHDF5(root: URL) throws -> (DatasetConfig, URL) {
+        let images = (0..<72).map { UInt8(($0 * 37) % 256) }
+        let file = root.appendingPathComponent("cats.h5")
+        try FixtureFiles.hdf5(file, images: images, count: 6, labels: [1, 0, 1, 1, 0, 0], classes: ["non-cat", "cat"])
+        let text = """
+            name: h5run
+            dataset: {train: \(file.path), scale: 255, keep_classes: [cat, non-cat]}
+            model: {hidden: [3], activation: relu, output: sigmoid}
+            training: {learning_rate: 0.1, iterations: 10}
+            """
+        let (plan, _) = try runExperiment(text, root: root, jobs: 1)
+        return (try #require(try plan.layout.readRecord(plan.runs[0].id)).config.dataset, file)
+    }
+
+    @Test("an HDF5 file without the labels' dataset is predicted on every example, with the run's preprocessing")
+    func hdf5WithoutLabels() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (config, file) = try Self.trainedOnHDF5(root: root)
+        let source = DataSource(locator: DataLocator(directories: []))
+        let (_, labelledData, labelled) = try source.load(config, with: .file(name: file.path, labels: nil))
+        #expect(labelled)
+        // The learner's own image: x only, under the test split's name.
+        let own = root.appendingPathComponent("my_image.h5")
+        let pixels = (0..<12).map { UInt8(($0 * 37) % 256) }
+        let handle = H5Fcreate(own.path, 2 /* H5F_ACC_TRUNC */, 0, 0)
+        let dims: [hsize_t] = [1, 2, 2, 3]
+        let space = H5Screate_simple(4, dims, nil)
+        let dataset = H5Dcreate2(handle, "test_set_x", H5T_STD_U8LE_g, space, 0, 0, 0)
+        _ = pixels.withUnsafeBytes { H5Dwrite(dataset, H5T_NATIVE_UINT8_g, 0, 0, 0, $0.baseAddress) }
+        H5Dclose(dataset)
+        H5Sclose(space)
+        H5Fclose(handle)
+        let (_, image, isLabelled) = try source.load(config, with: .file(name: own.path, labels: nil))
+        #expect(!isLabelled)
+        #expect(image.exampleCount == 1 && image.classNames == ["cat", "non-cat"])
+        // The same scale as the run's data: the first training image (kept first by keep_classes).
+        #expect(image.features.storage == labelledData.features.columns(0..<1).storage)
+    }
+
+    @Test("an IDX image file without --labels is read as unlabelled examples")
+    func idxWithoutLabels() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let images = root.appendingPathComponent("images-idx3-ubyte")
+        let labels = root.appendingPathComponent("labels-idx1-ubyte")
+        let count = 20
+        var imageBytes: [UInt8] = [0, 0, 8, 3, 0, 0, 0, UInt8(count), 0, 0, 0, 2, 0, 0, 0, 2]
+        imageBytes += (0..<(count * 4)).map { UInt8(($0 * 13) % 256) }
+        try Data(imageBytes).write(to: images)
+        try Data([0, 0, 8, 1, 0, 0, 0, UInt8(count)] + (0..<count).map { UInt8($0 % 2) }).write(to: labels)
+        let text = """
+            name: idxrun
+            dataset: {train: \(images.path), train_labels: \(labels.path), format: idx, scale: 255}
+            model: {hidden: [3], activation: tanh, output: sigmoid}
+            training: {learning_rate: 0.1, iterations: 5}
+            """
+        let (plan, _) = try runExperiment(text, root: root, jobs: 1)
+        let config = try #require(try plan.layout.readRecord(plan.runs[0].id)).config.dataset
+        let source = DataSource(locator: DataLocator(directories: []))
+        let (prepared, new, labelled) = try source.load(config, with: .file(name: images.path, labels: nil))
+        #expect(!labelled && new.exampleCount == count)
+        #expect(new.features == prepared.splits.train.features)
     }
 }

@@ -25,19 +25,23 @@ public enum CSVLoader {
     }
 
     /// - Parameter classes: the classes of a split read before (nil: found from this file).
+    /// - Parameter unlabelled: every column is a feature (new data for `runner predict`); the
+    ///   labels are all 0 and mean nothing, the class names are `classes`'.
     /// - Throws: `DatasetError.corrupt` naming the file and the row and column of the first
     ///   bad cell: a ragged row, a non-numeric or non-finite feature, an unknown label column,
     ///   a label not among `classes`.
-    public static func load(path: String, labelColumn: String? = nil, classes: Classes? = nil) throws -> Dataset {
+    public static func load(path: String, labelColumn: String? = nil, classes: Classes? = nil, unlabelled: Bool = false) throws -> Dataset {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw DatasetError.corrupt(file: path, problem: "cannot read the file as UTF-8 text")
         }
         let rows = try parse(text, path: path)
-        guard let header = rows.first, header.fields.count >= 2 else {
-            throw DatasetError.corrupt(file: path, problem: "expected a header row with at least two columns")
+        guard let header = rows.first, header.fields.count >= (unlabelled ? 1 : 2) else {
+            throw DatasetError.corrupt(file: path, problem: unlabelled ? "expected a header row" : "expected a header row with at least two columns")
         }
         let labelIndex: Int
-        if let labelColumn {
+        if unlabelled {
+            labelIndex = -1
+        } else if let labelColumn {
             guard header.fields.filter({ $0 == labelColumn }).count <= 1 else {
                 throw DatasetError.corrupt(file: path, problem: "the header names '\(labelColumn)' twice; the label column must be unique")
             }
@@ -51,7 +55,7 @@ public enum CSVLoader {
         }
         let body = rows.dropFirst()
         guard !body.isEmpty else { throw DatasetError.corrupt(file: path, problem: "has a header but no data rows") }
-        let featureCount = header.fields.count - 1
+        let featureCount = header.fields.count - (unlabelled ? 0 : 1)
         var values = [Double](repeating: 0, count: featureCount * body.count)
         var labelTexts: [String] = []
         var labelLines: [Int] = []
@@ -79,6 +83,11 @@ public enum CSVLoader {
                 values[position * featureCount + feature] = value
                 feature += 1
             }
+        }
+        if unlabelled {
+            let names = classes?.names ?? ["0", "1"]
+            return try Dataset(features: Matrix(rows: featureCount, columns: body.count, columnMajor: values),
+                               labels: [Int32](repeating: 0, count: body.count), classNames: names)
         }
         if classes == nil {
             // Labels that are all numbers must be class numbers: 0.5 or 2e9 is a data error,
@@ -145,6 +154,11 @@ public enum CSVLoader {
     }
 
     /// Splits RFC 4180 text into rows of fields, remembering each row's first line number.
+    /// The fields of a header line (quoted fields unquoted; nil-free: a bad line gives its raw text).
+    public static func headerFields(_ line: String) -> [String] {
+        ((try? parse(line, path: ""))?.first?.fields ?? [line]).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
     static func parse(_ text: String, path: String) throws -> [Row] {
         var rows: [Row] = []
         var fields: [String] = []

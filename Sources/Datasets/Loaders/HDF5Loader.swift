@@ -19,27 +19,9 @@ public enum HDF5Loader {
     /// - Throws: `DatasetError.corrupt` naming the file for an unreadable file, a missing
     ///   dataset, a non-numeric dataset, or a label count that does not match.
     public static func load(path: String, xKey: String, yKey: String, classesKey: String?) throws -> Dataset {
-        var reason = [CChar](repeating: 0, count: 512)
-        guard ns_h5_load(&reason, reason.count) == 0 else {
-            throw DatasetError.corrupt(file: path, problem: String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-        guard ns_h5_is_hdf5(path) > 0 else {
-            throw DatasetError.corrupt(file: path, problem: "not an HDF5 file")
-        }
-        let file = ns_h5_open_readonly(path)
-        guard file >= 0 else { throw DatasetError.corrupt(file: path, problem: "cannot open the HDF5 file") }
+        let file = try openFile(path)
         defer { ns_h5_file_close(file) }
-
-        let (xShape, x) = try readFeatures(file: file, path: path, key: xKey)
-        guard let count = xShape.first, count > 0 else {
-            throw DatasetError.corrupt(file: path, problem: "dataset '\(xKey)' has no examples (shape \(xShape))")
-        }
-        let features = x.count / count
-        // A NaN or infinite pixel would surface only as a run that "diverged at 0".
-        if case .numbers(let xValues) = x, let bad = xValues.firstIndex(where: { !$0.isFinite }) {
-            throw DatasetError.corrupt(file: path, problem:
-                "dataset '\(xKey)' has a non-finite value (\(xValues[bad])) at example \(bad / max(features, 1)), feature \(bad % max(features, 1))")
-        }
+        let (count, features, x) = try readExamples(file: file, path: path, key: xKey)
         let (yShape, yValues) = try readNumbers(file: file, path: path, key: yKey)
         guard yValues.count == count else {
             throw DatasetError.corrupt(file: path, problem:
@@ -63,11 +45,59 @@ public enum HDF5Loader {
             }
             names = stored
         }
+        return try dataset(x, features: features, count: count, labels: labels, classNames: names)
+    }
+
+    /// Loads features `xKey` only (new data for `runner predict`): the labels are all 0 and mean
+    /// nothing; the class names are `classNames`.
+    public static func loadUnlabelled(path: String, xKey: String, classNames: [String]) throws -> Dataset {
+        let file = try openFile(path)
+        defer { ns_h5_file_close(file) }
+        let (count, features, x) = try readExamples(file: file, path: path, key: xKey)
+        return try dataset(x, features: features, count: count, labels: [Int32](repeating: 0, count: count), classNames: classNames)
+    }
+
+    /// Whether the file has a link named `key`.
+    public static func contains(path: String, key: String) throws -> Bool {
+        let file = try openFile(path)
+        defer { ns_h5_file_close(file) }
+        return ns_h5_link_exists(file, key) > 0
+    }
+
+    private static func openFile(_ path: String) throws -> ns_hid_t {
+        var reason = [CChar](repeating: 0, count: 512)
+        guard ns_h5_load(&reason, reason.count) == 0 else {
+            throw DatasetError.corrupt(file: path, problem: String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        guard ns_h5_is_hdf5(path) > 0 else {
+            throw DatasetError.corrupt(file: path, problem: "not an HDF5 file")
+        }
+        let file = ns_h5_open_readonly(path)
+        guard file >= 0 else { throw DatasetError.corrupt(file: path, problem: "cannot open the HDF5 file") }
+        return file
+    }
+
+    /// The examples of dataset `key`: their count, features per example and values.
+    private static func readExamples(file: ns_hid_t, path: String, key: String) throws -> (count: Int, features: Int, values: Values) {
+        let (shape, x) = try readFeatures(file: file, path: path, key: key)
+        guard let count = shape.first, count > 0 else {
+            throw DatasetError.corrupt(file: path, problem: "dataset '\(key)' has no examples (shape \(shape))")
+        }
+        let features = x.count / count
+        // A NaN or infinite pixel would surface only as a run that "diverged at 0".
+        if case .numbers(let values) = x, let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw DatasetError.corrupt(file: path, problem:
+                "dataset '\(key)' has a non-finite value (\(values[bad])) at example \(bad / max(features, 1)), feature \(bad % max(features, 1))")
+        }
+        return (count, features, x)
+    }
+
+    private static func dataset(_ x: Values, features: Int, count: Int, labels: [Int32], classNames: [String]) throws -> Dataset {
         switch x {
         case .bytes(let bytes):
-            return try Dataset(pixels: bytes, rows: features, labels: labels, classNames: names)
+            return try Dataset(pixels: bytes, rows: features, labels: labels, classNames: classNames)
         case .numbers(let values):
-            return try Dataset(features: Matrix(rows: features, columns: count, columnMajor: values), labels: labels, classNames: names)
+            return try Dataset(features: Matrix(rows: features, columns: count, columnMajor: values), labels: labels, classNames: classNames)
         }
     }
 

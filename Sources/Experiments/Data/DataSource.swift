@@ -99,11 +99,15 @@ public struct DataSource: Sendable {
     }
 
     /// The run's data as it was trained on, and `new` read and preprocessed as its test split
-    /// is (the same classes kept, the same scale, the training split's statistics).
+    /// is (the same classes kept, the same scale, the training split's statistics). `labelled`
+    /// is false for a file without labels (an IDX image file without --labels, an HDF5 file
+    /// without the labels' dataset, a CSV file without the label column): its labels are all 0
+    /// and mean nothing.
     /// - Throws: `DatasetError` naming the file and what was wrong.
-    public func load(_ config: DatasetConfig, with new: NewData) throws -> (prepared: PreparedData, new: Dataset) {
+    public func load(_ config: DatasetConfig, with new: NewData) throws -> (prepared: PreparedData, new: Dataset, labelled: Bool) {
         var (raw, source) = try rawSplits(config)
         let train = raw.train
+        var labelled = true
         switch new {
         case .generated(let recipe):
             guard let generator = recipe.makeGenerator() else {
@@ -112,20 +116,38 @@ public struct DataSource: Sendable {
             raw.other = try generator.make()
         case let .file(name, labels):
             let format = try config.format ?? Self.format(of: name)
-            if format == .hdf5, config.xKey == nil {
-                // A split of the tutorial's files, or a learner's own: test_set_x, then train_set_x.
-                do {
-                    raw.other = try loadFile(name, labels: labels, split: "test", format: format, config: config, trainClasses: train.classNames)
-                } catch let error as DatasetError {
-                    guard let fallback = try? loadFile(name, labels: labels, split: "train", format: format, config: config,
-                                                       trainClasses: train.classNames) else { throw error }
-                    raw.other = fallback
+            switch format {
+            case .idx where labels == nil:
+                let path = try locator.locate(name, what: "the --data images (IDX)")
+                let (dimensions, pixels) = try IDXLoader.read(path: path, expectedRank: 3, what: "image")
+                raw.other = try Dataset(pixels: pixels, rows: dimensions[1] * dimensions[2],
+                                        labels: [Int32](repeating: 0, count: dimensions[0]), classNames: train.classNames)
+                labelled = false
+            case .csv where try Self.lacksLabelColumn(config: config, new: name, locator: locator):
+                let path = try locator.locate(name, what: "the --data table (CSV)")
+                raw.other = try CSVLoader.load(path: path, classes: .named(train.classNames), unlabelled: true)
+                labelled = false
+            case .hdf5:
+                let path = try locator.locate(name, what: "the --data set (HDF5)")
+                // A split of the tutorial's files, or a learner's own: test_set_x, then train_set_x
+                // (with their labels when the file has them).
+                let candidates = config.xKey.map { [(x: $0, y: config.yKey ?? HDF5Loader.defaultKeys(split: "train").y)] }
+                    ?? ["test", "train"].map { (x: HDF5Loader.defaultKeys(split: $0).x, y: HDF5Loader.defaultKeys(split: $0).y) }
+                let keys = try candidates.first { try HDF5Loader.contains(path: path, key: $0.x) }
+                if let keys, try !HDF5Loader.contains(path: path, key: keys.y) {
+                    raw.other = try HDF5Loader.loadUnlabelled(path: path, xKey: keys.x, classNames: train.classNames)
+                    labelled = false
+                } else {
+                    // Neither key present: the error names the test split's keys and what the file has.
+                    let split = config.xKey == nil && keys?.x == HDF5Loader.defaultKeys(split: "train").x ? "train"
+                        : config.xKey == nil ? "test" : "train"
+                    raw.other = try loadFile(name, labels: labels, split: split, format: format, config: config, trainClasses: train.classNames)
                 }
-            } else {
+            default:
                 raw.other = try loadFile(name, labels: labels, split: "--data", format: format, config: config, trainClasses: train.classNames)
             }
         }
-        if case let .file(name, _) = new, let format = try? config.format ?? Self.format(of: name), let trainName = config.train {
+        if case let .file(name, _) = new, labelled, let format = try? config.format ?? Self.format(of: name), let trainName = config.train {
             try Self.checkSameColumns(format: format, training: trainName, new: name, locator: locator)
             // Files that name their classes (HDF5 list_classes, a class_names file) must name the training data's.
             if let other = raw.other, format == .hdf5, other.classNames != train.classNames,
@@ -139,31 +161,51 @@ public struct DataSource: Sendable {
             throw DatasetError.badOption(name: "--data", expected: "\(train.featureCount) features, as the training data have",
                                          found: raw.other.map { "\($0.featureCount) in \($0.shapeDescription)" } ?? "nothing")
         }
+        raw.otherIsLabelled = labelled
         let result = try Self.preprocessing(config).apply(raw)
         let classes = result.train.classNames.count
-        if let outside = (result.other ?? other).labels.firstIndex(where: { $0 < 0 || Int($0) >= classes }) {
+        if labelled, let outside = (result.other ?? other).labels.firstIndex(where: { $0 < 0 || Int($0) >= classes }) {
             throw DatasetError.badOption(name: "--data", expected: "labels of the training data's \(classes) classes (0...\(classes - 1))",
                                          found: "label \((result.other ?? other).labels[outside]) at example \(outside)")
         }
         return (PreparedData(splits: DataSplits(train: result.train, test: result.test, validation: result.validation, source: source),
-                             keepDouble: true, makeSingle: false), result.other ?? other)
+                             keepDouble: true, makeSingle: false), result.other ?? other, labelled)
+    }
+
+    /// Whether a CSV given to `--data` has the training file's columns but its label column:
+    /// new examples without labels. (Any other header is refused by `checkSameColumns`.)
+    static func lacksLabelColumn(config: DatasetConfig, new: String, locator: DataLocator) throws -> Bool {
+        guard let training = config.train, let trained = try header(of: training, locator: locator),
+              let given = try header(of: new, locator: locator) else { return false }
+        var columns = CSVLoader.headerFields(trained)
+        guard !columns.isEmpty else { return false }
+        if let labelColumn = config.labelColumn, let index = columns.firstIndex(of: labelColumn) {
+            columns.remove(at: index)
+        } else {
+            columns.removeLast()
+        }
+        return CSVLoader.headerFields(given) == columns
+    }
+
+    /// A CSV file's first line, spaces around it trimmed.
+    static func header(of name: String, locator: DataLocator) throws -> String? {
+        let path = try locator.locate(name, what: "the CSV file")
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let start = (try? handle.read(upToCount: 64 << 10)) ?? Data()
+        let text = String(decoding: start, as: UTF8.self)
+        return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first
+            .map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     /// A CSV given to `--data` must have the training file's header: the loader reads columns by
     /// position, so swapped or other columns would be predicted on silently.
     static func checkSameColumns(format: DatasetConfig.Format, training: String, new: String, locator: DataLocator) throws {
         guard format == .csv else { return }
-        func header(_ name: String) throws -> String? {
-            let path = try locator.locate(name, what: "the CSV file")
-            guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-            defer { try? handle.close() }
-            let start = (try? handle.read(upToCount: 64 << 10)) ?? Data()
-            let text = String(decoding: start, as: UTF8.self)
-            return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first
-                .map { $0.trimmingCharacters(in: .whitespaces) }
-        }
-        guard let trained = try header(training), let given = try header(new), trained != given else { return }
-        throw DatasetError.badOption(name: "--data", expected: "the training file's columns (\(trained))", found: "\(given) in \(new)")
+        guard let trained = try header(of: training, locator: locator), let given = try header(of: new, locator: locator),
+              trained != given else { return }
+        throw DatasetError.badOption(name: "--data", expected: "the training file's columns (\(trained)), or those without the label column",
+                                     found: "\(given) in \(new)")
     }
 
     private func rawSplits(_ config: DatasetConfig) throws -> (Preprocessing.Prepared, String) {
