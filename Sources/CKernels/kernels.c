@@ -20,6 +20,8 @@
 #define EPILOGUE nsk_epilogue_d
 typedef double nsk_vd __attribute__((vector_size(32)));
 #define VT nsk_vd
+typedef double nsk_hd __attribute__((vector_size(16)));
+#define HT nsk_hd
 typedef __typeof__((nsk_vd){0} < (nsk_vd){0}) nsk_vd_int;
 #define IT nsk_vd_int
 #define SIGN_MASK ((IT){0} + (long long)0x8000000000000000ULL)
@@ -49,6 +51,8 @@ typedef __typeof__((nsk_vd){0} < (nsk_vd){0}) nsk_vd_int;
 #define EPILOGUE nsk_epilogue_s
 typedef float nsk_vs __attribute__((vector_size(32)));
 #define VT nsk_vs
+typedef float nsk_hs __attribute__((vector_size(16)));
+#define HT nsk_hs
 typedef __typeof__((nsk_vs){0} < (nsk_vs){0}) nsk_vs_int;
 #define IT nsk_vs_int
 #define SIGN_MASK ((IT){0} + (int)0x80000000U)

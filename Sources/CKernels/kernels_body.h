@@ -111,11 +111,31 @@ DEFINE_MAP(tanh, VTANH)
 // the two halves (the first a multiple of 8) summed recursively. Every lane follows that order,
 // so each row's sum is exactly the scalar one.
 
-// Loads `lanes` (≤ LANES) consecutive values, zeros in the other lanes.
-#define LOADN(p, lanes) ({ const T *_lp = (p); VT _lv;                                          \
-    if ((lanes) == LANES) _lv = LOADV(_lp);                                                     \
-    else { _lv = (VT){0}; for (int _l = 0; _l < (lanes); _l++) _lv[_l] = _lp[_l]; }             \
+// Loads `lanes` (≤ LANES) consecutive values, zeros in the other lanes. Half a vector (a 2-8-1
+// network's 4 rows in float) is one 16-byte load widened with zeros, not four lane inserts.
+#undef WIDEN
+#if LANES == 4
+#define WIDEN(h) __builtin_shufflevector((h), (HT){0}, 0, 1, 2, 3)
+#else
+#define WIDEN(h) __builtin_shufflevector((h), (HT){0}, 0, 1, 2, 3, 4, 5, 6, 7)
+#endif
+#define LOADN(p, lanes) ({ const T *_lp = (p); const int _ln = (lanes); VT _lv;                 \
+    if (_ln == LANES) _lv = LOADV(_lp);                                                         \
+    else if (_ln == LANES / 2) { HT _lh; __builtin_memcpy(&_lh, _lp, sizeof _lh); _lv = WIDEN(_lh); } \
+    else { _lv = (VT){0}; for (int _l = 0; _l < _ln; _l++) _lv[_l] = _lp[_l]; }                 \
     _lv; })
+// Stores the first `lanes` (≤ LANES) values of v, leaving what follows them untouched.
+#undef LOWHALF
+#if LANES == 4
+#define LOWHALF(v) __builtin_shufflevector((v), (v), 0, 1)
+#else
+#define LOWHALF(v) __builtin_shufflevector((v), (v), 0, 1, 2, 3)
+#endif
+#define STOREN(p, v, lanes) do { T *_sp = (p); const int _sn = (lanes); VT _sv = (v);           \
+    if (_sn == LANES) STOREV(_sp, _sv);                                                         \
+    else if (_sn == LANES / 2) { HT _sh = LOWHALF(_sv); __builtin_memcpy(_sp, &_sh, sizeof _sh); } \
+    else for (int _l = 0; _l < _sn; _l++) _sp[_l] = _sv[_l];                                    \
+    } while (0)
 
 // Rows i0 … i0 + lanes − 1 (a points at row i0 of column 0), columns 0 … n − 1.
 TGT static void NSK(pairwise_rows)(const T *a, int lda, int lanes, int n, T *out) {
@@ -262,6 +282,15 @@ TGT static void NSK(transpose)(int rows, int cols, const T *a, int lda, T *b, in
 
 TGT static void NSK(pack)(int transA, int m, int k, const T *a, int lda, T *packed) {
     const int mpad = (m + LANES - 1) / LANES * LANES;
+    if (!transA && m == LANES / 2) {
+        // Half a vector per column (a 4-unit layer in float): one load and one store each.
+        for (int r = 0; r < k; r++) {
+            HT half;
+            __builtin_memcpy(&half, a + (size_t)r * lda, sizeof half);
+            STOREV(packed + (size_t)r * LANES, WIDEN(half));
+        }
+        return;
+    }
     // Column by column, a vector at a time: the padding rows are written as zeros by the
     // same vector stores (no per-column memset).
     for (int r = 0; r < k; r++) {
@@ -272,9 +301,7 @@ TGT static void NSK(pack)(int transA, int m, int k, const T *a, int lda, T *pack
             if (transA) {
                 for (int l = 0; l < lanes; l++) v[l] = a[r + (size_t)(i0 + l) * lda];
             } else {
-                const T *source = a + (size_t)r * lda + i0;
-                if (lanes == LANES) v = LOADV(source);
-                else for (int l = 0; l < lanes; l++) v[l] = source[l];
+                v = LOADN(a + (size_t)r * lda + i0, lanes);
             }
             STOREV(column + i0, v);
         }
@@ -412,11 +439,7 @@ TGT __attribute__((always_inline)) static inline void NSK(store)(
             VT previous = (VT){0};
             if (KIND == NSK_DERIVATIVE || (KIND == NSK_PLAIN && beta != 0)) {
                 const T *from = KIND == NSK_DERIVATIVE ? outputs + i0 : target + i0;
-                if (lanes == LANES) {
-                    previous = LOADV(from);
-                } else {
-                    for (int l = 0; l < lanes; l++) previous[l] = from[l];
-                }
+                previous = LOADN(from, lanes);
             }
             if (KIND == NSK_BIAS_ACTIVATION) {
                 y = y + LOADV(bias + i0);
@@ -426,11 +449,7 @@ TGT __attribute__((always_inline)) static inline void NSK(store)(
             } else {
                 y = beta == 0 ? alpha * y : alpha * y + beta * previous;
             }
-            if (lanes == LANES) {
-                STOREV(target + i0, y);
-            } else {
-                for (int l = 0; l < lanes; l++) target[i0 + l] = y[l];
-            }
+            STOREN(target + i0, y, lanes);
         }
     }
 }
@@ -557,7 +576,6 @@ TGT static void NSK(gemm_row)(int n, int k, T alpha, const T *a, const T *b, int
         } else {
             y = beta == 0 ? alpha * y : alpha * y + beta * previous;
         }
-        if (columns == LANES) STOREV(c + j0, y);
-        else for (int l = 0; l < columns; l++) c[j0 + l] = y[l];
+        STOREN(c + j0, y, columns);
     }
 }

@@ -24,6 +24,7 @@
 #undef LANES
 #undef EPILOGUE
 #undef VT
+#undef HT
 #undef IT
 #undef SIGN_MASK
 #undef EXP_LO
