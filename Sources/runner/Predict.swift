@@ -13,14 +13,15 @@ struct Predict: ParsableCommand {
 
             Without --data it predicts the run's test split (--split train for the training split) and prints the accuracy beside the recorded one: they are equal, example for example, because the same network sees the same inputs. --data takes a file read with the run's file options (format, HDF5 keys — test_set_x/test_set_y, then train_set_x/train_set_y, unless the experiment names others — CSV label column, class names; an IDX image file takes --labels), or a generator's recipe as a YAML mapping such as '{generator: planar, seed: 2}'. A file without labels is predicted too (your own image, as the cat tutorial's last step): an HDF5 file without the labels' dataset, a CSV file with the training file's columns but the label column, an IDX image file without --labels; its rows have no label and correct columns, and no accuracy is printed (keep_classes cannot choose among examples whose class is unknown: every example is predicted).
 
-            Writes one row per example to --out (or standard output): example (its position in the split or file, from 0, after the experiment's keep_classes), label, predicted, correct (1/0) (label and correct only for labelled data), and probability_<class> for every class (a sigmoid output gives both classes' probabilities); the summary goes to standard error. --best takes, among the runs trained in full (pruned runs of a successive-halving sweep only when there are no others), the highest validation accuracy when the runs have a validation split, else test accuracy, else train accuracy.
+            Writes one row per example to --out (or standard output): example (its position in the split or file, from 0, after the experiment's keep_classes for labelled data), label, predicted, correct (1/0) (label and correct only for labelled data), and probability_<class> for every class (a sigmoid output gives both classes' probabilities); the summary goes to standard error. --best takes, among the runs trained in full (pruned runs of a successive-halving sweep only when there are no others), the highest validation accuracy when the runs have a validation split, else test accuracy, else train accuracy.
 
             Exit codes: 0 predictions written; 64 not a finished run's folder, damaged parameters, data changed since the run, bad --data; 3 a data file is missing (only with --skip-missing-data); 74 a file could not be read or written.
 
-            Examples (after runner experiments/quickstart.yaml and runner experiments/deep_cat.yaml):
+            Examples (after runner experiments/quickstart.yaml, experiments/deep_cat.yaml and experiments/fashion_mlp.yaml):
               runner predict --best results/quickstart --out predictions.csv
               runner predict --best results/deep_cat --data test_catvnoncat.h5 --out cats.csv
               runner predict --best results/quickstart --data '{generator: planar, seed: 7}' --out new.csv
+              runner predict --best results/fashion_mlp --data fashion-mnist/t10k-images-idx3-ubyte.gz --out unlabelled.csv
             """)
 
     @Argument(help: "The run's folder (results/<experiment>/runs/<id>); or give --best.", completion: .directory)
@@ -32,7 +33,7 @@ struct Predict: ParsableCommand {
     @Option(help: "New data: a file (read with the run's file options) or a generator recipe such as '{generator: moons, seed: 3}'.")
     var data: String?
 
-    @Option(help: "The label file of an IDX image file given to --data.")
+    @Option(help: "The label file of an IDX image file given to --data (without it, the images are predicted unlabelled).")
     var labels: String?
 
     @Option(help: "Without --data: which of the run's splits to predict (train or test; default test when there is one).")
@@ -99,7 +100,7 @@ struct Predict: ParsableCommand {
                 (prepared, target, labelled) = try source.load(run.record.config.dataset, with: newData)
                 what = data ?? ""
             } else {
-                prepared = try source.load(run.record.config.dataset)
+                prepared = try source.load(run.record.config.dataset, compact: true)
                 let wanted = split ?? (prepared.splits.test == nil ? "train" : "test")
                 guard let chosen = wanted == "train" ? prepared.splits.train : prepared.splits.test else {
                     printError("runner predict: error: the run's data have no test split; use --split train or --data")
@@ -155,8 +156,8 @@ struct Predict: ParsableCommand {
                 + (recorded.map { " (recorded \(CSVWriter.number($0))" + ($0 == accuracy ? ", the same)" : ", DIFFERENT)") } ?? "")
         } else {
             let counts = classNames.indices.map { index in predictions.predicted.filter { Int($0) == index }.count }
-            outcome = "no labels, so no accuracy; predicted "
-                + zip(classNames, counts).filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+            outcome = "no labels, so no accuracy; predictions per class: "
+                + zip(classNames, counts).filter { $0.1 > 0 }.map { "\($0.0): \($0.1)" }.joined(separator: ", ")
         }
         printError("run \(run.record.id) (\(run.layerSizes.map(String.init).joined(separator: "-")), "
                    + "\(run.record.config.model.activation.description), \(run.record.config.precision.rawValue)) on \(what): "

@@ -183,6 +183,19 @@ struct PredictionFileTests {
             .write(to: bare, atomically: true, encoding: .utf8)
         let (_, unlabelledData, isLabelled) = try source.load(config, with: .file(name: bare.path, labels: nil))
         #expect(!isLabelled && unlabelledData.features == labelledData.features && unlabelledData.classNames == labelledData.classNames)
+        // Unlabelled but with the columns swapped: the columns are what the message names.
+        let bareSwapped = root.appendingPathComponent("bare-swapped.csv")
+        try (["x2,x1"] + rows.dropFirst().map { $0.split(separator: ",").dropLast().joined(separator: ",") }).joined(separator: "\n")
+            .write(to: bareSwapped, atomically: true, encoding: .utf8)
+        #expect(throws: DatasetError.badOption(name: "--data", expected: "the training file's columns (x1,x2,y), or those without the label column",
+                                               found: "x2,x1 in \(bareSwapped.path)")) {
+            try source.load(config, with: .file(name: bareSwapped.path, labels: nil))
+        }
+        // A label file is for IDX images only: a CSV carries its labels (or has none).
+        #expect(throws: DatasetError.badOption(name: "--labels", expected: "only with an IDX image file (csv files carry their labels)",
+                                               found: "'labels-idx1-ubyte' with '\(bare.path)'")) {
+            try source.load(config, with: .file(name: bare.path, labels: "labels-idx1-ubyte"))
+        }
         // A validation file one feature wider is refused when the data are loaded, naming both files.
         var wide = config
         wide.testFraction = nil

@@ -46,7 +46,8 @@ public enum IDXLoader {
             throw DatasetError.corrupt(file: path, problem: "IDX value type 0x\(String(header[2], radix: 16)) is not supported; expected 0x08 (unsigned byte)")
         }
         guard Int(header[3]) == expectedRank else {
-            throw DatasetError.corrupt(file: path, problem: "has \(header[3]) dimensions; expected \(expectedRank) for \(what == "image" ? "an image" : "a label") file")
+            throw DatasetError.corrupt(file: path, problem: "has \(header[3]) dimension\(header[3] == 1 ? "" : "s"); expected \(expectedRank) for \(what == "image" ? "an image" : "a label") file"
+                                       + (expectedRank == 3 && header[3] == 1 ? " (a label file goes to --labels or *_labels)" : ""))
         }
         let dimensionBytes = try readBytes(file, count: 4 * expectedRank, path: path, what: "the IDX dimensions")
         let dims = (0..<expectedRank).map { index in

@@ -28,15 +28,18 @@ public struct PreparedData: Sendable {
         return values * ((hasDoubleFeatures ? 8 : 0) + (singlePrecision == nil ? 0 : 4))
     }
 
-    init(splits: DataSplits, keepDouble: Bool, makeSingle: Bool) {
+    /// - Parameter compact: keep deferred features as they are (made in float64 each time
+    ///   `features` is read): for `runner predict`, which reads one split once.
+    init(splits: DataSplits, keepDouble: Bool, makeSingle: Bool, compact: Bool = false) {
         var kept = splits
-        if keepDouble || !makeSingle {
+        if compact {
+        } else if keepDouble || !makeSingle {
             // Made once, before the fingerprint and the float32 copy read them (a deferred source is not read twice).
             kept.train.materialize()
             kept.test?.materialize()
         }
         // Each run converts the validation split to its precision (`ValidationMonitor`).
-        kept.validation?.materialize()
+        if !compact { kept.validation?.materialize() }
         fingerprint = kept.fingerprint
         trainExamples = splits.train.exampleCount
         featureCount = splits.train.featureCount
@@ -73,11 +76,12 @@ public struct DataSource: Sendable {
         config.makeGenerator().map { $0.valueCount * ((double ? 8 : 0) + (single ? 4 : 0)) }
     }
 
-    public func load(_ config: DatasetConfig, double: Bool = true, single: Bool = false) throws -> PreparedData {
+    /// - Parameter compact: image bytes and uniform draws stay compact (`PreparedData.init`).
+    public func load(_ config: DatasetConfig, double: Bool = true, single: Bool = false, compact: Bool = false) throws -> PreparedData {
         let (raw, source) = try rawSplits(config)
         let result = try Self.preprocessing(config).apply(raw)
         return PreparedData(splits: DataSplits(train: result.train, test: result.test, validation: result.validation, source: source),
-                            keepDouble: double, makeSingle: single)
+                            keepDouble: double, makeSingle: single, compact: compact)
     }
 
     static func preprocessing(_ config: DatasetConfig) -> Preprocessing {
@@ -116,12 +120,24 @@ public struct DataSource: Sendable {
             raw.other = try generator.make()
         case let .file(name, labels):
             let format = try config.format ?? Self.format(of: name)
+            if let labels, format != .idx {
+                throw DatasetError.badOption(name: "--labels", expected: "only with an IDX image file (\(format.rawValue) files carry their labels)",
+                                             found: "'\(labels)' with '\(name)'")
+            }
+            if format == .csv, let training = config.train, !(try Self.lacksLabelColumn(config: config, new: name, locator: locator)) {
+                // Before the loader, which would only say the label column is missing.
+                try Self.checkSameColumns(format: format, training: training, new: name, locator: locator)
+            }
             switch format {
             case .idx where labels == nil:
                 let path = try locator.locate(name, what: "the --data images (IDX)")
                 let (dimensions, pixels) = try IDXLoader.read(path: path, expectedRank: 3, what: "image")
-                raw.other = try Dataset(pixels: pixels, rows: dimensions[1] * dimensions[2],
-                                        labels: [Int32](repeating: 0, count: dimensions[0]), classNames: train.classNames)
+                do {
+                    raw.other = try Dataset(pixels: pixels, rows: dimensions[1] * dimensions[2],
+                                            labels: [Int32](repeating: 0, count: dimensions[0]), classNames: train.classNames)
+                } catch DatasetError.invalid(let problem) {
+                    throw DatasetError.corrupt(file: path, problem: problem)
+                }
                 labelled = false
             case .csv where try Self.lacksLabelColumn(config: config, new: name, locator: locator):
                 let path = try locator.locate(name, what: "the --data table (CSV)")
@@ -158,8 +174,8 @@ public struct DataSource: Sendable {
             }
         }
         guard let other = raw.other, other.featureCount == train.featureCount else {
-            throw DatasetError.badOption(name: "--data", expected: "\(train.featureCount) features, as the training data have",
-                                         found: raw.other.map { "\($0.featureCount) in \($0.shapeDescription)" } ?? "nothing")
+            throw DatasetError.badOption(name: "--data", expected: "\(train.featureCount) features per example, as the training data have",
+                                         found: raw.other.map { "\($0.featureCount) (\($0.exampleCount) example\($0.exampleCount == 1 ? "" : "s"))" } ?? "nothing")
         }
         raw.otherIsLabelled = labelled
         let result = try Self.preprocessing(config).apply(raw)
@@ -169,7 +185,7 @@ public struct DataSource: Sendable {
                                          found: "label \((result.other ?? other).labels[outside]) at example \(outside)")
         }
         return (PreparedData(splits: DataSplits(train: result.train, test: result.test, validation: result.validation, source: source),
-                             keepDouble: true, makeSingle: false), result.other ?? other, labelled)
+                             keepDouble: true, makeSingle: false, compact: true), result.other ?? other, labelled)
     }
 
     /// Whether a CSV given to `--data` has the training file's columns but its label column:
