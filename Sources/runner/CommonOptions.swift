@@ -94,8 +94,10 @@ struct ExperimentOptions: ParsableArguments {
             dataDirectory: dataDir, environment: ProcessInfo.processInfo.environment["NETSWEEP_DATA"],
             checkout: FileManager.default.currentDirectoryPath)
         do {
-            return try SweepRunner(dataSource: DataSource(locator: locator)).plan(experiment, outputRoot: out,
-                                                                                  memoryLimit: memoryLimit)
+            let plan = try SweepRunner(dataSource: DataSource(locator: locator)).plan(experiment, outputRoot: out,
+                                                                                      memoryLimit: memoryLimit)
+            for warning in plan.warnings { printError("\(self.experiment): warning: \(warning)") }
+            return plan
         } catch let error as DatasetError where skipMissingData {
             guard case .missing = error else {
                 printError("\(self.experiment): error: \(error)")

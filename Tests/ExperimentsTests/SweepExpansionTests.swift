@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Experiments
 import NeuralNet
@@ -148,5 +149,33 @@ struct SweepExpansionTests {
         #expect { try ExperimentLoader().load(text: text, file: "a.yaml") } throws: { error in
             "\(error)".hasPrefix("a.yaml:4:") && "\(error)".contains("first_layer: dual needs an update linear in the gradient")
         }
+    }
+}
+
+@Suite("Plan warnings")
+struct PlanWarningTests {
+    static func warnings(_ text: String) throws -> [String] {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        return try generatorRunner.plan(try ExperimentLoader().load(text: text, file: "test.yaml"), outputRoot: root.path).warnings
+    }
+
+    @Test("repeats that only change the run's seed while init.seed is fixed are said to train identically")
+    func identicalRepeats() throws {
+        let base = """
+            name: repeats
+            dataset: {generator: moons, n: 40}
+            model: {hidden: [3], activation: tanh, output: sigmoid, init: INIT}
+            training: {learning_rate: 0.1, iterations: 10, batch_size: 8}
+            """
+        let fixed = try Self.warnings(base.replacingOccurrences(of: "INIT", with: "{xavier: true, seed: 1}") + "\nrepeats: 3\n")
+        #expect(fixed.count == 1 && fixed.first?.contains("1 configuration repeated with seeds 1, 2, 3 train identically") == true,
+                "\(fixed)")
+        let swept = try Self.warnings(base.replacingOccurrences(of: "INIT", with: "{xavier: true, seed: 1}")
+                                      + "\nsweep: {seed: [4, 5], learning_rate: [0.1, 0.2]}\n")
+        #expect(swept.first?.hasPrefix("2 configurations repeated with seeds 4, 5") == true, "\(swept)")
+        // Without an init seed (the run's seed draws the weights) or without repeats: nothing to say.
+        #expect(try Self.warnings(base.replacingOccurrences(of: "INIT", with: "xavier") + "\nrepeats: 3\n").isEmpty)
+        #expect(try Self.warnings(base.replacingOccurrences(of: "INIT", with: "{xavier: true, seed: 1}")).isEmpty)
     }
 }

@@ -48,6 +48,8 @@ public struct SweepPlan: Sendable {
     public var layout: ResultsLayout
     /// Where the data files were found (the report reads a 2-column CSV again).
     public var dataLocator = DataLocator(directories: [])
+    /// Things the experiment probably did not mean (`SweepRunner.warnings`), for the commands to print.
+    public var warnings: [String] = []
 
     /// Whether run `index` has a usable record from an earlier invocation (failed runs are
     /// retried, and so is a run whose record is damaged: the new record replaces it).
@@ -191,10 +193,30 @@ public struct SweepRunner: Sendable {
             }
             firstWithID[run.id] = run
         }
-        let plan = SweepPlan(experiment: experiment, runs: runs, data: data,
+        var plan = SweepPlan(experiment: experiment, runs: runs, data: data,
                              layout: ResultsLayout(root: outputRoot, experiment: experiment.name), dataLocator: dataSource.locator)
+        plan.warnings = Self.warnings(runs)
         if let halving = experiment.schedule.successiveHalving { try Self.checkSchedule(halving, plan: plan) }
         return plan
+    }
+
+    /// What the plan does that the experiment probably did not mean (printed, never refused).
+    static func warnings(_ runs: [ResolvedRun]) -> [String] {
+        // Runs that differ only in their seed while model.init.seed reseeds the generator before
+        // the weights and the batches: the same training, several times.
+        var seedsByConfiguration: [RunConfig: Set<UInt32>] = [:]
+        for run in runs where run.planned.config.model.initSeed != nil {
+            var config = run.planned.config
+            let seed = config.seed
+            config.seed = 0
+            seedsByConfiguration[config, default: []].insert(seed)
+        }
+        let identical = seedsByConfiguration.values.filter { $0.count > 1 }
+        guard let example = identical.first else { return [] }
+        return ["\(identical.count) configuration\(identical.count == 1 ? "" : "s") repeated with seeds "
+                + example.sorted().map(String.init).joined(separator: ", ")
+                + " train identically: model.init.seed reseeds the run's generator before the weights and the batches, "
+                + "so the run's seed changes nothing; sweep init.seed (or leave it out) to vary the repeats"]
     }
 
     /// Runs the pending runs of `plan` and writes the reports.
