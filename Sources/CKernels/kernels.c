@@ -7,6 +7,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
 #define NSK_HAVE_AVX2_BUILD 1
 #define TGT_AVX2 __attribute__((target("avx2,fma")))
 #else
@@ -22,6 +23,9 @@ typedef double nsk_vd __attribute__((vector_size(32)));
 #define VT nsk_vd
 typedef double nsk_hd __attribute__((vector_size(16)));
 #define HT nsk_hd
+// The first n (< LANES) values, zeros after them, without touching memory past them (AVX2 body only).
+#define MASKLOAD_AVX2(p, n) \
+    ((VT)_mm256_maskload_pd((p), _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3))))
 typedef __typeof__((nsk_vd){0} < (nsk_vd){0}) nsk_vd_int;
 #define IT nsk_vd_int
 #define SIGN_MASK ((IT){0} + (long long)0x8000000000000000ULL)
@@ -53,6 +57,8 @@ typedef float nsk_vs __attribute__((vector_size(32)));
 #define VT nsk_vs
 typedef float nsk_hs __attribute__((vector_size(16)));
 #define HT nsk_hs
+#define MASKLOAD_AVX2(p, n) \
+    ((VT)_mm256_maskload_ps((p), _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))))
 typedef __typeof__((nsk_vs){0} < (nsk_vs){0}) nsk_vs_int;
 #define IT nsk_vs_int
 #define SIGN_MASK ((IT){0} + (int)0x80000000U)

@@ -111,19 +111,30 @@ DEFINE_MAP(tanh, VTANH)
 // the two halves (the first a multiple of 8) summed recursively. Every lane follows that order,
 // so each row's sum is exactly the scalar one.
 
-// Loads `lanes` (≤ LANES) consecutive values, zeros in the other lanes. Half a vector (a 2-8-1
-// network's 4 rows in float) is one 16-byte load widened with zeros, not four lane inserts.
+// Loads `lanes` (≤ LANES) consecutive values, zeros in the other lanes. Baseline: half a vector (a
+// 4-unit layer in float) is one 16-byte load widened with zeros, not four lane inserts.
 #undef WIDEN
 #if LANES == 4
 #define WIDEN(h) __builtin_shufflevector((h), (HT){0}, 0, 1, 2, 3)
 #else
 #define WIDEN(h) __builtin_shufflevector((h), (HT){0}, 0, 1, 2, 3, 4, 5, 6, 7)
 #endif
+#undef LOADN
+#if NSK_MASKED
+// AVX2: half a vector as below; any other partial count one masked load (vmaskmov; masked lanes
+// are neither read nor faulted).
+#define LOADN(p, lanes) ({ const T *_lp = (p); const int _ln = (lanes); VT _lv;                 \
+    if (_ln == LANES) _lv = LOADV(_lp);                                                         \
+    else if (_ln == LANES / 2) { HT _lh; __builtin_memcpy(&_lh, _lp, sizeof _lh); _lv = WIDEN(_lh); } \
+    else _lv = MASKLOAD_AVX2(_lp, _ln);                                                         \
+    _lv; })
+#else
 #define LOADN(p, lanes) ({ const T *_lp = (p); const int _ln = (lanes); VT _lv;                 \
     if (_ln == LANES) _lv = LOADV(_lp);                                                         \
     else if (_ln == LANES / 2) { HT _lh; __builtin_memcpy(&_lh, _lp, sizeof _lh); _lv = WIDEN(_lh); } \
     else { _lv = (VT){0}; for (int _l = 0; _l < _ln; _l++) _lv[_l] = _lp[_l]; }                 \
     _lv; })
+#endif
 // Stores the first `lanes` (≤ LANES) values of v, leaving what follows them untouched.
 #undef LOWHALF
 #if LANES == 4

@@ -9,13 +9,17 @@
 #if NSK_HAVE_AVX2_BUILD
 #define TGT TGT_AVX2
 #define NSK(name) NSK_PASTE(nsk_avx2_, name, SUFFIX)
+#define NSK_MASKED 1
 #include "kernels_body.h"
+#undef NSK_MASKED
 #undef TGT
 #undef NSK
 #endif
 #define TGT
 #define NSK(name) NSK_PASTE(nsk_base_, name, SUFFIX)
+#define NSK_MASKED 0
 #include "kernels_body.h"
+#undef NSK_MASKED
 #undef TGT
 #undef NSK
 
@@ -25,6 +29,7 @@
 #undef EPILOGUE
 #undef VT
 #undef HT
+#undef MASKLOAD_AVX2
 #undef IT
 #undef SIGN_MASK
 #undef EXP_LO
