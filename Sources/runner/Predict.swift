@@ -39,7 +39,7 @@ struct Predict: ParsableCommand {
     @Option(help: "Without --data: which of the run's splits to predict (train or test; default test when there is one).")
     var split: String?
 
-    @Option(help: "Where the predictions go (CSV); default standard output.")
+    @Option(help: "Where the predictions go (CSV); default (or -) standard output.")
     var out: String?
 
     @Option(help: "Where the run's data files are looked for (then $NETSWEEP_DATA, ./data, ../shared/datasets, /usr/share/datasets).")
@@ -58,11 +58,11 @@ struct Predict: ParsableCommand {
         }
         if labels != nil, data == nil { throw ValidationError("--labels goes with --data (the label file of an IDX image file)") }
         if data != nil, split != nil { throw ValidationError("--split applies to the run's own data; --data gives other data") }
-        if out?.isEmpty == true { throw ValidationError("--out must name a file; found an empty string") }
+        if out?.isEmpty == true { throw ValidationError("--out must name a file (or - for standard output); found an empty string") }
         if labels != nil, data?.trimmingCharacters(in: .whitespaces).hasPrefix("{") == true {
             throw ValidationError("--labels goes with a --data file (an IDX image file), not a generator recipe")
         }
-        if let out { try Self.checkTarget(out) }
+        if let out, out != "-" { try Self.checkTarget(out) }
     }
 
     func run() throws {
@@ -126,6 +126,11 @@ struct Predict: ParsableCommand {
             printError("runner predict: error: \(PredictionError.dataChanged(path: run.directory.path, data: prepared.summary))")
             throw Exit.badInput
         }
+        if labelled, target.exampleCount == 0 {
+            printError("runner predict: error: no example of \(what) is of the run's classes ("
+                       + prepared.splits.train.classNames.joined(separator: ", ") + "): nothing to predict")
+            throw Exit.badInput
+        }
         let predictions: Predictions
         do {
             predictions = run.record.config.precision == .float32
@@ -138,7 +143,7 @@ struct Predict: ParsableCommand {
         let classNames = prepared.splits.train.classNames
         let text = predictions.csv(classNames: classNames, labels: labelled ? target.labels : nil)
         do {
-            if let out {
+            if let out, out != "-" {
                 try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
             } else {
                 FileHandle.standardOutput.write(Data(text.utf8))
@@ -162,7 +167,7 @@ struct Predict: ParsableCommand {
         printError("run \(run.record.id) (\(run.layerSizes.map(String.init).joined(separator: "-")), "
                    + "\(run.record.config.model.activation.description), \(run.record.config.precision.rawValue)) on \(what): "
                    + "\(target.exampleCount) example\(target.exampleCount == 1 ? "" : "s"), \(outcome)"
-                   + (out.map { "; written to \($0)" } ?? "") + (best.map { "; chosen from \($0) as the best run" } ?? ""))
+                   + (out.map { $0 == "-" ? "" : "; written to \($0)" } ?? "") + (best.map { "; chosen from \($0) as the best run" } ?? ""))
     }
 
     /// Refuses an `--out` that is not a regular file (a device, a FIFO, a folder, a link) or that
@@ -176,6 +181,10 @@ struct Predict: ParsableCommand {
         let folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent("record.json").path) {
             throw ValidationError("--out \(path) is in a run's folder (beside its record.json): write the predictions elsewhere")
+        }
+        if FileManager.default.fileExists(atPath: folder.appendingPathComponent("plan.json").path) {
+            throw ValidationError("--out \(path) is in an experiment's results folder (beside its plan.json), whose files "
+                                  + "the reports own: write the predictions elsewhere")
         }
     }
 

@@ -277,3 +277,77 @@ struct UnlabelledPredictionTests {
         #expect(new.features == prepared.splits.train.features)
     }
 }
+
+@Suite("Unlabelled CSV edge cases")
+struct UnlabelledCSVTests {
+    /// Trains on `header` + rows and returns the run's dataset section.
+    static func train(_ lines: [String], labelColumn: String? = nil, root: URL) throws -> DatasetConfig {
+        let file = root.appendingPathComponent("train.csv")
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let label = labelColumn.map { ", label_column: '\($0)'" } ?? ""
+        let text = """
+            name: csvedge
+            dataset: {train: \(file.path)\(label)}
+            model: {hidden: [2], activation: tanh, output: sigmoid}
+            training: {learning_rate: 0.1, iterations: 3}
+            """
+        let (plan, _) = try runExperiment(text, root: root, jobs: 1)
+        return try #require(try plan.layout.readRecord(plan.runs[0].id)).config.dataset
+    }
+
+    static func write(_ lines: [String], _ name: String, root: URL) throws -> String {
+        let file = root.appendingPathComponent(name)
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    @Test("a header longer than 64 KiB, a byte-order mark, a label column named with spaces")
+    func headers() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let source = DataSource(locator: DataLocator(directories: []))
+        // 6 000 features: an 84 KB header.
+        let names = (0..<6_000).map { String(format: "feature_%05d", $0) }
+        let row = { (i: Int) in (0..<6_000).map { String(($0 * 7 + i) % 10) }.joined(separator: ",") }
+        let wide = try Self.train([(names + ["y"]).joined(separator: ",")] + (0..<6).map { row($0) + ",\($0 % 2)" }, root: root)
+        let bare = try Self.write([names.joined(separator: ",")] + (0..<6).map(row), "wide-bare.csv", root: root)
+        #expect(try !source.load(wide, with: .file(name: bare, labels: nil)).labelled)
+        var swappedNames = names
+        swappedNames.swapAt(5_998, 5_999)
+        let swapped = try Self.write([(swappedNames + ["y"]).joined(separator: ",")] + (0..<6).map { row($0) + ",0" }, "wide-swapped.csv", root: root)
+        #expect(throws: DatasetError.self) { try source.load(wide, with: .file(name: swapped, labels: nil)) }
+
+        // A label column named " y" (after "x1,"): the unlabelled file drops it, not the last column.
+        let spaced = try Self.train(["x1, y, x2"] + (0..<8).map { "\($0), \($0 % 2), \($0 * 2)" }, labelColumn: " y", root: root)
+        let spacedBare = try Self.write(["x1, x2"] + (0..<3).map { "\($0), \($0 * 2)" }, "spaced-bare.csv", root: root)
+        #expect(try !source.load(spaced, with: .file(name: spacedBare, labels: nil)).labelled)
+        let wrong = try Self.write(["x1, y"] + (0..<3).map { "\($0), 1" }, "spaced-wrong.csv", root: root)
+        #expect(throws: DatasetError.self) { try source.load(spaced, with: .file(name: wrong, labels: nil)) }
+
+        // Excel's byte-order mark on either side.
+        let plain = try Self.train(["x1,x2,y"] + (0..<8).map { "\($0),\($0 * 3),\($0 % 2)" }, root: root)
+        let marked = try Self.write(["\u{FEFF}x1,x2"] + (0..<3).map { "\($0),\($0 * 3)" }, "bom-bare.csv", root: root)
+        #expect(try !source.load(plain, with: .file(name: marked, labels: nil)).labelled)
+        let markedLabelled = try Self.write(["\u{FEFF}x1,x2,y"] + (0..<3).map { "\($0),\($0 * 3),1" }, "bom.csv", root: root)
+        #expect(try source.load(plain, with: .file(name: markedLabelled, labels: nil)).labelled)
+    }
+
+    @Test("one column: an empty value or an empty line is an error, not a dropped example")
+    func oneColumn() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let source = DataSource(locator: DataLocator(directories: []))
+        let config = try Self.train(["x,y"] + (0..<8).map { "\($0),\($0 % 2)" }, root: root)
+        let good = try Self.write(["x", "1", "2", "3", ""], "good.csv", root: root)
+        #expect(try source.load(config, with: .file(name: good, labels: nil)).new.exampleCount == 3)
+        let quoted = try Self.write(["x", "1", "\"\"", "3"], "quoted.csv", root: root)
+        #expect(throws: DatasetError.corrupt(file: quoted, problem: "line 3, column 1 ('x'): expected a finite number; found ''")) {
+            try source.load(config, with: .file(name: quoted, labels: nil))
+        }
+        let blank = try Self.write(["x", "1", "", "3"], "blank.csv", root: root)
+        #expect(throws: DatasetError.corrupt(file: blank, problem:
+            "line 3 is empty; in a one-column file every line is an example (write its number, or remove the line)")) {
+            try source.load(config, with: .file(name: blank, labels: nil))
+        }
+    }
+}

@@ -31,10 +31,18 @@ public enum CSVLoader {
     ///   bad cell: a ragged row, a non-numeric or non-finite feature, an unknown label column,
     ///   a label not among `classes`.
     public static func load(path: String, labelColumn: String? = nil, classes: Classes? = nil, unlabelled: Bool = false) throws -> Dataset {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard var text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw DatasetError.corrupt(file: path, problem: "cannot read the file as UTF-8 text")
         }
-        let rows = try parse(text, path: path)
+        // Excel's "CSV UTF-8" starts with a byte-order mark: not part of the first column's name.
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        var blankLines: [Int] = []
+        let rows = try parse(text, path: path, blankLines: &blankLines)
+        if rows.first?.fields.count == 1, let last = rows.last, let blank = blankLines.first(where: { $0 < last.line }) {
+            // One column: an empty line is an empty value, and skipping it would renumber the examples.
+            throw DatasetError.corrupt(file: path, problem: "line \(blank) is empty; in a one-column file every line is an example "
+                                       + "(write its number, or remove the line)")
+        }
         guard let header = rows.first, header.fields.count >= (unlabelled ? 1 : 2) else {
             throw DatasetError.corrupt(file: path, problem: unlabelled ? "expected a header row" : "expected a header row with at least two columns")
         }
@@ -156,11 +164,18 @@ public enum CSVLoader {
     /// Splits RFC 4180 text into rows of fields, remembering each row's first line number.
     /// The fields of a header line (quoted fields unquoted; nil-free: a bad line gives its raw text).
     public static func headerFields(_ line: String) -> [String] {
-        ((try? parse(line, path: ""))?.first?.fields ?? [line]).map { $0.trimmingCharacters(in: .whitespaces) }
+        (try? parse(line, path: ""))?.first?.fields ?? [line]
     }
 
     static func parse(_ text: String, path: String) throws -> [Row] {
+        var blankLines: [Int] = []
+        return try parse(text, path: path, blankLines: &blankLines)
+    }
+
+    /// The rows of `text`; `blankLines` gets the lines skipped as empty (a quoted "" is a field, not a blank line).
+    static func parse(_ text: String, path: String, blankLines: inout [Int]) throws -> [Row] {
         var rows: [Row] = []
+        var quotedInRow = false
         var fields: [String] = []
         var field = ""
         var inQuotes = false
@@ -187,21 +202,26 @@ public enum CSVLoader {
                 continue
             }
             switch scalar {
-            case "\"" where field.isEmpty: inQuotes = true
+            case "\"" where field.isEmpty: inQuotes = true; quotedInRow = true
             case ",": fields.append(field); field = ""
             case "\r": break
             case "\n":
                 fields.append(field)
                 field = ""
-                if !(fields.count == 1 && fields[0].isEmpty) { rows.append(Row(line: rowLine, fields: fields)) }
+                if fields.count == 1 && fields[0].isEmpty && !quotedInRow {
+                    blankLines.append(rowLine)
+                } else {
+                    rows.append(Row(line: rowLine, fields: fields))
+                }
                 fields = []
+                quotedInRow = false
                 line += 1
                 rowLine = line
             default: field.unicodeScalars.append(scalar)
             }
         }
         if inQuotes { throw DatasetError.corrupt(file: path, problem: "line \(rowLine): a quoted field is never closed") }
-        if !field.isEmpty || !fields.isEmpty {
+        if !field.isEmpty || !fields.isEmpty || quotedInRow {
             fields.append(field)
             rows.append(Row(line: rowLine, fields: fields))
         }

@@ -24,7 +24,9 @@ public struct PreparedData: Sendable {
 
     /// Bytes the features occupy in every precision kept (labels are negligible beside them).
     public var bytes: Double {
-        let values = Double(featureCount) * Double(trainExamples + (splits.test?.exampleCount ?? 0))
+        // The test split's count from the float32 copy when the float64 features were released.
+        let testExamples = singlePrecision?.test?.columns ?? splits.test?.exampleCount ?? 0
+        let values = Double(featureCount) * Double(trainExamples + testExamples)
         return values * ((hasDoubleFeatures ? 8 : 0) + (singlePrecision == nil ? 0 : 4))
     }
 
@@ -193,23 +195,31 @@ public struct DataSource: Sendable {
     static func lacksLabelColumn(config: DatasetConfig, new: String, locator: DataLocator) throws -> Bool {
         guard let training = config.train, let trained = try header(of: training, locator: locator),
               let given = try header(of: new, locator: locator) else { return false }
+        // The label column is found as the loader finds it (by its exact name); the rest compare trimmed.
         var columns = CSVLoader.headerFields(trained)
         guard !columns.isEmpty else { return false }
-        if let labelColumn = config.labelColumn, let index = columns.firstIndex(of: labelColumn) {
+        if let labelColumn = config.labelColumn {
+            guard let index = columns.firstIndex(of: labelColumn) else { return false }
             columns.remove(at: index)
         } else {
             columns.removeLast()
         }
-        return CSVLoader.headerFields(given) == columns
+        let trim = { (names: [String]) in names.map { $0.trimmingCharacters(in: .whitespaces) } }
+        return trim(CSVLoader.headerFields(given)) == trim(columns)
     }
 
-    /// A CSV file's first line, spaces around it trimmed.
+    /// A CSV file's first line (however long: read until its end), spaces around it and a
+    /// byte-order mark before it removed.
     static func header(of name: String, locator: DataLocator) throws -> String? {
         let path = try locator.locate(name, what: "the CSV file")
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
-        let start = (try? handle.read(upToCount: 64 << 10)) ?? Data()
-        let text = String(decoding: start, as: UTF8.self)
+        var start = Data()
+        while !start.contains(UInt8(ascii: "\n")), let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            start.append(chunk)
+        }
+        var text = String(decoding: start, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first
             .map { $0.trimmingCharacters(in: .whitespaces) }
     }
