@@ -146,11 +146,19 @@ struct Predict: ParsableCommand {
             if let out, out != "-" {
                 try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
             } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
+                try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
             }
-        } catch {
+        } catch let error as FileSystemError {
             printError("runner predict: error: \(error)")
             throw Exit.code(for: error)
+        } catch {
+            // Standard output closed or full: what the system said, not Foundation's error text.
+            let nsError = error as NSError
+            let posix = nsError.domain == NSPOSIXErrorDomain ? nsError
+                : (nsError.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0 : nil }
+            let reason = posix.map { String(cString: strerror(Int32($0.code))) } ?? "the write failed"
+            printError("runner predict: error: cannot write the predictions to \(out ?? "standard output"): \(reason)")
+            throw Exit.fileSystem
         }
         let outcome: String
         if labelled {

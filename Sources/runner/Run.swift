@@ -170,12 +170,12 @@ final class Progress: Sendable {
         guard isEnabled else { return }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         let remaining = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-        FileHandle.standardError.write(Data(
+        try? FileHandle.standardError.write(contentsOf: Data(
             "\r\u{1B}[K[\(done)/\(total)] elapsed \(Self.clock(elapsed)), ETA \(Self.clock(remaining))".utf8))
     }
 
     func finish() {
-        if isEnabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if isEnabled { try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8)) }
     }
 
     static func clock(_ seconds: Double) -> String {

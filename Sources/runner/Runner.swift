@@ -66,7 +66,8 @@ extension Exit {
 
 /// Writes a line to standard error.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    // The throwing write: the old one traps on a closed or full standard error.
+    try? FileHandle.standardError.write(contentsOf: Data((message + "\n").utf8))
 }
 
 extension EngineBuild {

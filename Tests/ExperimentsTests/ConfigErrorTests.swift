@@ -94,3 +94,52 @@ struct ConfigErrorTests {
         }
     }
 }
+
+@Suite("Alias bounds before composing")
+struct AliasBoundTests {
+    static func bomb(levels: Int, key: Bool) -> String {
+        var lines = ["name: bomb", "description:", "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        for level in 1..<levels {
+            lines.append("  a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]")
+        }
+        if key { lines.append("  k: [*a\(levels - 1) x: 1]") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test("a billion laughs is refused from its text, as a value or as a key, in well under a second")
+    func bombs() throws {
+        for key in [false, true] {
+            let start = ContinuousClock.now
+            let crossing = AliasBound.firstCrossing(in: Self.bomb(levels: 10, key: key), limit: 1_000_000)
+            #expect(crossing?.line == 9, "\(String(describing: crossing))")   // a6's line: 10 aliases of 111 111 values
+            #expect(ContinuousClock.now - start < .seconds(1))
+        }
+        // The fuzzer's input: the loader's error comes at once, located at the alias.
+        let text = try String(contentsOfFile: fixtures.appendingPathComponent("corpus/experiments/009b-alias-bomb-as-key.yaml").path,
+                              encoding: .utf8)
+        let errors = loadErrors(text: text, file: "bomb.yaml")
+        #expect(errors.first?.contains("aliases expand to more than 1000000 values (an alias bomb?)") == true, "\(errors)")
+    }
+
+    @Test("ordinary anchors, quoted or commented stars and every committed experiment stay under the bound")
+    func ordinary() throws {
+        let text = """
+            name: anchors   # *not an alias
+            base: &base {learning_rate: 0.1, iterations: 10}
+            notes: "a *b and &c in quotes, 'and' *base in a double-quoted scalar"
+            other: 'it''s *base too'
+            runs: [*base, *base, *base]
+            plain: multiply by *base here
+            """
+        #expect(AliasBound.firstCrossing(in: text, limit: 100) == nil)
+        #expect(AliasBound.scan(Array(text.utf8)).filter { !$0.isAnchor }.count == 4)   // the three in runs, the plain one
+        let folder = fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("experiments")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 5)
+        for file in files {
+            let yaml = try String(contentsOfFile: folder.appendingPathComponent(file).path, encoding: .utf8)
+            #expect(AliasBound.firstCrossing(in: yaml, limit: 1_000) == nil, "\(file)")
+        }
+    }
+}

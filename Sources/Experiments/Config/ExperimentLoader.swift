@@ -185,6 +185,11 @@ public struct ExperimentLoader: Sendable {
     // MARK: - Steps
 
     private func compose(_ text: String, file: String) throws(ConfigErrors) -> Node {
+        // Before Yams, which hashes every mapping key while composing: an alias bomb as a key takes minutes.
+        if let crossing = AliasBound.firstCrossing(in: text, limit: Self.maximumAliasExpansion) {
+            throw ConfigErrors([ConfigError(file: file, line: crossing.line, column: crossing.column, message:
+                "the document's aliases expand to more than \(Self.maximumAliasExpansion) values (an alias bomb?)")])
+        }
         do {
             guard let root = try Yams.compose(yaml: text), root.mapping != nil else {
                 throw ConfigErrors([ConfigError(file: file, line: 1, column: 1,
@@ -205,6 +210,9 @@ public struct ExperimentLoader: Sendable {
     /// wherever it sits (a free-form `description:` included) before anything walks it.
     static let maximumNodes = 100_000
     static let maximumDepth = 64
+    /// `AliasBound`'s limit, read from the text before composing: an upper bound, so looser than
+    /// `maximumNodes`, which the composed document is held to exactly.
+    static let maximumAliasExpansion = 1_000_000
 
     /// The first bound the document breaks, located at the node where it was crossed.
     static func checkBounds(_ root: Node, file: String) -> ConfigError? {

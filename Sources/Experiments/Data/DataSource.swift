@@ -122,6 +122,10 @@ public struct DataSource: Sendable {
             raw.other = try generator.make()
         case let .file(name, labels):
             let format = try config.format ?? Self.format(of: name)
+            if config.format == nil, let training = config.train, let trained = try? Self.format(of: training), trained != format {
+                throw DatasetError.badOption(name: "--data", expected: "a \(trained.rawValue) file, as the run was trained on ('\(training)')",
+                                             found: "'\(name)', a \(format.rawValue) file")
+            }
             if let labels, format != .idx {
                 throw DatasetError.badOption(name: "--labels", expected: "only with an IDX image file (\(format.rawValue) files carry their labels)",
                                              found: "'\(labels)' with '\(name)'")
