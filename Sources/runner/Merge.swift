@@ -57,6 +57,9 @@ struct Merge: ParsableCommand {
             throw Exit.code(for: error)
         }
         print(report.table)
+        if let data = try? FileSystem.read(target.schedule), let halving = try? JSONDecoder().decode(HalvingSummary.self, from: data) {
+            print(halving.description + " (schedule.json)")
+        }
         for note in report.notes { print("note: \(note)") }
         print("")
         let counts = status.counts()

@@ -75,7 +75,8 @@ struct Run: ParsableCommand {
         let progress = Progress(total: plan.runs.count, isEnabled: !quiet && isatty(STDERR_FILENO) == 1)
         let sweepOptions = SweepOptions(
             jobs: jobs, outputRoot: options.out, force: force, tableRows: rows, tableColumns: columns,
-            build: EngineBuild.current(), allowMixed: allowMixed, shard: shard.flatMap(Shard.init), html: !noHTML)
+            build: EngineBuild.current(), allowMixed: allowMixed, shard: shard.flatMap(Shard.init), html: !noHTML,
+            notice: { [name = plan.experiment.name] in printError("\(name): \($0)") })
         let outcome: SweepOutcome
         do {
             outcome = try SweepRunner(dataSource: DataSource(locator: DataLocator(directories: [])))

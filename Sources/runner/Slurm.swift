@@ -196,6 +196,10 @@ struct Slurm: ParsableCommand {
                 Int32(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
             }) {
                 print("merge job \(submission.mergeJob ?? "?") ended with exit code \(code)")
+                if let data = try? FileSystem.read(layout.schedule),
+                   let halving = try? JSONDecoder().decode(HalvingSummary.self, from: data) {
+                    print(halving.description + " (schedule.json)")
+                }
                 if code != 0 { throw ExitCode(code) }
                 return
             }

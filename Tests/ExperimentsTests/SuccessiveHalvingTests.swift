@@ -102,6 +102,46 @@ struct SuccessiveHalvingTests {
                 == dropColumn("wall_seconds", from: Self.read(planOne.layout.summary)))
     }
 
+    @Test("two shards (a cluster's array tasks) work through the rungs together: the same promotions, records and curves as one process")
+    func sharedBetweenProcesses() throws {
+        let one = try makeTemporaryDirectory(), shared = try makeTemporaryDirectory()
+        defer { for url in [one, shared] { try? FileManager.default.removeItem(at: url) } }
+        let (planOne, _) = try runExperiment(Self.experiment, root: one, jobs: 1)
+        let experiment = try ExperimentLoader().load(text: Self.experiment, file: "test.yaml")
+        let plan = try generatorRunner.plan(experiment, outputRoot: shared.path)
+        // Two tasks at once on one folder; each waits at a rung for the runs the other is training.
+        let notices = Mutex<[String]>([])
+        let outcomes = Mutex<[Int: SweepOutcome]>([:])
+        let errors = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let options = SweepOptions(jobs: 1, outputRoot: shared.path, shard: Shard(index: index, count: 2),
+                                       notice: { message in notices.withLock { $0.append(message) } })
+            do {
+                let outcome = try generatorRunner.run(plan, options: options, stop: StopFlag())
+                outcomes.withLock { $0[index] = outcome }
+            } catch {
+                errors.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(errors.withLock { $0 }.isEmpty)
+        for outcome in outcomes.withLock({ $0 }).values {
+            // Neither task leaves a run untrained; each counts every run of the sweep as its own.
+            #expect(outcome.notStarted == 0 && outcome.shardRuns == 9 && outcome.fileSystemError == nil)
+        }
+        for notice in notices.withLock({ $0 }) {
+            #expect(notice.hasPrefix("successive halving: waiting at the ") && notice.contains("another process is training (pid "), "\(notice)")
+        }
+        // The last task to finish wrote the complete schedule; the merge writes the reports.
+        #expect(try Self.schedule(plan) == Self.schedule(planOne))
+        _ = try Reporter(layout: plan.layout).write(html: false)
+        #expect(try dropColumn("wall_seconds", from: Self.read(plan.layout.summary))
+                == dropColumn("wall_seconds", from: Self.read(planOne.layout.summary)))
+        #expect(try Self.read(plan.layout.curves) == Self.read(planOne.layout.curves))
+        for run in plan.runs {
+            #expect(try Data(contentsOf: plan.layout.parameters(run.id)) == Data(contentsOf: planOne.layout.parameters(run.id)))
+        }
+    }
+
     @Test("without the schedule the pruned runs train in full; --best prefers runs trained in full; --set reaches the schedule")
     func pruningIsUndone() throws {
         let root = try makeTemporaryDirectory()
@@ -125,7 +165,7 @@ struct SuccessiveHalvingTests {
         #expect(try ExperimentLoader().load(text: search, file: "sh.yaml", overrides: ["search.samples=4"]).runs.count == 4)
     }
 
-    @Test("unequal budgets, shards and bad settings are refused with the reason")
+    @Test("unequal budgets and bad settings are refused with the reason")
     func refusals() throws {
         let root = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -156,15 +196,6 @@ struct SuccessiveHalvingTests {
         let byCost = Self.experiment.replacingOccurrences(of: " validation_fraction: 0.25,", with: "")
             .replacingOccurrences(of: "min_iterations: 100}", with: "min_iterations: 100, metric: final_cost}")
         _ = try generatorRunner.plan(try ExperimentLoader().load(text: byCost, file: "test.yaml"), outputRoot: root.path)
-        let experiment = try ExperimentLoader().load(text: Self.experiment, file: "test.yaml")
-        let plan = try generatorRunner.plan(experiment, outputRoot: root.path)
-        #expect(throws: SweepError.self) {
-            try generatorRunner.run(plan, options: SweepOptions(jobs: 1, outputRoot: root.path, shard: Shard(index: 0, count: 2)),
-                                    stop: StopFlag())
-        }
-        #expect(throws: SweepError.self) {
-            try generatorRunner.prepareSubmission(plan, options: SweepOptions(jobs: 1, outputRoot: root.path))
-        }
         #expect(loadErrors(text: Self.experiment.replacingOccurrences(of: "eta: 3", with: "eta: 1"), file: "sh.yaml")
                 == ["sh.yaml:7:38: error: 'eta' must be an integer ≥ 2; found 1"])
         #expect(loadErrors(text: Self.experiment.replacingOccurrences(of: "min_iterations: 100", with: "min_iteration: 100"), file: "sh.yaml").first?

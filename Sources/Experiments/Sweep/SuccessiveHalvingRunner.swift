@@ -59,8 +59,8 @@ extension SweepRunner {
     /// 1/eta by the metric train eta times as long, and so on; the last survivors train to
     /// the full budget in the results folder itself. The runs a rung does not promote get their
     /// rung's record, curve and parameters in `runs/<id>/` with status `pruned`. Decisions depend
-    /// only on the rungs' records, so `--jobs`, the order runs finish in and a kill and resume
-    /// give the same promotions.
+    /// only on the rungs' records, so `--jobs`, the order runs finish in, a kill and resume, and
+    /// several processes sharing the folder (shells, a cluster's array tasks) give the same promotions.
     func runSuccessiveHalving(_ halving: SuccessiveHalving, runs: [ResolvedRun], plan: SweepPlan, options: SweepOptions,
                               stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> (Pass, HalvingSummary) {
         let layout = plan.layout
@@ -76,11 +76,10 @@ extension SweepRunner {
             let rungLayout = ResultsLayout(directory: layout.directory.appendingPathComponent("rungs")
                 .appendingPathComponent(String(budget)))
             try FileSystem.createDirectories(rungLayout.runsDirectory)
-            let pass = try self.pass(survivors, plan: plan, layout: rungLayout, budget: budget, options: options, stop: stop,
-                                     progress: progress)
+            let (pass, records) = try trainRung(survivors, budget: budget, plan: plan, layout: rungLayout, options: options,
+                                                stop: stop, progress: progress)
             total.ioError = total.ioError ?? pass.ioError
             total.elsewhere += pass.elsewhere
-            let records = survivors.map { try? rungLayout.readRecord($0.id) }
             guard !stop.isRaised, pass.ioError == nil, records.allSatisfy({ $0 != nil }) else {
                 complete = false
                 break
@@ -99,12 +98,19 @@ extension SweepRunner {
             survivors = survivors.filter { promoted.contains($0.id) }
         }
         if complete {
+            // The last runs: no decision waits on them, so a process whose share is done leaves.
             let pass = try self.pass(survivors, plan: plan, layout: layout, budget: nil, options: options, stop: stop,
                                      progress: progress)
             total.ioError = total.ioError ?? pass.ioError
             total.elsewhere += pass.elsewhere
+        }
+        // Other processes may train some of the last runs: whichever of them reads the records last
+        // (under this lock, after writing its own) sees them all and writes the complete schedule.
+        let scheduleLock = try FileLock.acquire(layout.directory.appendingPathComponent(".schedule.lock"), exclusive: true)
+        defer { withExtendedLifetime(scheduleLock) {} }
+        if complete {
             let records = survivors.map { try? layout.readRecord($0.id) }
-            complete = !stop.isRaised && pass.ioError == nil && records.allSatisfy { $0 != nil }
+            complete = !stop.isRaised && total.ioError == nil && records.allSatisfy { $0 != nil }
             trained += records.reduce(0) { $0 + ($1?.iterations ?? 0) }
         }
         // Counted over the whole sweep: a run is done when its record is in runs/<id>/.
@@ -118,6 +124,40 @@ extension SweepRunner {
                                      iterationsTrained: trained, gridIterations: full * runs.count, complete: complete)
         try AtomicFile.writeJSON(summary, to: layout.schedule)
         return (total, summary)
+    }
+
+    /// Trains a rung's runs together with any other process working through the same sweep: this
+    /// process trains the runs nobody holds, then waits for those a live process is training (it
+    /// holds their claim) and takes over any whose claim is let go without a record (a killed or
+    /// requeued task). Waiting is only ever on a process that is training, never on one that waits,
+    /// so processes cannot wait on each other. Returns the last pass and every run's record.
+    func trainRung(_ runs: [ResolvedRun], budget: Int, plan: SweepPlan, layout: ResultsLayout, options: SweepOptions,
+                   stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> (Pass, [RunRecord?]) {
+        var pending = runs
+        var announced = false
+        while true {
+            let pass = try self.pass(pending, plan: plan, layout: layout, budget: budget, options: options, stop: stop,
+                                     progress: progress)
+            let records = runs.map { try? layout.readRecord($0.id) }
+            let missing = zip(runs, records).filter { $0.1 == nil }.map(\.0)
+            guard !missing.isEmpty, !stop.isRaised, pass.ioError == nil else { return (pass, records) }
+            let holders = missing.compactMap { RunClaim.holder(layout.claim($0.id)) }
+            // Missing for another reason than a process training it: the rung is incomplete.
+            guard !holders.isEmpty else { return (pass, records) }
+            if !announced {
+                announced = true
+                let owners = Set(holders.map(\.description)).sorted()
+                options.notice?("successive halving: waiting at the \(budget)-iteration rung for \(holders.count) "
+                                + "run\(holders.count == 1 ? "" : "s") another process is training (" + owners.prefix(3).joined(separator: "; ")
+                                + (owners.count > 3 ? "; …" : "") + ")")
+            }
+            // Until a missing run has its record or its claim is let go (then it is trained here).
+            while !stop.isRaised,
+                  missing.allSatisfy({ RunClaim.holder(layout.claim($0.id)) != nil && (try? layout.readRecord($0.id)) == nil }) {
+                usleep(100_000)
+            }
+            pending = missing
+        }
     }
 
     /// The metric runs are ranked by: as given, else validation_cost with a validation split, else final_cost.

@@ -23,10 +23,13 @@ public struct SweepOptions: Sendable {
     public var shard: Shard?
     /// Write `report.html` and `figures/*.svg` with the CSVs.
     public var html: Bool
+    /// Told what the sweep is waiting for (successive halving waiting at a rung for runs another
+    /// process trains), once per wait.
+    public var notice: (@Sendable (String) -> Void)?
 
     public init(jobs: Int, outputRoot: String, force: Bool = false, tableRows: String? = nil,
                 tableColumns: String? = nil, build: EngineBuild = EngineBuild(version: "dev", gitCommit: nil, executable: nil),
-                allowMixed: Bool = false, shard: Shard? = nil, html: Bool = true) {
+                allowMixed: Bool = false, shard: Shard? = nil, html: Bool = true, notice: (@Sendable (String) -> Void)? = nil) {
         self.jobs = jobs
         self.outputRoot = outputRoot
         self.force = force
@@ -36,6 +39,7 @@ public struct SweepOptions: Sendable {
         self.allowMixed = allowMixed
         self.shard = shard
         self.html = html
+        self.notice = notice
     }
 }
 
@@ -237,7 +241,6 @@ public struct SweepRunner: Sendable {
                 throw SweepError.shardCountChanged(folder: layout.directory.path, submitted: submission.shards, this: shard.count)
             }
         }
-        if options.shard != nil { try Self.refuseHalving(plan, where: "in shards") }
         let planLock = try claimFolder(plan, shard: options.shard, adopting: options)
         defer { withExtendedLifetime(planLock) {} }
         if !options.force && !options.allowMixed { try checkBuilds(plan, build: options.build) }
@@ -246,9 +249,11 @@ public struct SweepRunner: Sendable {
             try writeExperimentFile(plan, options: options)
         }
         let inShard: [Bool]
-        if let shard = options.shard {
+        if let shard = options.shard, plan.experiment.schedule.successiveHalving == nil {
             inShard = Shard.assign(costs: plan.runs.map(plan.cost), count: shard.count).map { $0 == shard.index }
         } else {
+            // Successive halving: every task works through the whole sweep, sharing each rung's
+            // runs by their claims (a rung's promotions need all of it).
             inShard = [Bool](repeating: true, count: plan.runs.count)
         }
         let ownRuns = zip(plan.runs, inShard).filter(\.1).map(\.0)
@@ -346,19 +351,11 @@ public struct SweepRunner: Sendable {
     /// live process runs a different plan there), `experiment.yaml`, and the check that its
     /// records are this build's. Array tasks then verify the folder against their own plan.
     public func prepareSubmission(_ plan: SweepPlan, options: SweepOptions) throws {
-        try Self.refuseHalving(plan, where: "on a cluster")
         try FileSystem.createDirectories(plan.layout.runsDirectory)
         let lock = try claimFolder(plan)
         withExtendedLifetime(lock) {}
         if !options.force && !options.allowMixed { try checkBuilds(plan, build: options.build) }
         try writeExperimentFile(plan, options: options)
-    }
-
-    /// Successive halving decides promotions over the whole rung: not in shards or on a cluster.
-    static func refuseHalving(_ plan: SweepPlan, where place: String) throws {
-        guard plan.experiment.schedule.successiveHalving != nil else { return }
-        throw SweepError.schedule("successive halving decides promotions over the whole sweep; it does not run "
-                                  + "\(place) yet (run it in one process: runner EXPERIMENT.yaml --jobs N)")
     }
 
     /// Writes `plan.json`, unless another live process runs a different plan in the folder (two
