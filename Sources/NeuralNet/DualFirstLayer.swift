@@ -178,6 +178,40 @@ final class DualFirstLayer<T: NetScalar> {
         }
     }
 
+    /// What a paused run keeps of the dual form: a, B, their velocities and W1₀ (G and P are
+    /// computed again from X and W1₀, as at the start).
+    struct State: Sendable {
+        var scale: T
+        var scaleVelocity: T
+        var initial: Matrix<T>
+        var coefficients: Matrix<T>
+        var velocity: Matrix<T>?
+    }
+
+    var state: State {
+        func matrix(_ buffer: Buffer<T>, _ rows: Int, _ columns: Int) -> Matrix<T> {
+            Matrix(uncheckedRows: rows, columns: columns, storage: Array(UnsafeBufferPointer(start: buffer.pointer, count: rows * columns)))
+        }
+        return State(scale: scale, scaleVelocity: scaleVelocity, initial: matrix(initial, units, features),
+                     coefficients: matrix(coefficients, units, examples), velocity: velocity.map { matrix($0, units, examples) })
+    }
+
+    /// Takes a, B and their velocities from `state` (made with the same W1₀, which this object
+    /// was built from); W1 is then formed again when needed.
+    func restore(_ state: State) {
+        scale = state.scale
+        scaleVelocity = state.scaleVelocity
+        state.coefficients.storage.withUnsafeBufferPointer { source in
+            for i in 0..<min(source.count, units * examples) { coefficients.pointer[i] = source[i] }
+        }
+        if let velocity, let saved = state.velocity {
+            saved.storage.withUnsafeBufferPointer { source in
+                for i in 0..<min(source.count, units * examples) { velocity.pointer[i] = source[i] }
+            }
+        }
+        stale = true
+    }
+
     /// `W1 = a·W1₀ + B·Xᵀ`, written into `weights` (n₁ × n₀).
     func formWeights(into weights: inout Matrix<T>) {
         stale = false

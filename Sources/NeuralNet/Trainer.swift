@@ -148,34 +148,58 @@ public enum Trainer {
     /// epoch, then contiguous slices of the permuted columns (the last one may be narrower).
     /// `shouldStop` is asked before every iteration (a cheap flag read: it is how a sweep stops a
     /// run in progress on a signal); when it answers true the run ends as `.stopped`.
+    ///
+    /// With `resume` (a `TrainingState` of the same run on the same data), training goes on from
+    /// its iteration to the plan's length, `network` and `random` replaced by the state's, and
+    /// records only the iterations from there on. `finalState` receives the state after the last
+    /// update of a run that finished (not of one stopped, halted or diverged).
     /// - Throws: `NeuralNetError` for invalid data or hyperparameters (before any work).
     public static func train<T: NetScalar>(
         _ network: inout Network<T>, inputs: Matrix<T>, labels: [Int32], plan: TrainingPlan,
-        random: inout NumpyRandom, record: (CostRecord) -> Void = { _ in }, shouldStop: () -> Bool = { false },
-        checkpoint: Checkpoint<T>? = nil
+        random: inout NumpyRandom, resume: TrainingState<T>? = nil, record: (CostRecord) -> Void = { _ in },
+        shouldStop: () -> Bool = { false }, checkpoint: Checkpoint<T>? = nil,
+        finalState: ((TrainingState<T>) -> Void)? = nil
     ) throws -> TrainingOutcome {
         // Dispatch through the scalar type so the loop below always runs specialised for
         // Double or Float, even when the caller is generic code in another module.
-        try T.train(&network, inputs: inputs, labels: labels, plan: plan, random: &random, record: record,
-                    shouldStop: shouldStop, checkpoint: checkpoint)
+        try T.train(&network, inputs: inputs, labels: labels, plan: plan, random: &random, resume: resume, record: record,
+                    shouldStop: shouldStop, checkpoint: checkpoint, finalState: finalState)
     }
 
     /// The training loop, specialised per scalar type by `NetScalar.train`.
     static func trainSpecialized<T: NetScalar>(
         _ network: inout Network<T>, inputs: Matrix<T>, labels: [Int32], plan: TrainingPlan,
-        random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool, checkpoint: Checkpoint<T>?
+        random: inout NumpyRandom, resume: TrainingState<T>?, record: (CostRecord) -> Void, shouldStop: () -> Bool,
+        checkpoint: Checkpoint<T>?, finalState: ((TrainingState<T>) -> Void)?
     ) throws -> TrainingOutcome {
         try network.validate(inputs: inputs, labels: labels)
         try plan.validate()
+        if let resume {
+            guard resume.network.architecture == network.architecture else {
+                throw NeuralNetError.shapeMismatch(what: "resumed network", expected: "\(network.architecture.layerSizes)",
+                                                   found: "\(resume.network.architecture.layerSizes)")
+            }
+            guard resume.order.isEmpty || resume.order.count == inputs.columns, resume.position <= inputs.columns,
+                  resume.dual == nil || plan.firstLayer == .dual else {
+                throw NeuralNetError.shapeMismatch(what: "resumed state", expected: "a state of this run on \(inputs.columns) examples",
+                                                   found: "\(resume.order.count) examples, position \(resume.position)")
+            }
+            random = resume.random
+        }
         return inputs.storage.withUnsafeBufferPointer { x in
             labels.withUnsafeBufferPointer { y in
                 guard let x = x.baseAddress, let y = y.baseAddress else {
                     return TrainingOutcome(status: .finished, iterations: 0)
                 }
                 var loop = TrainingLoop(network: network, plan: plan, inputs: x, labels: y,
-                                        rows: inputs.rows, columns: inputs.columns, checkpoint: checkpoint)
+                                        rows: inputs.rows, columns: inputs.columns, checkpoint: checkpoint, resume: resume)
                 let outcome = loop.run(random: &random, record: record, shouldStop: shouldStop)
                 network = loop.network
+                if let finalState, case .finished = outcome.status {
+                    finalState(TrainingState(network: loop.network, iteration: outcome.iterations, epoch: loop.end.epoch,
+                                             position: loop.end.position, order: loop.end.order, random: random,
+                                             optimizer: loop.optimizer, dual: loop.dual?.state))
+                }
                 return outcome
             }
         }
@@ -195,24 +219,34 @@ private struct TrainingLoop<T: NetScalar> {
     /// The first layer in dual form, when the plan asks for it.
     let dual: DualFirstLayer<T>?
     let checkpoint: Checkpoint<T>?
+    /// Where the loop starts: 0 (the first epoch, shuffled) or a resumed state's place.
+    let start: (iteration: Int, epoch: Int, position: Int, order: [Int])
+    /// Where it ended (the next update's epoch and place in the permutation), for `TrainingState`.
+    var end: (epoch: Int, position: Int, order: [Int]) = (0, 0, [])
 
     init(network: Network<T>, plan: TrainingPlan, inputs: UnsafePointer<T>, labels: UnsafePointer<Int32>,
-         rows: Int, columns: Int, checkpoint: Checkpoint<T>?) {
+         rows: Int, columns: Int, checkpoint: Checkpoint<T>?, resume: TrainingState<T>?) {
+        let network = resume?.network ?? network
         self.network = network
         self.checkpoint = checkpoint
+        start = resume.map { ($0.iteration, $0.epoch, $0.position, $0.order) } ?? (0, 0, 0, [])
+        end = (start.epoch, start.position, start.order)
         self.plan = plan
         self.inputs = inputs
         self.labels = labels
         self.rows = rows
         self.columns = columns
-        optimizer = OptimizerState(rule: plan.optimizer, network: network)
+        optimizer = resume?.optimizer ?? OptimizerState(rule: plan.optimizer, network: network)
         gradients = network.makeGradients()
         if plan.firstLayer == .dual, let first = network.layers.first {
             var momentum = false
             if case .momentum = plan.optimizer { momentum = true }
-            dual = DualFirstLayer(weights: first.weights, inputs: inputs, examples: columns,
-                                  batch: Swift.min(plan.batchSize ?? columns, columns), batches: plan.batchSize != nil,
-                                  momentum: momentum)
+            // Resumed: built from the same W1₀ (so the same G and P), then given a and B.
+            let dual = DualFirstLayer(weights: resume?.dual?.initial ?? first.weights, inputs: inputs, examples: columns,
+                                      batch: Swift.min(plan.batchSize ?? columns, columns), batches: plan.batchSize != nil,
+                                      momentum: momentum)
+            if let saved = resume?.dual { dual.restore(saved) }
+            self.dual = dual
         } else {
             dual = nil
         }
@@ -284,7 +318,7 @@ private struct TrainingLoop<T: NetScalar> {
     private mutating func runFullBatch(record: (CostRecord) -> Void, shouldStop: () -> Bool) -> TrainingOutcome {
         let iterations = plan.iterationCount(exampleCount: columns)
         let workspace = Workspace<T>(architecture: network.architecture, columns: columns)
-        for i in 0..<iterations {
+        for i in Swift.min(start.iteration, iterations)..<iterations {
             if shouldStop() { return TrainingOutcome(status: .stopped(iteration: i), iterations: i) }
             switch step(input: inputs, labels: labels, columns: columns, order: nil, range: 0..<columns,
                         workspace: workspace, iteration: i, epoch: i, record: record) {
@@ -293,6 +327,7 @@ private struct TrainingLoop<T: NetScalar> {
             case .halted: return TrainingOutcome(status: .halted(iteration: i), iterations: i)
             }
         }
+        end = (iterations, 0, [])
         return finish(iterations: iterations, epoch: iterations, workspace: workspace, record: record)
     }
 
@@ -306,13 +341,21 @@ private struct TrainingLoop<T: NetScalar> {
         // The dual first layer reads columns of G, not of X: only the labels are gathered.
         let batch = BatchBuffer<T>(rows: dual == nil ? rows : 0, columns: batchSize)
         var order = [Int](repeating: 0, count: columns)
-        var iteration = 0
-        var epoch = 0
+        var iteration = self.start.iteration
+        var epoch = self.start.epoch
+        // A resumed run goes on in the permutation it paused in.
+        var resumeAt: Int? = self.start.order.count == columns ? self.start.position : nil
+        if resumeAt != nil { order = self.start.order }
         while iteration < iterations {
-            // np.random.permutation(m): shuffle a fresh arange, in a reused array.
-            for j in 0..<columns { order[j] = j }
-            random.shuffle(&order)
             var start = 0
+            if let position = resumeAt {
+                start = position
+                resumeAt = nil
+            } else {
+                // np.random.permutation(m): shuffle a fresh arange, in a reused array.
+                for j in 0..<columns { order[j] = j }
+                random.shuffle(&order)
+            }
             while start < columns, iteration < iterations {
                 if shouldStop() { return TrainingOutcome(status: .stopped(iteration: iteration), iterations: iteration) }
                 let width = Swift.min(batchSize, columns - start)
@@ -333,6 +376,8 @@ private struct TrainingLoop<T: NetScalar> {
                 iteration += 1
                 start += width
             }
+            // Paused in the middle of an epoch: the next update continues its permutation.
+            end = start < columns ? (epoch, start, order) : (epoch + 1, 0, [])
             epoch += 1
         }
         // The final record is over the whole training set, evaluated in batch-sized chunks.
@@ -350,8 +395,8 @@ private struct TrainingLoop<T: NetScalar> {
         let batch = BatchBuffer<T>(rows: rows, columns: batchSize)
         let perEpoch = Swift.max(Double(columns) / Double(batchSize), 1)
         var order = [Int](repeating: 0, count: batchSize)
-        var epoch = 0
-        for iteration in 0..<iterations {
+        var epoch = start.epoch
+        for iteration in Swift.min(start.iteration, iterations)..<iterations {
             if shouldStop() { return TrainingOutcome(status: .stopped(iteration: iteration), iterations: iteration) }
             // choice(m, batch): randint(0, m) per position, written in place (no array per iteration).
             for j in 0..<batchSize { order[j] = random.randint(0, columns) }
@@ -369,6 +414,7 @@ private struct TrainingLoop<T: NetScalar> {
             }
             if Double(iteration).truncatingRemainder(dividingBy: perEpoch) == 0 { epoch += 1 }
         }
+        end = (epoch, 0, [])
         let evaluation = Workspace<T>(architecture: network.architecture, columns: Swift.min(batchSize, columns))
         return finish(iterations: iterations, epoch: epoch, workspace: evaluation, record: record)
     }

@@ -36,7 +36,8 @@ struct SuccessiveHalvingTests {
         // The absurd learning rate ranks last and is pruned at the first rung.
         #expect(schedule.rungs[0].ranking.last?.id == plan.runs[8].id)
         #expect(try plan.layout.readRecord(plan.runs[8].id)?.iterations == 100)
-        #expect(schedule.iterationsTrained == 9 * 100 + 3 * 300 + 900)
+        // Promoted runs go on from their rung's saved state: 9·100, then 3·(300 − 100), then 900 − 300.
+        #expect(schedule.iterationsTrained == 9 * 100 + 3 * 200 + 600)
         #expect(schedule.gridIterations == 9 * 900)
         #expect(outcome.halving == schedule)
 
@@ -68,7 +69,25 @@ struct SuccessiveHalvingTests {
         }
         #expect(schedule.finalRuns == survivors.map { plan.runs[$0].id })
         let final = try #require(try plan.layout.readRecord(schedule.finalRuns[0]))
-        #expect(final.status == .finished && final.iterations == 900)
+        #expect(final.status == .finished && final.iterations == 900 && final.continuedFrom == 300)
+        let rung300 = ResultsLayout(directory: plan.layout.directory.appendingPathComponent("rungs/300"))
+        for entry in schedule.rungs[1].ranking {
+            #expect(try rung300.readRecord(entry.id)?.continuedFrom == 100)
+        }
+        // The final run equals one trained to 900 without a pause (the grid above at full length).
+        let full = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: full) }
+        let (fullPlan, _) = try runExperiment(Self.experiment.replacingOccurrences(
+            of: "schedule: {successive_halving: {eta: 3, min_iterations: 100}}", with: ""), root: full, jobs: 2)
+        let finalIndex = try #require(plan.runs.firstIndex { $0.id == final.id })
+        let unpaused = try #require(try fullPlan.layout.readRecord(fullPlan.runs[finalIndex].id))
+        #expect(final.finalCost == unpaused.finalCost && final.validationCost == unpaused.validationCost)
+        #expect(try Self.read(plan.layout.curve(final.id)) == Self.read(fullPlan.layout.curve(unpaused.id)))
+        #expect(try Data(contentsOf: plan.layout.parameters(final.id)) == Data(contentsOf: fullPlan.layout.parameters(unpaused.id)))
+        // No saved state is left once every run has its record.
+        let rungs = plan.layout.directory.appendingPathComponent("rungs")
+        let states = FileManager.default.enumerator(atPath: rungs.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix("state.npz") }
+        #expect(states == [])
         let summary = try Self.read(plan.layout.summary)
         #expect(summary.hasPrefix("run_id,learning_rate,status,diverged_at,final_cost,train_accuracy,test_accuracy,iterations_done,"
                                   + "wall_seconds,validation_cost,validation_accuracy,best_iteration,stopped_at\r\n"))
@@ -95,11 +114,78 @@ struct SuccessiveHalvingTests {
         }
         #expect(interrupted.halving?.complete == false)
         #expect(interrupted.notStarted > 0)
+        // A copy without its saved states: its promoted runs train again from the start, to the same results.
+        let stateless = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: stateless) }
+        try FileManager.default.removeItem(at: stateless)
+        try FileManager.default.copyItem(at: resumed, to: stateless)
+        let enumerator = FileManager.default.enumerator(atPath: stateless.path)
+        var removed = 0
+        while let path = enumerator?.nextObject() as? String {
+            guard path.hasSuffix("state.npz") else { continue }
+            try FileManager.default.removeItem(at: stateless.appendingPathComponent(path))
+            removed += 1
+        }
+        #expect(removed > 0)
         let (again, outcome) = try runExperiment(Self.experiment, root: resumed, jobs: 2)
         #expect(outcome.skipped > 0)
         #expect(try Self.schedule(again) == Self.schedule(planOne))
         #expect(try dropColumn("wall_seconds", from: Self.read(again.layout.summary))
                 == dropColumn("wall_seconds", from: Self.read(planOne.layout.summary)))
+        let (retrained, _) = try runExperiment(Self.experiment, root: stateless, jobs: 2)
+        var schedule = try Self.schedule(retrained)
+        #expect(try schedule.iterationsTrained > Self.schedule(planOne).iterationsTrained)
+        schedule.iterationsTrained = try Self.schedule(planOne).iterationsTrained
+        #expect(try schedule == Self.schedule(planOne))
+        #expect(try Self.read(retrained.layout.curves) == Self.read(planOne.layout.curves))
+        #expect(try dropColumn("wall_seconds", from: Self.read(retrained.layout.summary))
+                == dropColumn("wall_seconds", from: Self.read(planOne.layout.summary)))
+    }
+
+    @Test("with early stopping every run ends as a plain sweep to its rung's budget ends: promoted runs go on with its best-so-far")
+    func earlyStoppingContinues() throws {
+        // Few noisy examples and a wide network ranked by the training cost: the runs promoted keep
+        // lowering it while their validation cost turns up, so early stopping's best-so-far from
+        // before a pause decides what they keep.
+        let text = Self.experiment
+            .replacingOccurrences(of: "n: 200, noise: 0.25, seed: 2, validation_fraction: 0.25",
+                                  with: "n: 80, noise: 0.45, seed: 2, validation_fraction: 0.5")
+            .replacingOccurrences(of: "depth: 1, width: 8", with: "depth: 2, width: 48")
+            .replacingOccurrences(of: "record_every: 50}", with: "record_every: 50, early_stopping: {metric: validation_cost, patience: 6, every: 50}}")
+            .replacingOccurrences(of: "learning_rate: [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 1.0e300]",
+                                  with: "learning_rate: [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0]")
+            .replacingOccurrences(of: "min_iterations: 100}", with: "min_iterations: 100, metric: final_cost}")
+        #expect(text != Self.experiment)
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, _) = try runExperiment(text, root: root, jobs: 2)
+        let schedule = try Self.schedule(plan)
+        #expect(schedule.complete)
+        var budgetOf: [String: Int] = [:]
+        for rung in schedule.rungs { for entry in rung.ranking.dropFirst(rung.promoted) { budgetOf[entry.id] = rung.iterations } }
+        for id in schedule.finalRuns { budgetOf[id] = 900 }
+        var continued = 0, stoppedEarly = 0, bestBeforePause = 0
+        for budget in Set(budgetOf.values).sorted() {
+            let grid = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: grid) }
+            let (gridPlan, _) = try runExperiment(
+                text.replacingOccurrences(of: "schedule: {successive_halving: {eta: 3, min_iterations: 100, metric: final_cost}}", with: "")
+                    .replacingOccurrences(of: "iterations: 900", with: "iterations: \(budget)"), root: grid, jobs: 2)
+            for (index, run) in plan.runs.enumerated() where budgetOf[run.id] == budget {
+                let record = try #require(try plan.layout.readRecord(run.id))
+                let gridRecord = try #require(try gridPlan.layout.readRecord(gridPlan.runs[index].id))
+                if record.continuedFrom != nil { continued += 1 }
+                if record.status == .stoppedEarly { stoppedEarly += 1 }
+                if let from = record.continuedFrom, let best = record.bestIteration, best < from - 50 { bestBeforePause += 1 }
+                #expect(record.iterations == gridRecord.iterations && record.bestIteration == gridRecord.bestIteration, "run \(index)")
+                #expect(record.finalCost == gridRecord.finalCost && record.validationCost == gridRecord.validationCost, "run \(index)")
+                #expect(try Self.read(plan.layout.curve(run.id)) == Self.read(gridPlan.layout.curve(gridPlan.runs[index].id)), "run \(index)")
+                #expect(try Data(contentsOf: plan.layout.parameters(run.id)) == Data(contentsOf: gridPlan.layout.parameters(gridPlan.runs[index].id)))
+            }
+        }
+        // The comparison covers runs that went on from a rung and runs that stopped early.
+        #expect(continued >= 2 && stoppedEarly >= 1 && bestBeforePause >= 1,
+                "\(continued) continued, \(stoppedEarly) stopped early, \(bestBeforePause) kept a check from before their pause")
     }
 
     @Test("two shards (a cluster's array tasks) work through the rungs together: the same promotions, records and curves as one process")

@@ -17,6 +17,8 @@ public struct ResultsLayout: Sendable {
     public func record(_ id: String) -> URL { runDirectory(id).appendingPathComponent("record.json") }
     public func curve(_ id: String) -> URL { runDirectory(id).appendingPathComponent("curve.csv") }
     public func parameters(_ id: String) -> URL { runDirectory(id).appendingPathComponent("params.npz") }
+    /// A successive-halving rung's run: where it stands after its last update (`TrainingState`).
+    public func trainingState(_ id: String) -> URL { runDirectory(id).appendingPathComponent("state.npz") }
     /// The lock a process holds while it trains the run (see `RunClaim`).
     public func claim(_ id: String) -> URL { runDirectory(id).appendingPathComponent("claim") }
     public var plan: URL { directory.appendingPathComponent("plan.json") }

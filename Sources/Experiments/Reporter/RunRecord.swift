@@ -50,6 +50,10 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var validationAccuracy: Double?
     /// With early stopping: the iteration the kept parameters come from (the best evaluation).
     public var bestIteration: Int?
+    /// Successive halving: the iteration a promoted run went on from (its rung's saved state),
+    /// instead of training again from the start; the record, curve and parameters are those of
+    /// the whole run either way.
+    public var continuedFrom: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, index, configurationIndex = "configuration_index", sweptValues = "swept_values", status
@@ -57,6 +61,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
         case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy", wallSeconds = "wall_seconds"
         case flops, config, build, engine
         case validationCost = "validation_cost", validationAccuracy = "validation_accuracy", bestIteration = "best_iteration"
+        case continuedFrom = "continued_from"
     }
 }
 

@@ -25,6 +25,12 @@ struct RunExecutor: Sendable {
     /// Train to this many iterations instead of the configured length (a successive-halving
     /// rung); the record keeps the run's configuration, so its id.
     var budget: Int? = nil
+    /// Write the run's `TrainingState` as `state.npz` beside its parameters when it finishes
+    /// (a rung's runs, which a promotion continues).
+    var savesState = false
+    /// A run promoted from this rung goes on from its saved state there (when it can: see
+    /// `resumableState`) instead of training again from the start.
+    var continuesFrom: ResultsLayout? = nil
 
     /// - Throws: `FileSystemError` when the run's files cannot be written: the record is not
     ///   written, so the run stays pending for a re-run.
@@ -43,6 +49,7 @@ struct RunExecutor: Sendable {
         // Holding the claim, nothing else writes in the run's folder: clear what a killed process left.
         FileSystem.removeStaleTemporaries(in: layout.runDirectory(run.id))
         let start = DispatchTime.now()
+        var priorSeconds = 0.0
         var record = RunRecord(
             id: run.id, index: run.planned.index, configurationIndex: run.planned.configurationIndex,
             sweptValues: run.planned.sweptValues, status: .failed, divergedAt: nil, error: nil, iterations: 0,
@@ -55,9 +62,10 @@ struct RunExecutor: Sendable {
             switch (run.planned.config.precision, data.singlePrecision) {
             case (.float64, _) where data.hasDoubleFeatures:
                 trained = try train(run, inputs: data.splits.train.features, test: data.splits.test?.features,
-                                    data: data, record: &record)
+                                    data: data, record: &record, priorSeconds: &priorSeconds)
             case (.float32, let single?):
-                trained = try train(run, inputs: single.train, test: single.test, data: data, record: &record)
+                trained = try train(run, inputs: single.train, test: single.test, data: data, record: &record,
+                                    priorSeconds: &priorSeconds)
             case (let precision, _):
                 throw PlanError(run: run.planned, message: "the data were not prepared in \(precision)")
             }
@@ -68,7 +76,8 @@ struct RunExecutor: Sendable {
             record.status = .failed
             record.error = "\(error)"
         }
-        record.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        // A continued run's time includes its rung's.
+        record.wallSeconds = priorSeconds + Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json: Data
@@ -84,7 +93,7 @@ struct RunExecutor: Sendable {
 
     /// Trains and writes the curve and parameters; false when stopped (nothing is kept).
     private func train<T: NetScalar>(_ run: ResolvedRun, inputs: Matrix<T>, test: Matrix<T>?, data: PreparedData,
-                                     record: inout RunRecord) throws -> Bool {
+                                     record: inout RunRecord, priorSeconds: inout Double) throws -> Bool {
         let config = run.planned.config
         var random = NumpyRandom(seed: config.seed)
         var network = Network<T>(architecture: run.architecture, initializer: config.model.initializer,
@@ -97,6 +106,16 @@ struct RunExecutor: Sendable {
         plan.firstLayer = run.firstLayer
         if let budget { plan.length = .iterations(budget) }
         var monitor = validation.map { ValidationMonitor<T>(split: $0, earlyStopping: config.training.earlyStopping) }
+        let saved: (state: TrainingState<T>, arrays: [String: Matrix<Double>])? = continuesFrom.flatMap {
+            resumableState(run, from: $0, plan: plan, examples: inputs.columns, curve: curve, priorSeconds: &priorSeconds)
+        }
+        var resume = saved?.state
+        if let saved, monitor?.earlyStopping != nil {
+            // Early stopping goes on with its best-so-far and patience as they were.
+            do { try monitor?.restore(saved.arrays, architecture: run.architecture) } catch { resume = nil }
+        }
+        record.continuedFrom = resume?.iteration
+        var finalState: TrainingState<T>?
         // With a validation split a recorded point waits for its validation metric (the checkpoint
         // right after it); the last one is evaluated after training.
         var pending: CostRecord?
@@ -114,12 +133,16 @@ struct RunExecutor: Sendable {
                                         random: &random, record: recordPoint, shouldStop: { stop.isRaised },
                                         checkpoint: checkpoint)
             : try Trainer.train(&network, inputs: inputs, labels: data.splits.train.labels,
-                                plan: plan, random: &random,
-                                record: recordPoint, shouldStop: { stop.isRaised }, checkpoint: checkpoint)
+                                plan: plan, random: &random, resume: resume,
+                                record: recordPoint, shouldStop: { stop.isRaised }, checkpoint: checkpoint,
+                                finalState: savesState ? { finalState = $0 } : nil)
         if case .stopped = outcome.status {
             curve.discard()
             return false
         }
+        // Early stopping's bookkeeping as the loop left it: the evaluation after the last update
+        // below is no checkpoint of a longer run that goes on from here.
+        let monitorAtPause = monitor
         if let point = pending, monitor != nil {
             // The parameters after the last update are a check too (the best may be the last).
             let metrics = monitor?.finalCheck(network, iteration: point.iteration) ?? (.nan, .nan)
@@ -180,7 +203,41 @@ struct RunExecutor: Sendable {
         let writer = try AtomicWriter(layout.parameters(run.id))
         try NpzWriter.write(arrays, to: writer)
         try writer.commit()
+        if let finalState, record.status == .finished {
+            let stateWriter = try AtomicWriter(layout.trainingState(run.id))
+            try NpzWriter.write(finalState.arrays() + (monitorAtPause?.arrays() ?? []), to: stateWriter)
+            try stateWriter.commit()
+        }
         return true
+    }
+
+    /// The state a promoted run goes on from: its rung's `state.npz` (with early stopping's
+    /// bookkeeping among its arrays), when the rung finished the run (a run that stopped early
+    /// there is trained again: it stops at the same place) and the fast engine trains it, with the
+    /// rung's curve up to that iteration copied into `curve`. Nil (train from the start: the same
+    /// result, more work) otherwise.
+    private func resumableState<T: NetScalar>(_ run: ResolvedRun, from rung: ResultsLayout, plan: TrainingPlan, examples: Int,
+                                              curve: CurveStream, priorSeconds: inout Double)
+        -> (state: TrainingState<T>, arrays: [String: Matrix<Double>])? {
+        let config = run.planned.config
+        guard config.engine?.implementation != .reference,
+              let previous = try? rung.readRecord(run.id), previous.status == .finished,
+              let archive = try? FileSystem.read(rung.trainingState(run.id)), let list = NpzReader.arrays(archive),
+              case let arrays = Dictionary(list.map { ($0.name, $0.matrix) }, uniquingKeysWith: { a, _ in a }),
+              let state = try? TrainingState<T>(arrays: arrays, architecture: run.architecture, plan: plan, examples: examples),
+              state.iteration == previous.iterations, state.iteration < plan.iterationCount(exampleCount: examples),
+              let text = try? FileSystem.read(rung.curve(run.id)) else { return nil }
+        // The rung's points before the state's iteration; its last point (the evaluation after
+        // the rung's last update) is not a point of the longer run, which records its own.
+        let lines = String(decoding: text, as: UTF8.self).components(separatedBy: "\r\n").dropFirst()
+        var points: [String] = []
+        for line in lines where !line.isEmpty {
+            guard let field = line.split(separator: ",", maxSplits: 1).first, let iteration = Int(field) else { return nil }
+            if iteration < state.iteration { points.append(line) }
+        }
+        for line in points { curve.append(line: line) }
+        priorSeconds = previous.wallSeconds
+        return (state, arrays)
     }
 }
 
@@ -211,6 +268,16 @@ final class CurveStream {
         }
     }
 
+    /// A point already written out (a rung's curve, which a continued run extends), as it was.
+    func append(line: String) {
+        guard failure == nil else { return }
+        do {
+            try writer.write(line + "\r\n")
+        } catch {
+            failure = error
+        }
+    }
+
     func finish() throws(FileSystemError) {
         if let failure {
             writer.discard()
@@ -235,6 +302,60 @@ struct ValidationMonitor<T: NetScalar> {
         features = split.features.converted(to: T.self)
         labels = split.labels
         self.earlyStopping = earlyStopping
+    }
+
+    /// Early stopping's bookkeeping as named arrays for a saved `TrainingState` (none without
+    /// early stopping): the best evaluation's iteration, metrics, value and parameters, and the
+    /// evaluations since.
+    func arrays() -> [(String, Matrix<Double>)] {
+        guard earlyStopping != nil else { return [] }
+        func scalar(_ value: Double) -> Matrix<Double> { Matrix(rows: 1, columns: 1, repeating: value) }
+        var arrays = [("early_stopping_since_best", scalar(Double(sinceBest)))]
+        guard let best else { return arrays }
+        arrays += [("early_stopping_best_iteration", scalar(Double(best.iteration))),
+                   ("early_stopping_best_cost", scalar(best.metrics.cost)),
+                   ("early_stopping_best_accuracy", scalar(best.metrics.accuracy)),
+                   ("early_stopping_best_value", scalar(best.value))]
+        for (l, layer) in best.network.layers.enumerated() {
+            arrays.append(("early_stopping_best_W\(l + 1)", layer.weights.converted()))
+            arrays.append(("early_stopping_best_b\(l + 1)", layer.bias.converted()))
+        }
+        return arrays
+    }
+
+    /// Takes the bookkeeping `arrays()` wrote.
+    /// - Throws: `TrainingState.DecodingError` when it is missing or misshapen.
+    mutating func restore(_ arrays: [String: Matrix<Double>], architecture: Architecture) throws {
+        func scalar(_ name: String) throws -> Double {
+            guard let value = arrays[name], value.rows == 1, value.columns == 1 else {
+                throw TrainingState<T>.DecodingError(description: "no \(name)")
+            }
+            return value.storage[0]
+        }
+        let since = try scalar("early_stopping_since_best")
+        guard since >= 0, since == since.rounded(), since < 1e9 else {
+            throw TrainingState<T>.DecodingError(description: "early_stopping_since_best is \(since)")
+        }
+        sinceBest = Int(since)
+        guard arrays["early_stopping_best_iteration"] != nil else {
+            best = nil
+            return
+        }
+        let iteration = try scalar("early_stopping_best_iteration")
+        guard iteration >= 0, iteration == iteration.rounded(), iteration < 1e15 else {
+            throw TrainingState<T>.DecodingError(description: "early_stopping_best_iteration is \(iteration)")
+        }
+        let sizes = architecture.layerSizes
+        var layers: [Dense<T>] = []
+        for l in 1..<sizes.count {
+            guard let weights = arrays["early_stopping_best_W\(l)"], weights.rows == sizes[l], weights.columns == sizes[l - 1],
+                  let bias = arrays["early_stopping_best_b\(l)"], bias.rows == sizes[l], bias.columns == 1 else {
+                throw TrainingState<T>.DecodingError(description: "no early_stopping_best_W\(l) or b\(l) of the network's shape")
+            }
+            layers.append(try Dense(weights: weights.converted(), bias: bias.converted()))
+        }
+        best = (Int(iteration), (try scalar("early_stopping_best_cost"), try scalar("early_stopping_best_accuracy")),
+                try scalar("early_stopping_best_value"), try Network(architecture: architecture, layers: layers))
     }
 
     /// The cross-entropy (no L2 term: it does not depend on the data) and accuracy of `network`.

@@ -26,8 +26,9 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
     public var rungs: [Rung]
     /// The runs trained to the full budget.
     public var finalRuns: [String]
-    /// Parameter updates made in every rung and the last one (each rung trains its runs from
-    /// the start: the first iterations are the same, bit for bit, so a promotion re-trains them).
+    /// Parameter updates made in every rung and the last one (a promoted run goes on from its
+    /// rung's saved state; one that cannot — early stopping, the reference engine — trains again
+    /// from the start, and its first updates count again).
     public var iterationsTrained: Int
     /// Updates the full grid would make: every run to the full budget.
     public var gridIterations: Int
@@ -48,7 +49,7 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
             + (rungs.map { String($0.iterations) } + [String(fullIterations)]).joined(separator: ", ") + " iterations; "
             + "\(iterationsTrained) of the full grid's \(gridIterations) updates ("
             + (saved >= 0 ? String(format: "%.1f", saved) + " % saved)"
-               : String(format: "%.1f", -saved) + " % more than the grid: promoted runs train again from the start)")
+               : String(format: "%.1f", -saved) + " % more than the grid: promoted runs that cannot go on from their rung train again from the start)")
             + (complete ? "" : "; incomplete: a rung's runs were interrupted, are still training in another process, "
                + "or could not be written (re-run to finish)")
     }
@@ -72,19 +73,20 @@ extension SweepRunner {
         var rungs: [HalvingSummary.Rung] = []
         var trained = 0
         var complete = true
+        var previousRung: ResultsLayout?
         for budget in halving.budgets(total: full) where survivors.count > 1 {
             let rungLayout = ResultsLayout(directory: layout.directory.appendingPathComponent("rungs")
                 .appendingPathComponent(String(budget)))
             try FileSystem.createDirectories(rungLayout.runsDirectory)
-            let (pass, records) = try trainRung(survivors, budget: budget, plan: plan, layout: rungLayout, options: options,
-                                                stop: stop, progress: progress)
+            let (pass, records) = try trainRung(survivors, budget: budget, plan: plan, layout: rungLayout,
+                                                continuesFrom: previousRung, options: options, stop: stop, progress: progress)
             total.ioError = total.ioError ?? pass.ioError
             total.elsewhere += pass.elsewhere
             guard !stop.isRaised, pass.ioError == nil, records.allSatisfy({ $0 != nil }) else {
                 complete = false
                 break
             }
-            trained += records.reduce(0) { $0 + ($1?.iterations ?? 0) }
+            trained += records.reduce(0) { $0 + ($1.map { $0.iterations - ($0.continuedFrom ?? 0) } ?? 0) }
             let ranking = zip(survivors, records).map { run, record in
                 HalvingSummary.Entry(id: run.id, index: run.planned.index, value: record.flatMap { Self.value(metric, of: $0) })
             }.sorted { Self.ranks($0, before: $1, lowerIsBetter: metric.lowerIsBetter) }
@@ -95,12 +97,17 @@ extension SweepRunner {
                 guard let record, options.force || !alreadyDone.contains(run.id) else { continue }
                 try prune(record, from: rungLayout, into: layout)
             }
+            // Saved states no run will go on from: the pruned runs' here, and the previous rung's
+            // of every run this rung has recorded (a process killed mid-rung keeps the rest).
+            for run in survivors where !promoted.contains(run.id) { unlink(rungLayout.trainingState(run.id).path) }
+            for run in survivors { if let previousRung { unlink(previousRung.trainingState(run.id).path) } }
             survivors = survivors.filter { promoted.contains($0.id) }
+            previousRung = rungLayout
         }
         if complete {
             // The last runs: no decision waits on them, so a process whose share is done leaves.
             let pass = try self.pass(survivors, plan: plan, layout: layout, budget: nil, options: options, stop: stop,
-                                     progress: progress)
+                                     continuesFrom: previousRung, progress: progress)
             total.ioError = total.ioError ?? pass.ioError
             total.elsewhere += pass.elsewhere
         }
@@ -111,7 +118,10 @@ extension SweepRunner {
         if complete {
             let records = survivors.map { try? layout.readRecord($0.id) }
             complete = !stop.isRaised && total.ioError == nil && records.allSatisfy { $0 != nil }
-            trained += records.reduce(0) { $0 + ($1?.iterations ?? 0) }
+            trained += records.reduce(0) { $0 + ($1.map { $0.iterations - ($0.continuedFrom ?? 0) } ?? 0) }
+            if complete, let previousRung {
+                for run in survivors { unlink(previousRung.trainingState(run.id).path) }
+            }
         }
         // Counted over the whole sweep: a run is done when its record is in runs/<id>/.
         let doneNow = runs.filter { !alreadyDone.contains($0.id) && plan.isDone($0, acceptingPruned: true) }.count
@@ -131,13 +141,13 @@ extension SweepRunner {
     /// holds their claim) and takes over any whose claim is let go without a record (a killed or
     /// requeued task). Waiting is only ever on a process that is training, never on one that waits,
     /// so processes cannot wait on each other. Returns the last pass and every run's record.
-    func trainRung(_ runs: [ResolvedRun], budget: Int, plan: SweepPlan, layout: ResultsLayout, options: SweepOptions,
-                   stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> (Pass, [RunRecord?]) {
+    func trainRung(_ runs: [ResolvedRun], budget: Int, plan: SweepPlan, layout: ResultsLayout, continuesFrom: ResultsLayout?,
+                   options: SweepOptions, stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> (Pass, [RunRecord?]) {
         var pending = runs
         var announced = false
         while true {
             let pass = try self.pass(pending, plan: plan, layout: layout, budget: budget, options: options, stop: stop,
-                                     progress: progress)
+                                     continuesFrom: continuesFrom, savesState: true, progress: progress)
             let records = runs.map { try? layout.readRecord($0.id) }
             let missing = zip(runs, records).filter { $0.1 == nil }.map(\.0)
             guard !missing.isEmpty, !stop.isRaised, pass.ioError == nil else { return (pass, records) }

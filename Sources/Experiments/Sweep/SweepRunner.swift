@@ -303,7 +303,8 @@ public struct SweepRunner: Sendable {
     /// Trains the runs of `runs` not yet done in `layout` (to `budget` iterations when given),
     /// longest first, over the scheduler's workers.
     func pass(_ runs: [ResolvedRun], plan: SweepPlan, layout: ResultsLayout, budget: Int?, options: SweepOptions,
-              stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> Pass {
+              stop: StopFlag, continuesFrom: ResultsLayout? = nil, savesState: Bool = false,
+              progress: @Sendable (Int, Int) -> Void) throws -> Pass {
         // Longest first (by estimate), so that no worker is left alone with a long run at the
         // end of a sweep; records and reports do not depend on the order.
         let pending = runs.filter { options.force || !plan.isDone($0, in: layout, acceptingPruned: false) }
@@ -316,7 +317,8 @@ public struct SweepRunner: Sendable {
         let cores = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
             ?? ProcessInfo.processInfo.activeProcessorCount
         BLAS.setThreadCount(min(scheduler.jobs, pending.count) > 1 ? 1 : cores)
-        let executor = RunExecutor(layout: layout, force: options.force, build: options.build, stop: stop, budget: budget)
+        let executor = RunExecutor(layout: layout, force: options.force, build: options.build, stop: stop, budget: budget,
+                                   savesState: savesState, continuesFrom: continuesFrom)
         let finished = Counter()
         let data = plan.data
         let failure = Mutex<FileSystemError?>(nil)

@@ -58,8 +58,8 @@ public protocol NetScalar: BinaryFloatingPoint, Sendable, LosslessStringConverti
     /// `Trainer.train`, implemented by each conformer with the loop specialised for it.
     static func train(
         _ network: inout Network<Self>, inputs: Matrix<Self>, labels: [Int32], plan: TrainingPlan,
-        random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool,
-        checkpoint: Checkpoint<Self>?) throws -> TrainingOutcome
+        random: inout NumpyRandom, resume: TrainingState<Self>?, record: (CostRecord) -> Void, shouldStop: () -> Bool,
+        checkpoint: Checkpoint<Self>?, finalState: ((TrainingState<Self>) -> Void)?) throws -> TrainingOutcome
 
     /// `Network.evaluate`, implemented by each conformer with the passes specialised for it.
     static func evaluate(
@@ -70,10 +70,11 @@ public protocol NetScalar: BinaryFloatingPoint, Sendable, LosslessStringConverti
 extension NetScalar {
     public static func train(
         _ network: inout Network<Self>, inputs: Matrix<Self>, labels: [Int32], plan: TrainingPlan,
-        random: inout NumpyRandom, record: (CostRecord) -> Void, shouldStop: () -> Bool, checkpoint: Checkpoint<Self>?
+        random: inout NumpyRandom, resume: TrainingState<Self>?, record: (CostRecord) -> Void, shouldStop: () -> Bool,
+        checkpoint: Checkpoint<Self>?, finalState: ((TrainingState<Self>) -> Void)?
     ) throws -> TrainingOutcome {
-        try Trainer.trainSpecialized(&network, inputs: inputs, labels: labels, plan: plan, random: &random, record: record,
-                                     shouldStop: shouldStop, checkpoint: checkpoint)
+        try Trainer.trainSpecialized(&network, inputs: inputs, labels: labels, plan: plan, random: &random, resume: resume,
+                                     record: record, shouldStop: shouldStop, checkpoint: checkpoint, finalState: finalState)
     }
 
     public static func evaluate(

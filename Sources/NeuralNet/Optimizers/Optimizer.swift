@@ -42,11 +42,28 @@ public enum Optimizer: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The optimizer's per-parameter state (velocities, moments and step count) for one run.
-struct OptimizerState<T: NetScalar> {
+struct OptimizerState<T: NetScalar>: Sendable {
     let rule: Optimizer
-    private var firstMoments: [Dense<T>.Gradients]
-    private var secondMoments: [Dense<T>.Gradients]
-    private var step = 0
+    /// Momentum's velocities or Adam's first moments (empty for gradient descent).
+    private(set) var firstMoments: [Dense<T>.Gradients]
+    /// Adam's second moments (empty otherwise).
+    private(set) var secondMoments: [Dense<T>.Gradients]
+    /// Updates made (Adam's t).
+    var step = 0
+
+    enum Moment { case first, second }
+
+    /// Sets a layer's moments (a `TrainingState` read back); shapes are the caller's to check.
+    mutating func setMoment(_ moment: Moment, layer l: Int, weights: Matrix<T>, bias: Matrix<T>) {
+        switch moment {
+        case .first:
+            firstMoments[l].weights = weights
+            firstMoments[l].bias = bias
+        case .second:
+            secondMoments[l].weights = weights
+            secondMoments[l].bias = bias
+        }
+    }
 
     init(rule: Optimizer, network: Network<T>) {
         self.rule = rule

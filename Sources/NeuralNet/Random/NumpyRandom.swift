@@ -25,6 +25,25 @@ public struct NumpyRandom: Sendable {
         self.seed(seed)
     }
 
+    /// The whole state, as `np.random.get_state()` gives it: the 624 words, the position in
+    /// them and the cached Gaussian.
+    public struct Snapshot: Sendable, Equatable {
+        public static let wordCount = NumpyRandom.stateSize
+        public var words: [UInt32]
+        public var index: Int
+        public var gaussian: Double?
+    }
+
+    public var snapshot: Snapshot { Snapshot(words: state, index: index, gaussian: cachedGaussian) }
+
+    /// A generator in `snapshot`'s state (`np.random.set_state`); words beyond 624 are ignored
+    /// and missing ones are zero.
+    public init(snapshot: Snapshot) {
+        state = Array((snapshot.words + [UInt32](repeating: 0, count: Self.stateSize)).prefix(Self.stateSize))
+        index = min(max(snapshot.index, 0), Self.stateSize)
+        cachedGaussian = snapshot.gaussian
+    }
+
     /// Reseeds, as `np.random.seed(seed)`: resets MT19937 and clears the cached Gaussian.
     public mutating func seed(_ seed: UInt32) {
         state[0] = seed
