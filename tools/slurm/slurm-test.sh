@@ -46,21 +46,26 @@ tools/slurm/start-local-cluster.sh
 # shellcheck disable=SC1091
 . "$SLURM_LOCAL_DIR/env.sh"
 
-# compare A B: the three reports (summary.csv without its wall_seconds column) and every params.npz.
+# without_wall CSV: the file without its wall_seconds column (no cell of these files holds a comma).
+without_wall() {
+  awk -F, '{ sub(/\r$/, "") } NR == 1 { for (i = 1; i <= NF; i++) if ($i == "wall_seconds") w = i }
+           { out = ""; for (i = 1; i <= NF; i++) if (i != w) out = out (out == "" && i == 1 ? "" : ",") $i; print out }' "$1"
+}
+# compare A B [RUNS]: the three reports (summary.csv without its wall_seconds column) and every params.npz.
 compare() {
-  local a=$1 b=$2 file
+  local a=$1 b=$2 runs=${3:-24} file
   for file in curves.csv accuracy_table.csv; do
     cmp -s "$a/$file" "$b/$file" || { diff "$a/$file" "$b/$file" | head -5; fail "$file differs between $a and $b"; }
   done
-  # wall_seconds is the last column.
-  diff <(sed 's/,[^,]*$//' "$a/summary.csv") <(sed 's/,[^,]*$//' "$b/summary.csv") >/dev/null \
-    || { diff <(sed 's/,[^,]*$//' "$a/summary.csv") <(sed 's/,[^,]*$//' "$b/summary.csv") | head -5; fail "summary.csv differs"; }
+  # Without the wall_seconds column (found by its header: halving adds columns after it).
+  diff <(without_wall "$a/summary.csv") <(without_wall "$b/summary.csv") >/dev/null \
+    || { diff <(without_wall "$a/summary.csv") <(without_wall "$b/summary.csv") | head -5; fail "summary.csv differs"; }
   local count=0
   for params in "$a"/runs/*/params.npz; do
     cmp -s "$params" "$b/runs/$(basename "$(dirname "$params")")/params.npz" || fail "$params differs"
     count=$((count + 1))
   done
-  [ "$count" -eq 24 ] || fail "$count params.npz in $a, expected 24"
+  [ "$count" -eq "$runs" ] || fail "$count params.npz in $a, expected $runs"
   log "identical: summary.csv (apart from wall times), curves.csv, accuracy_table.csv, $count params.npz"
 }
 
@@ -115,4 +120,18 @@ grep -q "1 of 4 shards have runs to do" "$WORK/resubmit.log" || fail "the re-sub
 task_log=$(ls -t "$WORK"/cancel/slurm24/slurm/logs/task-*_1.out | head -1)
 grep -q "shard 1/4: .* — $missing run now" "$task_log" || { cat "$task_log"; fail "the re-submitted task did not run exactly the $missing missing runs"; }
 compare "$WORK/local/slurm24" "$WORK/cancel/slurm24"
+
+log "successive halving as 3 array tasks sharing each rung, against a local run"
+HALVING=$PWD/tools/slurm/halving9.yaml
+"$RUNNER" "$HALVING" --jobs 2 --quiet --out "$WORK/local" >/dev/null
+"$RUNNER" slurm "$HALVING" --tasks 3 --out "$WORK/halving" --wait --wait-timeout 600 > "$WORK/halving.log" \
+  || { cat "$WORK/halving.log" "$WORK"/halving/halving9/slurm/logs/*.out; fail "the halving sweep on Slurm failed"; }
+cmp -s "$WORK/local/halving9/schedule.json" "$WORK/halving/halving9/schedule.json" \
+  || { diff "$WORK/local/halving9/schedule.json" "$WORK/halving/halving9/schedule.json" | head; fail "schedule.json differs"; }
+grep -q "^successive halving (eta 3, validation_cost): 9 → 3 → 1 runs" "$WORK/halving.log" \
+  || { cat "$WORK/halving.log"; fail "the merge did not print the halving line"; }
+compare "$WORK/local/halving9" "$WORK/halving/halving9" 9
+tasks=$(grep -l "halving9 shard" "$WORK"/halving/halving9/slurm/logs/task-*.out | wc -l)
+waited=$(cat "$WORK"/halving/halving9/slurm/logs/task-*.out | grep -c "successive halving: waiting at the" || true)
+log "schedule.json identical; $tasks tasks ran, $waited waits at a rung for another task's runs"
 log "passed"
