@@ -25,15 +25,28 @@ public struct SuccessiveHalving: Codable, Sendable, Hashable {
     public var minIterations: Int
     /// nil: validation_cost when the data have a validation split, else final_cost.
     public var metric: Metric?
+    /// ASHA: promote a run as soon as it ranks in the best 1/eta of its rung so far (in sweep
+    /// order), instead of waiting for the whole rung.
+    public var asynchronous: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case eta, minIterations = "min_iterations", metric
+        case eta, minIterations = "min_iterations", metric, asynchronous
     }
 
-    public init(eta: Int, minIterations: Int, metric: Metric?) {
+    public init(eta: Int, minIterations: Int, metric: Metric?, asynchronous: Bool = false) {
         self.eta = eta
         self.minIterations = minIterations
         self.metric = metric
+        self.asynchronous = asynchronous
+    }
+
+    /// `asynchronous` only when true: the files of synchronous sweeps stay as they were.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(eta, forKey: .eta)
+        try container.encode(minIterations, forKey: .minIterations)
+        try container.encodeIfPresent(metric, forKey: .metric)
+        if asynchronous { try container.encode(true, forKey: .asynchronous) }
     }
 
     public init(from decoder: Decoder) throws {
@@ -43,6 +56,7 @@ public struct SuccessiveHalving: Codable, Sendable, Hashable {
         metric = try container.decodeChoiceIfPresent(
             ["validation_cost": Metric.validationCost, "validation_accuracy": .validationAccuracy,
              "final_cost": .finalCost, "train_accuracy": .trainAccuracy], forKey: .metric)
+        asynchronous = try container.decodeIfPresent(Bool.self, forKey: .asynchronous) ?? false
     }
 
     /// The rungs' budgets below `total`: min_iterations, ×eta, … (the last rung trains to `total`).

@@ -8,8 +8,12 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
         public var iterations: Int
         /// Every run of the rung, best first, with its metric (nil: diverged or failed).
         public var ranking: [Entry]
-        /// The runs promoted to the next rung (the first `promoted` of `ranking`).
+        /// The runs promoted to the next rung (the first `promoted` of `ranking`; asynchronous
+        /// halving: `promotions`).
         public var promoted: Int
+        /// Asynchronous halving: the runs promoted, in the order they were (not always a prefix
+        /// of the final ranking: a run promoted early stays promoted).
+        public var promotions: [String]? = nil
     }
 
     public struct Entry: Codable, Sendable, Equatable {
@@ -34,10 +38,13 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
     public var gridIterations: Int
     /// Whether every rung has its records (false after an interruption).
     public var complete: Bool
+    /// True for asynchronous halving (ASHA); absent otherwise.
+    public var asynchronous: Bool? = nil
 
     enum CodingKeys: String, CodingKey {
         case eta, minIterations = "min_iterations", metric, fullIterations = "full_iterations", rungs
         case finalRuns = "final_runs", iterationsTrained = "iterations_trained", gridIterations = "grid_iterations", complete
+        case asynchronous
     }
 
     /// "successive halving (eta 3, validation_cost): 27 → 9 → 3 runs at 100, 300, 900 iterations, 3 to 2000;
@@ -45,7 +52,7 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
     public var description: String {
         let counts = rungs.map { String($0.ranking.count) } + [String(finalRuns.count)]
         let saved = gridIterations > 0 ? 100 * (1 - Double(iterationsTrained) / Double(gridIterations)) : 0
-        return "successive halving (eta \(eta), \(metric)): " + counts.joined(separator: " → ") + " runs at "
+        return (asynchronous == true ? "asynchronous " : "") + "successive halving (eta \(eta), \(metric)): " + counts.joined(separator: " → ") + " runs at "
             + (rungs.map { String($0.iterations) } + [String(fullIterations)]).joined(separator: ", ") + " iterations; "
             + "\(iterationsTrained) of the full grid's \(gridIterations) updates ("
             + (saved >= 0 ? String(format: "%.1f", saved) + " % saved)"

@@ -259,7 +259,10 @@ public struct SweepRunner: Sendable {
         let ownRuns = zip(plan.runs, inShard).filter(\.1).map(\.0)
         let pass: Pass
         var halving: HalvingSummary?
-        if let schedule = plan.experiment.schedule.successiveHalving {
+        if let schedule = plan.experiment.schedule.successiveHalving, schedule.asynchronous {
+            (pass, halving) = try runAsynchronousHalving(schedule, runs: ownRuns, plan: plan, options: options, stop: stop,
+                                                         progress: progress)
+        } else if let schedule = plan.experiment.schedule.successiveHalving {
             (pass, halving) = try runSuccessiveHalving(schedule, runs: ownRuns, plan: plan, options: options, stop: stop,
                                                        progress: progress)
         } else {
@@ -313,10 +316,7 @@ public struct SweepRunner: Sendable {
             .sorted { $0.element.1 > $1.element.1 || ($0.element.1 == $1.element.1 && $0.offset < $1.offset) }
             .map { $0.element.0 }
         let scheduler = Scheduler(jobs: options.jobs)
-        // One BLAS thread per run while runs share the cores; all cores for a lone run.
-        let cores = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
-            ?? ProcessInfo.processInfo.activeProcessorCount
-        BLAS.setThreadCount(min(scheduler.jobs, pending.count) > 1 ? 1 : cores)
+        Self.setBLASThreads(concurrentRuns: min(scheduler.jobs, pending.count))
         let executor = RunExecutor(layout: layout, force: options.force, build: options.build, stop: stop, budget: budget,
                                    savesState: savesState, continuesFrom: continuesFrom)
         let finished = Counter()
@@ -347,6 +347,14 @@ public struct SweepRunner: Sendable {
         result.doneElsewhere = outcomes.filter { if case .doneElsewhere = $0 { true } else { false } }.count
         result.ioError = failure.withLock { $0 }
         return result
+    }
+
+    /// One BLAS thread per run while runs share the cores; all cores (or `OPENBLAS_NUM_THREADS`)
+    /// for a lone run.
+    static func setBLASThreads(concurrentRuns: Int) {
+        let cores = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
+            ?? ProcessInfo.processInfo.activeProcessorCount
+        BLAS.setThreadCount(concurrentRuns > 1 ? 1 : cores)
     }
 
     /// Prepares the results folder of a cluster submission: `plan.json` (refused while another
