@@ -108,12 +108,16 @@ final class DualFirstLayer<T: NetScalar> {
             Products<T>.panelCapacity(rows: units, columns: batch, inner: examples, transposeB: false),
             Products<T>.panelCapacity(rows: min(units, limit), columns: features, inner: examples, transposeB: true)))
         guard examples > 0 else { return }
-        // G = XᵀX and P = W1₀·X, once (OpenBLAS: both are wide products).
-        T.gemm(transposeA: true, transposeB: false, rows: examples, columns: examples, inner: features,
-               alpha: 1, a: inputs, lda: features, b: inputs, ldb: features, beta: 0, c: gram.pointer, ldc: examples)
-        T.gemm(transposeA: false, transposeB: false, rows: units, columns: examples, inner: features,
-               alpha: 1, a: initial.pointer, lda: units, b: inputs, ldb: features, beta: 0,
-               c: projection.pointer, ldc: units)
+        // G = XᵀX and P = W1₀·X, once (OpenBLAS: both are wide products), on one thread: their
+        // long sums round the same whatever the run's thread count (a lone run has all cores, a
+        // sweep's runs one each, a run continued from its rung either).
+        BLAS.singleThreaded {
+            T.gemm(transposeA: true, transposeB: false, rows: examples, columns: examples, inner: features,
+                   alpha: 1, a: inputs, lda: features, b: inputs, ldb: features, beta: 0, c: gram.pointer, ldc: examples)
+            T.gemm(transposeA: false, transposeB: false, rows: units, columns: examples, inner: features,
+                   alpha: 1, a: initial.pointer, lda: units, b: inputs, ldb: features, beta: 0,
+                   c: projection.pointer, ldc: units)
+        }
     }
 
     /// `Z1 = a·P + B·G + b1` for the examples `order[range]` (all of them, in order, when
@@ -219,8 +223,10 @@ final class DualFirstLayer<T: NetScalar> {
             guard let w = buffer.baseAddress else { return }
             for i in 0..<(units * features) { w[i] = scale * initial.pointer[i] }
             guard examples > 0 else { return }
-            T.gemm(transposeA: false, transposeB: true, rows: units, columns: features, inner: examples,
-                   alpha: 1, a: coefficients.pointer, lda: units, b: inputs, ldb: features, beta: 1, c: w, ldc: units)
+            BLAS.singleThreaded {
+                T.gemm(transposeA: false, transposeB: true, rows: units, columns: features, inner: examples,
+                       alpha: 1, a: coefficients.pointer, lda: units, b: inputs, ldb: features, beta: 1, c: w, ldc: units)
+            }
         }
     }
 }

@@ -114,6 +114,16 @@ public struct TrainingState<T: NetScalar>: Sendable {
                 optimizer.setMoment(prefix == "v" ? .first : .second, layer: l, weights: weights, bias: bias)
             }
         }
+        // A finished run's state is finite, and its counters agree with its iteration.
+        for (name, value) in arrays where !value.storage.allSatisfy(\.isFinite) {
+            throw DecodingError(description: "\(name) holds a value that is not finite")
+        }
+        guard optimizer.step == iteration else {
+            throw DecodingError(description: "optimizer_step is \(optimizer.step) after \(iteration) updates")
+        }
+        guard Self.place(after: iteration, plan: plan, examples: examples) == (epoch, position, !order.isEmpty) else {
+            throw DecodingError(description: "epoch \(epoch) and position \(position) are not where \(iteration) updates end")
+        }
         if plan.firstLayer == .dual {
             var momentum = false
             if case .momentum = plan.optimizer { momentum = true }
@@ -126,6 +136,22 @@ public struct TrainingState<T: NetScalar>: Sendable {
         } else {
             dual = nil
         }
+    }
+
+    /// The epoch, the place in its permutation and whether the epoch is under way after
+    /// `iteration` updates of `plan` on `examples` examples (what the training loop leaves).
+    static func place(after iteration: Int, plan: TrainingPlan, examples: Int) -> (epoch: Int, position: Int, midEpoch: Bool) {
+        guard let size = plan.batchSize, examples > 0 else { return (iteration, 0, false) }
+        let batch = Swift.min(size, examples)
+        if plan.sampling == .withReplacement {
+            let perEpoch = Swift.max(Double(examples) / Double(batch), 1)
+            var epoch = 0
+            for k in 0..<iteration where Double(k).truncatingRemainder(dividingBy: perEpoch) == 0 { epoch += 1 }
+            return (epoch, 0, false)
+        }
+        let perEpoch = (examples - 1) / batch + 1
+        let done = iteration % perEpoch
+        return (iteration / perEpoch, done * batch, done > 0)
     }
 
     init(network: Network<T>, iteration: Int, epoch: Int, position: Int, order: [Int], random: NumpyRandom,

@@ -111,6 +111,28 @@ struct ReportFigureTests {
         damaged.removeLast(40)
         #expect(NpzReader.arrays(Data("not a zip".utf8)) == nil)
         #expect(NpzReader.arrays(damaged.prefix(100)) == nil)
+        // A header whose shape's byte count overflows (2^60 × 8) or is negative: refused, not a trap.
+        for shape in ["(1152921504606846976, 1)", "(-1, -8)", "(4611686018427387904, 4)"] {
+            #expect(NpzReader.arrays(Self.storedEntry(name: "W1.npy", npy: Self.npy(shape: shape, body: [UInt8](repeating: 0, count: 8)))) == nil)
+        }
+        #expect(NpzReader.arrays(Self.storedEntry(name: "W1.npy", npy: Self.npy(shape: "(1, 1)", body: [UInt8](repeating: 0, count: 8))))?
+            .first?.matrix.storage == [0])
+    }
+
+    /// NPY 1.0 bytes with a float64 header of `shape` (unchecked) and `body`.
+    static func npy(shape: String, body: [UInt8]) -> [UInt8] {
+        var header = "{'descr': '<f8', 'fortran_order': True, 'shape': \(shape), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+            + Array(header.utf8) + body
+    }
+
+    /// One stored ZIP local entry (what NpzReader walks).
+    static func storedEntry(name: String, npy: [UInt8]) -> Data {
+        func little(_ value: Int, _ size: Int) -> [UInt8] { (0..<size).map { UInt8((value >> (8 * $0)) & 0xFF) } }
+        let header: [UInt8] = [0x50, 0x4b, 0x03, 0x04] + little(20, 2) + little(0, 2) + little(0, 2) + little(0, 4) + little(0, 4)
+            + little(npy.count, 4) + little(npy.count, 4) + little(name.utf8.count, 2) + little(0, 2)
+        return Data(header + Array(name.utf8) + npy)
     }
 
     @Test("a sweep writes report.html and figures/*.svg: well-formed, escaped, the same for 1 and 2 workers")

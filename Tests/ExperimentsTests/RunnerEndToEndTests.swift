@@ -15,7 +15,8 @@ struct RunnerEndToEndTests {
         return nil
     }
 
-    static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String, errors: String) {
+    static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:])
+        throws -> (status: Int32, output: String, errors: String) {
         guard let runner = runnerURL else {
             Issue.record("the runner executable is not built next to the tests")
             throw CancellationError()
@@ -23,6 +24,9 @@ struct RunnerEndToEndTests {
         let process = Process()
         process.executableURL = runner
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.currentDirectoryURL = directory
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
@@ -32,6 +36,32 @@ struct RunnerEndToEndTests {
         let errText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, outText, errText)
+    }
+
+    @Test("a lone run in dual form is the same bit for bit on one OpenBLAS thread and on two")
+    func dualFormIndependentOfThreads() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+            name: dual
+            dataset: {generator: synthetic, features: 300, n: 60, classes: 2, seed: 0, test_fraction: 0.2, split_seed: 1}
+            model: {depth: 1, width: 16, activation: relu, output: sigmoid, init: he}
+            training: {optimizer: gd, learning_rate: 0.03, iterations: 600, record_every: 50, l2: 0.1}
+            engine: {first_layer: dual}
+            seed: 1
+            """.write(to: directory.appendingPathComponent("dual.yaml"), atomically: true, encoding: .utf8)
+        var files: [[Data]] = []
+        for threads in ["1", "2"] {
+            let result = try Self.run(["dual.yaml", "--out", "t\(threads)", "--quiet", "--no-html"], in: directory,
+                                      environment: ["OPENBLAS_NUM_THREADS": threads])
+            #expect(result.status == 0, "\(result.errors)")
+            let runs = directory.appendingPathComponent("t\(threads)/dual/runs")
+            let id = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.path).first)
+            let record = try String(contentsOf: runs.appendingPathComponent("\(id)/record.json"), encoding: .utf8)
+            #expect(record.contains("\"engine\" : \"dual\""))
+            files.append(try ["params.npz", "curve.csv"].map { try Data(contentsOf: runs.appendingPathComponent("\(id)/\($0)")) })
+        }
+        #expect(files[0] == files[1])
     }
 
     @Test("run, plan, report and the exit codes 0, 1 and 64")

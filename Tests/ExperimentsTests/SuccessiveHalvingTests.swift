@@ -127,6 +127,28 @@ struct SuccessiveHalvingTests {
             removed += 1
         }
         #expect(removed > 0)
+        // Another copy with two runs' states swapped: each is refused (not its run), and both train again.
+        let swapped = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: swapped) }
+        try FileManager.default.removeItem(at: swapped)
+        try FileManager.default.copyItem(at: resumed, to: swapped)
+        let rung100 = ResultsLayout(directory: swapped.appendingPathComponent("sh/rungs/100"))
+        let rung300 = ResultsLayout(directory: swapped.appendingPathComponent("sh/rungs/300"))
+        let waiting = plan.runs.filter { FileSystem.exists(rung100.trainingState($0.id)) && !FileSystem.exists(rung300.record($0.id)) }
+        #expect(waiting.count >= 2)
+        if waiting.count >= 2 {
+            let (a, b) = (rung100.trainingState(waiting[0].id), rung100.trainingState(waiting[1].id))
+            let temporary = a.appendingPathExtension("swap")
+            try FileManager.default.moveItem(at: a, to: temporary)
+            try FileManager.default.moveItem(at: b, to: a)
+            try FileManager.default.moveItem(at: temporary, to: b)
+            let (swappedPlan, _) = try runExperiment(Self.experiment, root: swapped, jobs: 2)
+            #expect(try rung300.readRecord(waiting[0].id)?.continuedFrom == nil)
+            #expect(try rung300.readRecord(waiting[1].id)?.continuedFrom == nil)
+            #expect(try dropColumn("wall_seconds", from: Self.read(swappedPlan.layout.summary))
+                    == dropColumn("wall_seconds", from: Self.read(planOne.layout.summary)))
+            #expect(try Self.read(swappedPlan.layout.curves) == Self.read(planOne.layout.curves))
+        }
         let (again, outcome) = try runExperiment(Self.experiment, root: resumed, jobs: 2)
         #expect(outcome.skipped > 0)
         #expect(try Self.schedule(again) == Self.schedule(planOne))
@@ -239,6 +261,7 @@ struct SuccessiveHalvingTests {
         let grid = Self.experiment.replacingOccurrences(of: "schedule: {successive_halving: {eta: 3, min_iterations: 100}}", with: "")
         let (again, outcome) = try runExperiment(grid, root: root, jobs: 2)
         #expect(outcome.executed == 8 && outcome.skipped == 1)
+        #expect(!FileSystem.exists(again.layout.schedule))
         for run in again.runs {
             let record = try #require(try again.layout.readRecord(run.id))
             #expect(record.status != .pruned && record.iterations == 900)
@@ -278,6 +301,20 @@ struct SuccessiveHalvingTests {
                 #expect("\(error)".contains(message), "\(error)")
             }
         }
+        // Another schedule on a folder that holds one: refused (its pruned runs would mix), unless --force.
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try runExperiment(Self.experiment, root: folder, jobs: 2)
+        let changed = Self.experiment.replacingOccurrences(of: "min_iterations: 100", with: "min_iterations: 30")
+        do {
+            _ = try runExperiment(changed, root: folder, jobs: 2)
+            Issue.record("a changed schedule was accepted")
+        } catch {
+            #expect("\(error)".contains("holds a successive-halving sweep with eta 3, min_iterations 100, metric validation_cost "
+                                       + "(schedule.json); this file asks for eta 3, min_iterations 30, metric validation_cost"), "\(error)")
+        }
+        let (forced, _) = try runExperiment(changed, root: folder, jobs: 2, force: true)
+        #expect(try Self.schedule(forced).rungs.map(\.iterations) == [30, 90])
         // Without a validation split, ranking by the training cost is fine.
         let byCost = Self.experiment.replacingOccurrences(of: " validation_fraction: 0.25,", with: "")
             .replacingOccurrences(of: "min_iterations: 100}", with: "min_iterations: 100, metric: final_cost}")

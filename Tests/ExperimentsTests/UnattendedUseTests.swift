@@ -381,6 +381,12 @@ struct UnattendedUseTests {
         let corrupt = try RunnerEndToEndTests.run(["check", "results/short"], in: directory)
         #expect(corrupt.status == 64)
         #expect(corrupt.errors.contains("\(ids[1])/record.json is damaged"), "\(corrupt.errors)")
+        // Running the sweep again redoes both runs (a damaged curve too), and the report is whole.
+        let again = try RunnerEndToEndTests.run(["short.yaml", "--quiet", "--no-html"], in: directory)
+        #expect(again.status == 0, "\(again.output)\n\(again.errors)")
+        #expect(again.output.contains("2 run now"), "\(again.output)")
+        let report = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
+        #expect(report.status == 0, "\(report.errors)")
     }
 
     @Test("a sweep that does not fit in memory is refused at plan time, naming the run, its estimate and the limit")

@@ -102,6 +102,16 @@ struct TrainingStateTests {
         #expect(error(fraction).hasPrefix("iteration is 2.5, expected an integer"))
         #expect(error(arrays, examples: 39).hasPrefix("order is not a permutation of the 39 examples")
                 || error(arrays, examples: 39).hasPrefix("position"))
+        // Values a finished run cannot have, and counters that disagree with the iteration.
+        var nan = arrays
+        nan["W1"] = Matrix(rows: 7, columns: 120, repeating: .nan)
+        #expect(error(nan) == "W1 holds a value that is not finite")
+        var step = arrays
+        step["optimizer_step"] = Matrix(rows: 1, columns: 1, repeating: 0)
+        #expect(error(step) == "optimizer_step is 0 after 5 updates")
+        var position = arrays
+        position["position"] = Matrix(rows: 1, columns: 1, repeating: 16)
+        #expect(error(position) == "epoch 1 and position 16 are not where 5 updates end")
         // Adam's state has second moments; momentum's has none to give.
         var adam = test.plan
         adam.optimizer = .defaultAdam

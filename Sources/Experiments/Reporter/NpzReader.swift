@@ -42,7 +42,10 @@ enum NpzReader {
               let close = header[open.upperBound...].firstIndex(of: ")") else { return nil }
         let shape = header[open.upperBound..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let width = header.contains("'<f8'") ? 8 : header.contains("'<f4'") ? 4 : 0
-        guard shape.count == 2, width > 0, let count = shape.checkedProduct, bytes.count - 10 - headerLength == count * width else {
+        // A shape whose byte count overflows is no file this runner wrote (nor one it could read).
+        guard shape.count == 2, shape.allSatisfy({ $0 >= 0 }), width > 0, let count = shape.checkedProduct,
+              case let (byteCount, overflow) = count.multipliedReportingOverflow(by: width), !overflow,
+              bytes.count - 10 - headerLength == byteCount else {
             return nil
         }
         let body = Array(bytes[(base + 10 + headerLength)...])

@@ -63,7 +63,7 @@ public struct ResultsLayout: Sendable {
         var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
         let header = lines.first.map(String.init).map { $0 + "\r\n" }
         guard header == CurveStream.header || header == CurveStream.validationHeader else {
-            throw ResultsError.corruptCurve(path: url.path, problem: "line 1 is not the header '\(CurveStream.header.dropLast(2))'")
+            throw ResultsError.corruptCurve(path: url.path, problem: "line 1 is not the header '\(CurveStream.header.dropLast())'")
         }
         let fieldCount = header == CurveStream.header ? 4 : 6
         guard lines.last == "" else {
@@ -78,7 +78,11 @@ public struct ResultsLayout: Sendable {
                   let cost = Double(fields[2]), let accuracy = Double(fields[3]),
                   fields.dropFirst(4).allSatisfy({ $0.isEmpty || Double($0) != nil }) else {
                 throw ResultsError.corruptCurve(path: url.path, problem: "line \(offset + 2) is not "
-                                                + "\(header?.dropLast(2) ?? ""): '\(line)'")
+                                                + "\(header?.dropLast() ?? ""): '\(line)'")
+            }
+            if let last = points.last, iteration <= last.iteration {
+                throw ResultsError.corruptCurve(path: url.path, problem: "line \(offset + 2) goes back to iteration \(iteration) "
+                                                + "after \(last.iteration)")
             }
             points.append(CostPoint(iteration: iteration, epoch: epoch, cost: cost, trainAccuracy: accuracy, text: line))
         }

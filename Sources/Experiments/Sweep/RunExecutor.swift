@@ -43,7 +43,7 @@ struct RunExecutor: Sendable {
         }
         // A pruned record (a rung's results) is never a finished run: a run handed over is trained.
         if !force, let existing = try? layout.readRecord(run.id), existing.status != .failed, existing.status != .pruned,
-           layout.hasParameters(existing) {
+           layout.hasParameters(existing), (try? layout.readCurve(for: existing)) != nil {
             return .doneElsewhere(existing)
         }
         // Holding the claim, nothing else writes in the run's folder: clear what a killed process left.
@@ -106,13 +106,9 @@ struct RunExecutor: Sendable {
         plan.firstLayer = run.firstLayer
         if let budget { plan.length = .iterations(budget) }
         var monitor = validation.map { ValidationMonitor<T>(split: $0, earlyStopping: config.training.earlyStopping) }
-        let saved: (state: TrainingState<T>, arrays: [String: Matrix<Double>])? = continuesFrom.flatMap {
-            resumableState(run, from: $0, plan: plan, examples: inputs.columns, curve: curve, priorSeconds: &priorSeconds)
-        }
-        var resume = saved?.state
-        if let saved, monitor?.earlyStopping != nil {
-            // Early stopping goes on with its best-so-far and patience as they were.
-            do { try monitor?.restore(saved.arrays, architecture: run.architecture) } catch { resume = nil }
+        let resume: TrainingState<T>? = continuesFrom.flatMap {
+            resumableState(run, from: $0, plan: plan, examples: inputs.columns, monitor: &monitor, curve: curve,
+                           priorSeconds: &priorSeconds)
         }
         record.continuedFrom = resume?.iteration
         var finalState: TrainingState<T>?
@@ -205,39 +201,55 @@ struct RunExecutor: Sendable {
         try writer.commit()
         if let finalState, record.status == .finished {
             let stateWriter = try AtomicWriter(layout.trainingState(run.id))
-            try NpzWriter.write(finalState.arrays() + (monitorAtPause?.arrays() ?? []), to: stateWriter)
+            let id = try Matrix(rows: run.id.utf8.count, columns: 1, columnMajor: run.id.utf8.map(Double.init))
+            try NpzWriter.write(finalState.arrays() + (monitorAtPause?.arrays() ?? []) + [("run_id", id)], to: stateWriter)
             try stateWriter.commit()
         }
         return true
     }
 
     /// The state a promoted run goes on from: its rung's `state.npz` (with early stopping's
-    /// bookkeeping among its arrays), when the rung finished the run (a run that stopped early
-    /// there is trained again: it stops at the same place) and the fast engine trains it, with the
-    /// rung's curve up to that iteration copied into `curve`. Nil (train from the start: the same
-    /// result, more work) otherwise.
+    /// bookkeeping among its arrays, restored into `monitor`), when the rung finished the run (a
+    /// run that stopped early there is trained again: it stops at the same place) with this
+    /// build, the fast engine trains it, and the state is this run's (its id), consistent and
+    /// whole; the rung's curve up to that iteration is then copied into `curve`. Nil otherwise,
+    /// with nothing written: the run trains from the start (the same result, more work).
     private func resumableState<T: NetScalar>(_ run: ResolvedRun, from rung: ResultsLayout, plan: TrainingPlan, examples: Int,
-                                              curve: CurveStream, priorSeconds: inout Double)
-        -> (state: TrainingState<T>, arrays: [String: Matrix<Double>])? {
+                                              monitor: inout ValidationMonitor<T>?, curve: CurveStream,
+                                              priorSeconds: inout Double) -> TrainingState<T>? {
         let config = run.planned.config
         guard config.engine?.implementation != .reference,
               let previous = try? rung.readRecord(run.id), previous.status == .finished,
-              let archive = try? FileSystem.read(rung.trainingState(run.id)), let list = NpzReader.arrays(archive),
+              build == nil || previous.build == nil || previous.build.map({ $0.isSame(as: build ?? $0) }) == true,
+              let archive = try? FileSystem.read(rung.trainingState(run.id), limit: Self.stateByteLimit(run, examples: examples)),
+              let list = NpzReader.arrays(archive),
               case let arrays = Dictionary(list.map { ($0.name, $0.matrix) }, uniquingKeysWith: { a, _ in a }),
+              arrays["run_id"]?.storage == run.id.utf8.map(Double.init),
               let state = try? TrainingState<T>(arrays: arrays, architecture: run.architecture, plan: plan, examples: examples),
               state.iteration == previous.iterations, state.iteration < plan.iterationCount(exampleCount: examples),
-              let text = try? FileSystem.read(rung.curve(run.id)) else { return nil }
+              let rungCurve = try? rung.readCurve(for: previous) else { return nil }
+        // Early stopping goes on with its best-so-far and patience as they were.
+        var restored = monitor
+        if restored?.earlyStopping != nil {
+            do { try restored?.restore(arrays, architecture: run.architecture) } catch { return nil }
+        }
         // The rung's points before the state's iteration; its last point (the evaluation after
         // the rung's last update) is not a point of the longer run, which records its own.
-        let lines = String(decoding: text, as: UTF8.self).components(separatedBy: "\r\n").dropFirst()
-        var points: [String] = []
-        for line in lines where !line.isEmpty {
-            guard let field = line.split(separator: ",", maxSplits: 1).first, let iteration = Int(field) else { return nil }
-            if iteration < state.iteration { points.append(line) }
-        }
+        let points = rungCurve.filter { $0.iteration < state.iteration }.map { String($0.text) }
         for line in points { curve.append(line: line) }
         priorSeconds = previous.wallSeconds
-        return (state, arrays)
+        monitor = restored
+        return state
+    }
+
+    /// The most a run's `state.npz` can take: every array as float64 — parameters, two moments,
+    /// early stopping's best parameters, the dual form's W1₀, B and its velocity, the order, the
+    /// generator — plus headers.
+    static func stateByteLimit(_ run: ResolvedRun, examples: Int) -> Int {
+        let sizes = run.architecture.layerSizes
+        let first = sizes.count > 1 ? sizes[1] : 1
+        let doubles = 4 * run.architecture.parameterCount + first * sizes[0] + 2 * first * examples + examples + 4096
+        return 8 * doubles + (1 << 20)
     }
 }
 

@@ -50,7 +50,8 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
     /// "successive halving (eta 3, validation_cost): 27 → 9 → 3 runs at 100, 300, 900 iterations, 3 to 2000;
     /// 13 500 of the grid's 54 000 updates (75.0 % saved)".
     public var description: String {
-        let counts = rungs.map { String($0.ranking.count) } + [String(finalRuns.count)]
+        // An incomplete sweep does not know its last count yet.
+        let counts = rungs.map { String($0.ranking.count) } + [complete ? String(finalRuns.count) : "…"]
         let saved = gridIterations > 0 ? 100 * (1 - Double(iterationsTrained) / Double(gridIterations)) : 0
         return (asynchronous == true ? "asynchronous " : "") + "successive halving (eta \(eta), \(metric)): " + counts.joined(separator: " → ") + " runs at "
             + (rungs.map { String($0.iterations) } + [String(fullIterations)]).joined(separator: ", ") + " iterations; "

@@ -243,6 +243,7 @@ public struct SweepRunner: Sendable {
         }
         let planLock = try claimFolder(plan, shard: options.shard, adopting: options)
         defer { withExtendedLifetime(planLock) {} }
+        try checkScheduleUnchanged(plan, force: options.force)
         if !options.force && !options.allowMixed { try checkBuilds(plan, build: options.build) }
         // A shard task leaves the shared files as the submission wrote them.
         if options.shard == nil || !FileSystem.exists(layout.experimentFile) {
@@ -368,6 +369,33 @@ public struct SweepRunner: Sendable {
         try writeExperimentFile(plan, options: options)
     }
 
+    /// A folder holds one successive-halving schedule: its pruned runs and rungs are that
+    /// schedule's. Another one (a changed eta, min_iterations, metric or asynchrony) is refused
+    /// unless `force` (every run trained again); a plain sweep on the folder trains the pruned
+    /// runs in full and drops the old `schedule.json`.
+    func checkScheduleUnchanged(_ plan: SweepPlan, force: Bool) throws {
+        let url = plan.layout.schedule
+        guard FileSystem.exists(url) else { return }
+        guard let halving = plan.experiment.schedule.successiveHalving else {
+            unlink(url.path)
+            return
+        }
+        guard !force, let data = try? FileSystem.read(url, limit: 64 << 20),
+              let old = try? JSONDecoder().decode(HalvingSummary.self, from: data) else { return }
+        let metric = Self.metric(halving, plan: plan)
+        guard old.eta != halving.eta || old.minIterations != halving.minIterations || old.metric != metric.rawValue
+                || (old.asynchronous ?? false) != halving.asynchronous else { return }
+        func describe(_ eta: Int, _ minimum: Int, _ metric: String, _ asynchronous: Bool) -> String {
+            "eta \(eta), min_iterations \(minimum), metric \(metric)" + (asynchronous ? ", asynchronous" : "")
+        }
+        throw SweepError.schedule("\(plan.layout.directory.path) holds a successive-halving sweep with "
+                                  + describe(old.eta, old.minIterations, old.metric, old.asynchronous ?? false)
+                                  + " (schedule.json); this file asks for "
+                                  + describe(halving.eta, halving.minIterations, metric.rawValue, halving.asynchronous)
+                                  + ": its pruned runs and rungs would mix with the new schedule's. Use another --out, "
+                                  + "or --force to train every run again")
+    }
+
     /// Writes `plan.json`, unless another live process runs a different plan in the folder (two
     /// experiments sharing one name and folder would mix their reports).
     ///
@@ -388,6 +416,11 @@ public struct SweepRunner: Sendable {
         }
         var hasher = ContentHasher()
         for entry in ours.runs { hasher.combine(string: entry.id) }
+        // Another schedule over the same runs is another plan: its processes would mix rungs.
+        if let halving = plan.experiment.schedule.successiveHalving {
+            hasher.combine(string: "successive halving \(halving.eta) \(halving.minIterations) "
+                           + "\(Self.metric(halving, plan: plan).rawValue) \(halving.asynchronous)")
+        }
         let directory = plan.layout.directory
         let admission = try FileLock.acquire(directory.appendingPathComponent(".admission.lock"), exclusive: true)
         defer { withExtendedLifetime(admission) {} }

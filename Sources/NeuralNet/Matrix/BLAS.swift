@@ -21,4 +21,15 @@ public enum BLAS {
         openblas_set_num_threads(Int32(max(1, count)))
         KernelThreads.count.store(max(1, count), ordering: .relaxed)
     }
+
+    /// Runs `body` with OpenBLAS on one thread, for products whose rounding must not depend on
+    /// the thread count (OpenBLAS splits some shapes' sums differently with more threads). Only
+    /// a lone run uses several threads, so nothing else calls OpenBLAS meanwhile.
+    static func singleThreaded<R>(_ body: () -> R) -> R {
+        let threads = openblas_get_num_threads()
+        guard threads > 1 else { return body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(threads) }
+        return body()
+    }
 }
