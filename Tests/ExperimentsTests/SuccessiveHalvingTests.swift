@@ -210,6 +210,59 @@ struct SuccessiveHalvingTests {
                 "\(continued) continued, \(stoppedEarly) stopped early, \(bestBeforePause) kept a check from before their pause")
     }
 
+    @Test("a run whose process dies without its record is trained by the process waiting for it at the rung")
+    func takesOverAbandonedRuns() throws {
+        let one = try makeTemporaryDirectory(), root = try makeTemporaryDirectory()
+        defer { for url in [one, root] { try? FileManager.default.removeItem(at: url) } }
+        let (planOne, _) = try runExperiment(Self.experiment, root: one, jobs: 2)
+        let plan = try generatorRunner.plan(try ExperimentLoader().load(text: Self.experiment, file: "test.yaml"), outputRoot: root.path)
+        // Another "process" holds run 4's first-rung claim, then lets go of it without a record.
+        let rung = ResultsLayout(directory: plan.layout.directory.appendingPathComponent("rungs/100"))
+        let claim = try #require(try RunClaim.acquire(rung.claim(plan.runs[4].id)))
+        let notices = Mutex<[String]>([])
+        let finished = Atomic<Bool>(false)
+        let result = Mutex<SweepOutcome?>(nil)
+        let options = SweepOptions(jobs: 2, outputRoot: root.path, notice: { message in notices.withLock { $0.append(message) } })
+        DispatchQueue.global().async {
+            let outcome = try? generatorRunner.run(plan, options: options, stop: StopFlag())
+            result.withLock { $0 = outcome }
+            finished.store(true, ordering: .sequentiallyConsistent)
+        }
+        var waited = 0
+        while notices.withLock({ $0.isEmpty }), waited < 600 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(notices.withLock { $0.first?.contains("waiting at the 100-iteration rung for 1 run another process is training") } == true)
+        let finishedEarly = finished.load(ordering: .sequentiallyConsistent)
+        #expect(!finishedEarly, "the sweep ended without run 4's record")
+        claim.release()
+        waited = 0
+        while !finished.load(ordering: .sequentiallyConsistent), waited < 1200 {
+            usleep(50_000)
+            waited += 1
+        }
+        let outcome = try #require(result.withLock { $0 })
+        #expect(outcome.halving?.complete == true && outcome.notStarted == 0)
+        #expect(try Self.schedule(plan) == Self.schedule(planOne))
+        #expect(try dropColumn("wall_seconds", from: Self.read(plan.layout.summary))
+                == dropColumn("wall_seconds", from: Self.read(planOne.layout.summary)))
+
+        // The holder dies while the rung's pass is still training the others (it skipped run 4
+        // as held): at the pass's end nobody holds it, and it is trained here all the same.
+        let again = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: again) }
+        let secondPlan = try generatorRunner.plan(try ExperimentLoader().load(text: Self.experiment, file: "test.yaml"),
+                                                  outputRoot: again.path)
+        let secondRung = ResultsLayout(directory: secondPlan.layout.directory.appendingPathComponent("rungs/100"))
+        let held = Mutex<RunClaim?>(try RunClaim.acquire(secondRung.claim(secondPlan.runs[4].id)))
+        let second = try generatorRunner.run(secondPlan, options: SweepOptions(jobs: 2, outputRoot: again.path), stop: StopFlag()) { done, _ in
+            if done == 7 { held.withLock { $0?.release(); $0 = nil } }
+        }
+        #expect(second.halving?.complete == true && second.notStarted == 0)
+        #expect(try Self.schedule(secondPlan) == Self.schedule(planOne))
+    }
+
     @Test("two shards (a cluster's array tasks) work through the rungs together: the same promotions, records and curves as one process")
     func sharedBetweenProcesses() throws {
         let one = try makeTemporaryDirectory(), shared = try makeTemporaryDirectory()

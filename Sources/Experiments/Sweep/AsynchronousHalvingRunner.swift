@@ -91,7 +91,7 @@ extension SweepRunner {
                         continuesFrom: k > 0 ? layouts[k - 1] : nil)
         }
         let jobs = max(1, min(options.jobs, runs.count))
-        Self.setBLASThreads(concurrentRuns: jobs)
+        Self.setBLASThreads(concurrentRuns: runs.count > 1 ? max(1, options.jobs) : 1)
         let failure = Mutex<FileSystemError?>(nil)
         let announced = Atomic<Bool>(false)
         let finished = Counter()

@@ -114,8 +114,8 @@ extension SweepRunner {
         }
         if complete {
             // The last runs: no decision waits on them, so a process whose share is done leaves.
-            let pass = try self.pass(survivors, plan: plan, layout: layout, budget: nil, options: options, stop: stop,
-                                     continuesFrom: previousRung, progress: progress)
+            let (pass, _) = try trainRung(survivors, budget: nil, plan: plan, layout: layout, continuesFrom: previousRung,
+                                          waits: false, options: options, stop: stop, progress: progress)
             total.ioError = total.ioError ?? pass.ioError
             total.elsewhere += pass.elsewhere
         }
@@ -149,23 +149,35 @@ extension SweepRunner {
     /// holds their claim) and takes over any whose claim is let go without a record (a killed or
     /// requeued task). Waiting is only ever on a process that is training, never on one that waits,
     /// so processes cannot wait on each other. Returns the last pass and every run's record.
-    func trainRung(_ runs: [ResolvedRun], budget: Int, plan: SweepPlan, layout: ResultsLayout, continuesFrom: ResultsLayout?,
-                   options: SweepOptions, stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> (Pass, [RunRecord?]) {
+    /// With `waits` false (the last runs, which no decision needs) it does not wait for live
+    /// processes, but still trains the runs whose process ended without a record.
+    func trainRung(_ runs: [ResolvedRun], budget: Int?, plan: SweepPlan, layout: ResultsLayout, continuesFrom: ResultsLayout?,
+                   waits: Bool = true, options: SweepOptions, stop: StopFlag,
+                   progress: @Sendable (Int, Int) -> Void) throws -> (Pass, [RunRecord?]) {
         var pending = runs
         var announced = false
         while true {
             let pass = try self.pass(pending, plan: plan, layout: layout, budget: budget, options: options, stop: stop,
-                                     continuesFrom: continuesFrom, savesState: true, progress: progress)
+                                     continuesFrom: continuesFrom, savesState: budget != nil, progress: progress)
             let records = runs.map { try? layout.readRecord($0.id) }
             let missing = zip(runs, records).filter { $0.1 == nil }.map(\.0)
             guard !missing.isEmpty, !stop.isRaised, pass.ioError == nil else { return (pass, records) }
             let holders = missing.compactMap { RunClaim.holder(layout.claim($0.id)) }
-            // Missing for another reason than a process training it: the rung is incomplete.
-            guard !holders.isEmpty else { return (pass, records) }
+            if holders.isEmpty {
+                // Held elsewhere during the pass and free now (their process finished between the
+                // two looks, or died): look again, and train what is still missing here.
+                if pass.elsewhere > 0 {
+                    pending = missing
+                    continue
+                }
+                // Missing for another reason than a process training it: the rung is incomplete.
+                return (pass, records)
+            }
+            guard waits else { return (pass, records) }
             if !announced {
                 announced = true
                 let owners = Set(holders.map(\.description)).sorted()
-                options.notice?("successive halving: waiting at the \(budget)-iteration rung for \(holders.count) "
+                options.notice?("successive halving: waiting at the \(budget ?? 0)-iteration rung for \(holders.count) "
                                 + "run\(holders.count == 1 ? "" : "s") another process is training (" + owners.prefix(3).joined(separator: "; ")
                                 + (owners.count > 3 ? "; …" : "") + ")")
             }

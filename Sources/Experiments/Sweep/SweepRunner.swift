@@ -317,7 +317,11 @@ public struct SweepRunner: Sendable {
             .sorted { $0.element.1 > $1.element.1 || ($0.element.1 == $1.element.1 && $0.offset < $1.offset) }
             .map { $0.element.0 }
         let scheduler = Scheduler(jobs: options.jobs)
-        Self.setBLASThreads(concurrentRuns: min(scheduler.jobs, pending.count))
+        // A sweep's runs train on one BLAS thread each whenever runs may share the cores, even a
+        // run left alone at the end or after a resume: OpenBLAS rounds some products differently
+        // on more threads, and a run's numbers must not depend on what it happened to run beside.
+        // A single-run experiment (or --jobs 1) has every core.
+        Self.setBLASThreads(concurrentRuns: plan.runs.count > 1 ? scheduler.jobs : 1)
         let executor = RunExecutor(layout: layout, force: options.force, build: options.build, stop: stop, budget: budget,
                                    savesState: savesState, continuesFrom: continuesFrom)
         let finished = Counter()
