@@ -62,7 +62,7 @@ struct Predict: ParsableCommand {
         if labels != nil, data?.trimmingCharacters(in: .whitespaces).hasPrefix("{") == true {
             throw ValidationError("--labels goes with a --data file (an IDX image file), not a generator recipe")
         }
-        if let out, out != "-" { try Self.checkTarget(out) }
+        if let out, out != "-" { try Self.checkTarget(out, inputs: [data, labels].compactMap { $0 }) }
     }
 
     func run() throws {
@@ -180,11 +180,17 @@ struct Predict: ParsableCommand {
 
     /// Refuses an `--out` that is not a regular file (a device, a FIFO, a folder, a link) or that
     /// is a file of a run's folder: predictions replace what is there.
-    static func checkTarget(_ path: String) throws {
+    static func checkTarget(_ path: String, inputs: [String] = []) throws {
         var status = stat()
         if lstat(path, &status) == 0, (status.st_mode & S_IFMT) != S_IFREG {
             throw ValidationError("--out \(path) exists and is not a regular file (a folder, a link, a device or a pipe); "
                                   + "name a new file or a .csv file to replace")
+        }
+        // The file being predicted must not be replaced by its predictions.
+        var input = stat()
+        for name in inputs where lstat(path, &status) == 0 && stat(name, &input) == 0
+            && status.st_dev == input.st_dev && status.st_ino == input.st_ino {
+            throw ValidationError("--out \(path) is the file being predicted (\(name)): write the predictions elsewhere")
         }
         let folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent("record.json").path) {

@@ -253,6 +253,13 @@ struct LoaderTests {
             try CSVLoader.load(path: nan.path)
         }
         #expect(throws: DatasetError.self) { try CSVLoader.load(path: text.path, labelColumn: "label") }
+        // Swift reads "0x1p3" as 8; NumPy's float() and a spreadsheet do not: it is no number.
+        let hex = directory.appendingPathComponent("hex.csv")
+        try "a,b,y\n1,0x1p3,0\n".write(to: hex, atomically: true, encoding: .utf8)
+        #expect(throws: DatasetError.corrupt(file: hex.path, problem: "line 2, column 2 ('b'): expected a finite number; found '0x1p3'")) {
+            try CSVLoader.load(path: hex.path)
+        }
+        #expect(CSVLoader.classNumber("0x10") == nil && CSVLoader.classNumber("16") == 16)
     }
 
     @Test("HDF5: images flattened as reshape(m, -1).T, labels, class names")

@@ -134,6 +134,8 @@ struct RunnerEndToEndTests {
             (["predict"], "give a run's folder or --best"),
             (["predict", "--best", "results/tiny", "--out", "results/tiny/runs/\(runs[0])/record.json"], "is in a run's folder"),
             (["predict", "--best", "results/tiny", "--out", "/dev/null"], "exists and is not a regular file"),
+            (["predict", "--best", "results/tiny", "--data", "tiny.yaml", "--out", "./tiny.yaml"],
+             "--out ./tiny.yaml is the file being predicted (tiny.yaml)"),
             (["predict", "--best", "results/tiny", "--data", "{generator: xor}", "--labels", "x"], "--labels goes with a --data file"),
             (["predict", "--best", "results/tiny", "--data", "{generator: xor, scale: 2}"], "'scale' is preprocessing, and new data get the run's own"),
         ] {

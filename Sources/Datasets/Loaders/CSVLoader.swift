@@ -84,7 +84,7 @@ public enum CSVLoader {
                     labelLines.append(row.line)
                     continue
                 }
-                guard let value = Double(cell.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                guard let value = Self.decimal(cell.trimmingCharacters(in: .whitespaces)), value.isFinite else {
                     throw DatasetError.corrupt(file: path, problem:
                         "line \(row.line), column \(column + 1) ('\(header.fields[column])'): expected a finite number; found '\(cell)'")
                 }
@@ -100,7 +100,7 @@ public enum CSVLoader {
         if classes == nil {
             // Labels that are all numbers must be class numbers: 0.5 or 2e9 is a data error,
             // not a reason to fall back to text classes.
-            let numbers = labelTexts.map { Double($0) }
+            let numbers = labelTexts.map { Self.decimal($0) }
             if numbers.allSatisfy({ $0 != nil }),
                let bad = numbers.firstIndex(where: { value in value.map { !$0.isFinite || $0 < 0 || $0 != $0.rounded() || $0 > Double(maximumClassNumber) } ?? true }) {
                 throw DatasetError.corrupt(file: path, problem:
@@ -127,9 +127,16 @@ public enum CSVLoader {
                            labels: labels, classNames: found.names)
     }
 
+    /// A number written in decimal ("3", "-0.5", "1e-3"), as NumPy's `float()` reads a cell;
+    /// Swift's hexadecimal floats ("0x1p3") are text, not numbers.
+    static func decimal<S: StringProtocol>(_ text: S) -> Double? {
+        guard !text.contains(where: { $0 == "x" || $0 == "X" }) else { return nil }
+        return Double(String(text))
+    }
+
     /// A label text as a whole number ≥ 0 (below 2^31), if it is one: "3", "3.0", "3e0".
     static func classNumber(_ text: String) -> Int32? {
-        guard let value = Double(text), value.isFinite, value >= 0, value == value.rounded() else { return nil }
+        guard let value = decimal(text), value.isFinite, value >= 0, value == value.rounded() else { return nil }
         guard value <= Double(maximumClassNumber) else { return nil }
         return Int32(value)
     }

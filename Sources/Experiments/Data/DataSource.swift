@@ -123,8 +123,11 @@ public struct DataSource: Sendable {
         case let .file(name, labels):
             let format = try config.format ?? Self.format(of: name)
             if config.format == nil, let training = config.train, let trained = try? Self.format(of: training), trained != format {
-                throw DatasetError.badOption(name: "--data", expected: "a \(trained.rawValue) file, as the run was trained on ('\(training)')",
-                                             found: "'\(name)', a \(format.rawValue) file")
+                func described(_ format: DatasetConfig.Format) -> String {
+                    (["idx", "hdf5"].contains(format.rawValue) ? "an " : "a ") + format.rawValue + " file"
+                }
+                throw DatasetError.badOption(name: "--data", expected: "\(described(trained)), as the run was trained on ('\(training)')",
+                                             found: "'\(name)', \(described(format))")
             }
             if let labels, format != .idx {
                 throw DatasetError.badOption(name: "--labels", expected: "only with an IDX image file (\(format.rawValue) files carry their labels)",
