@@ -64,7 +64,10 @@ struct Merge: ParsableCommand {
         print("")
         let counts = status.counts()
         let missing = status.missing
-        print("\(report.plan.experiment): \(status.runs.count) runs — \(counts[.finished, default: 0]) finished, "
+        // Successive halving's pruned runs have results (their last rung's) but did not train in full.
+        let pruned = report.records.compactMap { $0 }.filter { $0.status == .pruned }.count
+        print("\(report.plan.experiment): \(status.runs.count) runs — \(counts[.finished, default: 0] - pruned) finished, "
+              + (pruned > 0 ? "\(pruned) pruned, " : "")
               + "\(counts[.diverged, default: 0]) diverged, \(counts[.failed, default: 0]) failed, \(missing.count) without a complete record. "
               + "Reports written to \(directories[0])")
         for run in missing.prefix(50) {
