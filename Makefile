@@ -93,7 +93,7 @@ report-test: build
 ## the test process forked while other tests' threads ran; each test's own threads (the
 ## scheduler's workers, the runner processes it starts) still run concurrently.
 tsan: deps
-	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --no-parallel --filter "SweepRunnerTests|SweepExpansionTests|ExpectationTests|RunnerEndToEndTests|UnattendedUseTests|ShardTests|SuccessiveHalvingTests"
+	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --no-parallel --filter "SweepRunnerTests|SweepExpansionTests|ExpectationTests|RunnerEndToEndTests|UnattendedUseTests|ShardTests|SuccessiveHalvingTests|AsynchronousHalvingTests"
 
 ## fixtures: regenerate the NumPy reference values the tests compare against
 fixtures:
