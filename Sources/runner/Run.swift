@@ -29,7 +29,7 @@ struct Run: ParsableCommand {
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Run only shard I of N (0 ≤ I < N) and leave the reports to 'runner merge'.",
-        discussion: "Shards split the plan by estimated cost, the same way in every process; 'runner slurm' submits one array task per shard.",
+        discussion: "Shards split the plan by estimated cost, the same way in every process; 'runner slurm' submits one array task per shard. A successive-halving sweep is not split: every task works through its rungs, sharing their runs with the others by the runs' claims.",
         valueName: "I/N"))
     var shard: String?
 

@@ -229,7 +229,8 @@ struct SuccessiveHalvingTests {
             finished.store(true, ordering: .sequentiallyConsistent)
         }
         var waited = 0
-        while notices.withLock({ $0.isEmpty }), waited < 600 {
+        // Upper bounds for a hang, not timings (the test also runs under ThreadSanitizer).
+        while notices.withLock({ $0.isEmpty }), waited < 2400 {
             usleep(50_000)
             waited += 1
         }
@@ -238,7 +239,7 @@ struct SuccessiveHalvingTests {
         #expect(!finishedEarly, "the sweep ended without run 4's record")
         claim.release()
         waited = 0
-        while !finished.load(ordering: .sequentiallyConsistent), waited < 1200 {
+        while !finished.load(ordering: .sequentiallyConsistent), waited < 6000 {
             usleep(50_000)
             waited += 1
         }
