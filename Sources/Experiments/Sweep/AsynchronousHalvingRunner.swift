@@ -178,7 +178,12 @@ extension SweepRunner {
 
 /// What the workers of one process share: the records read so far (a record never changes once
 /// written), the tasks being trained here, and those another process holds.
-final class AsynchronousBook: Sendable {
+///
+/// Guarded by an `NSLock` (a pthread mutex), not `Synchronization.Mutex`: workers contend for it
+/// while records are read, and on Linux a contended `Mutex` is handed over by the kernel
+/// (priority-inheritance futex), which ThreadSanitizer cannot see, so `make tsan` reported its
+/// accesses as races.
+final class AsynchronousBook: @unchecked Sendable {
     private struct State {
         var records: [Int: [Int: RunRecord]] = [:]
         var inFlight: Set<[Int]> = []
@@ -191,7 +196,8 @@ final class AsynchronousBook: Sendable {
     private let runs: [ResolvedRun]
     private let layouts: [ResultsLayout]
     private let force: Bool
-    private let state = Mutex(State())
+    private let lock = NSLock()
+    private var _state = State()
 
     init(runs: [ResolvedRun], layouts: [ResultsLayout], force: Bool) {
         self.runs = runs
@@ -199,10 +205,17 @@ final class AsynchronousBook: Sendable {
         self.force = force
     }
 
+    /// Runs `body` holding the lock, with the state.
+    private func withState<R>(_ body: (inout State) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&_state)
+    }
+
     /// Run `index`'s record at rung `k` (the last rung: the results folder itself, where a
     /// pruned record is not a record of the full budget).
     func record(_ k: Int, _ index: Int) -> RunRecord? {
-        state.withLock { lookup(k, index, &$0) }
+        withState { lookup(k, index, &$0) }
     }
 
     private func lookup(_ k: Int, _ index: Int, _ state: inout State) -> RunRecord? {
@@ -215,7 +228,7 @@ final class AsynchronousBook: Sendable {
     }
 
     func decisions(rungs: Int, eta: Int, metric: SuccessiveHalving.Metric) -> AsynchronousPromotions {
-        state.withLock { state in
+        withState { state in
             let decisions = AsynchronousPromotions(count: runs.count, rungs: rungs, eta: eta, lowerIsBetter: metric.lowerIsBetter) {
                 k, index in
                 guard let record = lookup(k, index, &state) else { return nil }
@@ -228,7 +241,7 @@ final class AsynchronousBook: Sendable {
 
     /// The first pending task nobody here trains and no other process is known to hold; marked in flight.
     func take(from decisions: AsynchronousPromotions) -> (rung: Int, index: Int)? {
-        state.withLock { state in
+        withState { state in
             let tasks = decisions.pending { k, index in lookup(k, index, &state) != nil }
             guard let task = tasks.first(where: { !state.inFlight.contains([$0.rung, $0.index])
                 && !state.elsewhere.contains([$0.rung, $0.index]) }) else { return nil }
@@ -239,7 +252,7 @@ final class AsynchronousBook: Sendable {
 
     /// A task done (its record, which counts from now on) or given up (nil: stopped).
     func finish(_ task: (rung: Int, index: Int), record: RunRecord?) {
-        state.withLock { state in
+        withState { state in
             state.inFlight.remove([task.rung, task.index])
             guard let record, task.rung < layouts.count - 1 || record.status != .pruned else { return }
             state.trainedHere.insert([task.rung, task.index])
@@ -248,15 +261,15 @@ final class AsynchronousBook: Sendable {
     }
 
     func heldElsewhere(_ task: (rung: Int, index: Int)) {
-        state.withLock { state in
+        withState { state in
             state.inFlight.remove([task.rung, task.index])
             state.elsewhere.insert([task.rung, task.index])
         }
     }
 
-    var heldElsewhere: Int { state.withLock { $0.elsewhere.count } }
-    var known: Int { state.withLock { $0.known } }
+    var heldElsewhere: Int { withState { $0.elsewhere.count } }
+    var known: Int { withState { $0.known } }
 
     /// Held claims are looked at again (their process may have finished or died).
-    func forgetHeldElsewhere() { state.withLock { $0.elsewhere.removeAll() } }
+    func forgetHeldElsewhere() { withState { $0.elsewhere.removeAll() } }
 }
