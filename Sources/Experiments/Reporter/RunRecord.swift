@@ -55,6 +55,9 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// the whole run either way.
     public var continuedFrom: Int? = nil
 
+    /// The parameter updates this record's training made (a continued run's own, not its rung's).
+    public var updatesMade: Int { iterations - (continuedFrom ?? 0) }
+
     enum CodingKeys: String, CodingKey {
         case id, index, configurationIndex = "configuration_index", sweptValues = "swept_values", status
         case divergedAt = "diverged_at", error, iterations, finalCost = "final_cost"

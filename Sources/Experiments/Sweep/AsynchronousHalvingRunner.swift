@@ -146,7 +146,7 @@ extension SweepRunner {
         }
         for k in layouts.indices {
             for index in decisions.members[k] {
-                if let record = book.record(k, index) { trained += record.iterations - (record.continuedFrom ?? 0) }
+                trained += book.record(k, index)?.updatesMade ?? 0
             }
         }
         if complete {

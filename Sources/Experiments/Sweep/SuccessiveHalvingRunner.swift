@@ -31,8 +31,8 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
     /// The runs trained to the full budget.
     public var finalRuns: [String]
     /// Parameter updates made in every rung and the last one (a promoted run goes on from its
-    /// rung's saved state; one that cannot — early stopping, the reference engine — trains again
-    /// from the start, and its first updates count again).
+    /// rung's saved state; one that cannot — it stopped early in its rung, the reference engine
+    /// trains it, its state is unreadable — trains again from the start, and those updates count again).
     public var iterationsTrained: Int
     /// Updates the full grid would make: every run to the full budget.
     public var gridIterations: Int
@@ -94,7 +94,7 @@ extension SweepRunner {
                 complete = false
                 break
             }
-            trained += records.reduce(0) { $0 + ($1.map { $0.iterations - ($0.continuedFrom ?? 0) } ?? 0) }
+            trained += records.reduce(0) { $0 + ($1?.updatesMade ?? 0) }
             let ranking = zip(survivors, records).map { run, record in
                 HalvingSummary.Entry(id: run.id, index: run.planned.index, value: record.flatMap { Self.value(metric, of: $0) })
             }.sorted { Self.ranks($0, before: $1, lowerIsBetter: metric.lowerIsBetter) }
@@ -126,7 +126,7 @@ extension SweepRunner {
         if complete {
             let records = survivors.map { try? layout.readRecord($0.id) }
             complete = !stop.isRaised && total.ioError == nil && records.allSatisfy { $0 != nil }
-            trained += records.reduce(0) { $0 + ($1.map { $0.iterations - ($0.continuedFrom ?? 0) } ?? 0) }
+            trained += records.reduce(0) { $0 + ($1?.updatesMade ?? 0) }
             if complete, let previousRung {
                 for run in survivors { unlink(previousRung.trainingState(run.id).path) }
             }
