@@ -156,7 +156,7 @@ struct Slurm: ParsableCommand {
     }
 
     func submit(_ scripts: SlurmScripts, layout: ResultsLayout, build: EngineBuild) throws -> Submission {
-        let stamp = ISO8601DateFormatter().string(from: Date())
+        let stamp = FileSystem.timestamp()
         var submission = Submission(shards: scripts.shards, arrayJob: nil, mergeJob: nil, submittedAt: stamp, build: build)
         try AtomicFile.writeJSON(submission, to: layout.submission)
         let slurm = layout.slurmDirectory.path

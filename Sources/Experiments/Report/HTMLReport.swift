@@ -7,7 +7,7 @@ import NeuralNet
 ///
 /// Built from what the reporter already read (the plan, the records, the curves), so it adds
 /// no pass over the results. Deterministic: the same results give the same bytes.
-struct HTMLReport {
+struct HTMLReport: Sendable {
     var plan: PlanFile
     var records: [RunRecord?]
     /// Each run's (iteration, cost) points, by plan position (empty where there is no record).
@@ -20,6 +20,8 @@ struct HTMLReport {
     var layout: ResultsLayout?
     /// Where a CSV dataset is looked for again (for the decision boundaries).
     var dataLocator = DataLocator(directories: [])
+    /// Threads that draw the figures (each figure is drawn by one thread).
+    var jobs = 1
 
     /// At most this many lines per cost-curve panel, and points per line: a 10 000-run sweep
     /// still gives a page of a few megabytes (the page says what was left out).
@@ -31,21 +33,38 @@ struct HTMLReport {
 
     /// The figures, and a note for each figure that applies but was left out (and why).
     func render() -> (figures: [(name: String, title: String, svg: String)], notes: [String]) {
+        // The kinds of figure are independent: drawn on `jobs` threads, put together in this order.
+        enum Part: Sendable {
+            case figures([(String, String, String)])
+            case boundaries(BoundaryOutcome)
+        }
+        let report = self
+        let parts = Scheduler(jobs: jobs).run(count: 6, stop: StopFlag()) { kind -> Part in
+            switch kind {
+            case 0: return .figures(report.costCurves().map { [("cost_curves", "Cost curves", $0)] } ?? [])
+            case 1:
+                return .figures(report.heatmap().map { [("accuracy_heatmap", "\(report.table.metric.rawValue) by configuration", $0)] } ?? [])
+            case 2:
+                return .figures(report.metricAgainstKeys().map { key, svg in
+                    ("\(report.table.metric.rawValue)_vs_\(Self.fileName(key))", "\(report.table.metric.rawValue) against \(key)", svg)
+                })
+            case 3: return .boundaries(report.decisionBoundaries())
+            case 4: return .figures(report.activations().map { [("activations", "Activation functions", $0)] } ?? [])
+            default:
+                return .figures(report.networkGraphs().enumerated().map { index, graph in
+                    ("network_\(index + 1)", index == 0 ? "Network graph" : "Network graph \(index + 1)", graph)
+                })
+            }
+        }
         var figures: [(String, String, String)] = []
         var notes: [String] = []
-        if let curves = costCurves() { figures.append(("cost_curves", "Cost curves", curves)) }
-        if let heatmap = heatmap() { figures.append(("accuracy_heatmap", "\(table.metric.rawValue) by configuration", heatmap)) }
-        for (key, svg) in metricAgainstKeys() {
-            figures.append(("\(table.metric.rawValue)_vs_\(Self.fileName(key))", "\(table.metric.rawValue) against \(key)", svg))
-        }
-        switch decisionBoundaries() {
-        case .figure(let boundaries): figures.append(("decision_boundaries", "Decision boundaries", boundaries))
-        case .leftOut(let reason): notes.append("decision boundaries left out: " + reason)
-        case .notApplicable: break
-        }
-        if let activations = activations() { figures.append(("activations", "Activation functions", activations)) }
-        for (index, graph) in networkGraphs().enumerated() {
-            figures.append(("network_\(index + 1)", index == 0 ? "Network graph" : "Network graph \(index + 1)", graph))
+        for part in parts {
+            switch part {
+            case .figures(let drawn)?: figures += drawn
+            case .boundaries(.figure(let boundaries))?: figures.append(("decision_boundaries", "Decision boundaries", boundaries))
+            case .boundaries(.leftOut(let reason))?: notes.append("decision boundaries left out: " + reason)
+            case .boundaries(.notApplicable)?, nil: break
+            }
         }
         return (figures, notes)
     }
@@ -84,7 +103,7 @@ struct HTMLReport {
     /// A CSV larger than this is not read again for the figure.
     static let boundaryFileLimit: UInt64 = 64 << 20
 
-    enum BoundaryOutcome {
+    enum BoundaryOutcome: Sendable {
         case figure(String)
         /// The figure applies (a 2-D dataset) but could not be drawn, for this reason.
         case leftOut(String)

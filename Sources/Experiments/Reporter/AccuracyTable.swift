@@ -7,7 +7,7 @@ import Foundation
 /// Defaults: the metric is test accuracy when any run has a test split, else train accuracy;
 /// the columns are the last swept key (the repeat `seed` excluded), the rows the rest. Keys
 /// zipped with the column (or row) key vary with it, so they are not repeated as rows.
-struct AccuracyTable {
+struct AccuracyTable: Sendable {
     var rowKeys: [String]
     var columnKey: String?
     var columnValues: [String]

@@ -35,6 +35,10 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
 public enum FileSystem {
     /// Creates `url` and its missing parents (as `mkdir -p`).
     public static func createDirectories(_ url: URL) throws(FileSystemError) {
+        // The common case first, without normalising the URL (costly in Foundation): a folder
+        // that is already there.
+        var info = stat()
+        if stat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { return }
         let path = url.standardizedFileURL.path
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -116,6 +120,18 @@ public enum FileSystem {
         // The host may itself contain dashes; the pid and the random part do not.
         guard fields.count >= 3, let pid = Int32(fields[fields.count - 2]), pid > 0 else { return nil }
         return (fields.dropLast(2).joined(separator: "-"), pid)
+    }
+
+    /// The current time in UTC as ISO 8601 to the second (`2026-12-03T09:54:41Z`, what
+    /// `ISO8601DateFormatter` writes), from the C library: a run's claim is stamped with it, and
+    /// a new `ISO8601DateFormatter` costs about 0.6 M instructions (an ICU date format).
+    public static func timestamp(_ seconds: time_t = time(nil)) -> String {
+        var now = seconds
+        var parts = tm()
+        guard gmtime_r(&now, &parts) != nil else { return "unknown" }
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
 
     /// This machine's name, as `hostname` prints it.

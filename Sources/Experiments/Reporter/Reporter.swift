@@ -8,10 +8,15 @@ public struct Reporter: Sendable {
     /// Where a 2-column CSV dataset is found again for the report's decision boundaries
     /// (generated data are drawn again from their recipe and need none).
     public var dataLocator: DataLocator
+    /// Threads that read the records and curves and draw the figures (a sweep passes its
+    /// `--jobs`; `runner report`, `merge` and `check` use every core).
+    public var jobs: Int
 
-    public init(layout: ResultsLayout, dataLocator: DataLocator = DataLocator(directories: [])) {
+    public init(layout: ResultsLayout, dataLocator: DataLocator = DataLocator(directories: []),
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.layout = layout
         self.dataLocator = dataLocator
+        self.jobs = max(1, jobs)
     }
 
     /// What a report found.
@@ -60,10 +65,11 @@ public struct Reporter: Sendable {
         if let rows = report.rows, rows == report.columns {
             throw ReportError("the table's rows and columns are both '\(rows)'; give two different swept keys")
         }
-        let records = try plan.runs.map { entry in
+        let layout = layout, runs = plan.runs
+        let records = try Scheduler(jobs: jobs).map(count: runs.count) { position in
             // Temporary files of killed processes, also in runs that have a record (a --force re-run).
-            FileSystem.removeStaleTemporaries(in: layout.runDirectory(entry.id))
-            return try layout.readRecord(entry.id)
+            FileSystem.removeStaleTemporaries(in: layout.runDirectory(runs[position].id))
+            return try layout.readRecord(runs[position].id)
         }
         if !allowMixed { try Self.checkOneBuild(records) }
         try AtomicFile.write(Data(summary(plan, records).utf8), to: layout.summary)
@@ -86,7 +92,8 @@ public struct Reporter: Sendable {
         if html {
             let experimentText = (try? FileSystem.read(layout.experimentFile, limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) }
             notes = try HTMLReport(plan: plan, records: records, curves: curves, table: table, expectations: expectations,
-                                   experimentText: experimentText, layout: layout, dataLocator: dataLocator).write(to: layout)
+                                   experimentText: experimentText, layout: layout, dataLocator: dataLocator, jobs: jobs)
+                .write(to: layout)
         }
         if plan.runs.contains(where: { !$0.id.hasPrefix(RunID.prefix) }) {
             notes.append("this folder has the run ids of runner 0.2 (12 bare hex digits), some of which a spreadsheet reads as "
@@ -199,21 +206,27 @@ public struct Reporter: Sendable {
         let validation = plan.hasValidation == true
         try writer.write(CSVWriter(header: ["run_id"] + plan.columns + ["iteration", "epoch", "cost", "train_accuracy"]
                                    + (validation ? ["validation_cost", "validation_accuracy"] : [])).text)
-        for (entry, record) in zip(plan.runs, records) {
-            guard let record else {
-                points.append([])
-                continue
+        // Each run's rows are read, checked and formatted on `jobs` threads, a batch of runs at
+        // a time (the file's text is never held whole), and written in plan order.
+        let layout = layout, runs = plan.runs
+        let batch = 512
+        for start in stride(from: 0, to: records.count, by: batch) {
+            let count = min(batch, records.count - start)
+            let parts = try Scheduler(jobs: jobs).map(count: count) { offset -> (text: String, points: [(Double, Double)])? in
+                guard let record = records[start + offset] else { return nil }
+                let curve = try layout.readCurve(for: record)
+                let entry = runs[start + offset]
+                let prefix = ([entry.id] + entry.sweptValues).map(CSVWriter.escape).joined(separator: ",") + ","
+                // A run without a validation split in a sweep with one: empty cells.
+                let padding = validation && point(curve.first, hasFields: 4) ? ",," : ""
+                var text = ""
+                for point in curve { text += prefix + point.text + padding + "\r\n" }
+                return (text, curve.map { (Double($0.iteration), $0.cost) })
             }
-            let prefix = ([entry.id] + entry.sweptValues).map(CSVWriter.escape).joined(separator: ",") + ","
-            var chunk = ""
-            let curve = try layout.readCurve(for: record)
-            // A run without a validation split in a sweep with one: empty cells.
-            let padding = validation && point(curve.first, hasFields: 4) ? ",," : ""
-            for point in curve {
-                chunk += prefix + point.text + padding + "\r\n"
+            for part in parts {
+                points.append(part?.points ?? [])
+                if let part { try writer.write(part.text) }
             }
-            points.append(curve.map { (Double($0.iteration), $0.cost) })
-            try writer.write(chunk)
         }
         try writer.commit()
         return points

@@ -46,3 +46,22 @@ public struct Scheduler: Sendable {
         return results.withLock { $0 }
     }
 }
+
+extension Scheduler {
+    /// `transform(i)` for i in 0..<count over the workers, the results in index order. When
+    /// items fail, the error of the lowest failing index is thrown: the one a serial loop would
+    /// have stopped at, whatever the timing (later items may still have run).
+    public func map<Value: Sendable>(count: Int, _ transform: @Sendable (Int) throws -> Value) throws -> [Value] {
+        guard count > 0 else { return [] }
+        let results = withoutActuallyEscaping(transform) { transform in
+            run(count: count, stop: StopFlag()) { [transform] index in
+                Result<Value, any Error> { try transform(index) }
+            }
+        }
+        return try results.map { result in
+            // Every slot is filled: the stop flag is never raised.
+            guard let result else { preconditionFailure("an item of a map was not run") }
+            return try result.get()
+        }
+    }
+}

@@ -53,7 +53,7 @@ public final class RunClaim {
             if code == EWOULDBLOCK { return nil }
             throw FileSystemError(operation: "lock the run claim", path: url.path, code: code)
         }
-        let owner = "pid=\(getpid()) host=\(FileSystem.hostName) started=\(ISO8601DateFormatter().string(from: Date()))\n"
+        let owner = "pid=\(getpid()) host=\(FileSystem.hostName) started=\(FileSystem.timestamp())\n"
         let written = owner.utf8CString.withUnsafeBufferPointer { buffer in
             ftruncate(descriptor, 0) == 0 ? pwrite(descriptor, buffer.baseAddress, buffer.count - 1, 0) : -1
         }

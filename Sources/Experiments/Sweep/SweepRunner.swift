@@ -281,7 +281,7 @@ public struct SweepRunner: Sendable {
         }
         let report: Reporter.Report
         do {
-            report = try Reporter(layout: layout, dataLocator: plan.dataLocator).write(rows: options.tableRows, columns: options.tableColumns,
+            report = try Reporter(layout: layout, dataLocator: plan.dataLocator, jobs: options.jobs).write(rows: options.tableRows, columns: options.tableColumns,
                                                         allowMixed: options.allowMixed || options.force, html: options.html)
         } catch {
             // The run's own I/O failure is the cause worth naming.
@@ -521,7 +521,6 @@ public struct SweepRunner: Sendable {
 
     /// `experiment.yaml`: the document as run, then a `provenance` section.
     func writeExperimentFile(_ plan: SweepPlan, options: SweepOptions) throws {
-        let formatter = ISO8601DateFormatter()
         var text = plan.experiment.resolvedYAML
         if !text.hasSuffix("\n") { text += "\n" }
         text += """
@@ -530,7 +529,7 @@ public struct SweepRunner: Sendable {
               git_commit: \(options.build.gitCommit ?? "null")
               executable: \(options.build.executable ?? "null")
               blas: "\(BLAS.configuration)"
-              started_at: \(formatter.string(from: Date()))
+              started_at: \(FileSystem.timestamp())
               cores: \(ProcessInfo.processInfo.activeProcessorCount)
               jobs: \(options.jobs)
               source_file: "\(plan.experiment.file)"

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import Experiments
+
+/// The reporter reads records and curves, and draws figures, on several threads: what it writes
+/// and which error it reports must not depend on how many.
+@Suite("Reporter on several threads")
+struct ReporterThreadsTests {
+    static let sweep = """
+        name: threads
+        dataset: {generator: xor, n: 40, seed: 3, test_fraction: 0.25}
+        model: {hidden: [4], activation: tanh}
+        training: {learning_rate: 0.5, iterations: 30, record_every: 10}
+        sweep:
+          hidden: [[2], [3], [4]]
+          activation: [tanh, relu, sigmoid]
+        """
+
+    /// Every file a report writes, by path relative to the results folder.
+    static func reportFiles(_ layout: ResultsLayout) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in ["summary.csv", "curves.csv", "accuracy_table.csv", "report.html"] {
+            files[name] = try Data(contentsOf: layout.directory.appendingPathComponent(name))
+        }
+        let figures = layout.directory.appendingPathComponent("figures")
+        for name in try FileManager.default.contentsOfDirectory(atPath: figures.path) {
+            files["figures/" + name] = try Data(contentsOf: figures.appendingPathComponent(name))
+        }
+        return files
+    }
+
+    @Test("1, 2 and 5 threads write byte-identical CSVs, report.html and figures")
+    func sameBytes() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, _) = try runExperiment(Self.sweep, root: root, jobs: 1)
+        var written: [[String: Data]] = []
+        for jobs in [1, 2, 5] {
+            try Reporter(layout: plan.layout, jobs: jobs).write()
+            written.append(try Self.reportFiles(plan.layout))
+        }
+        #expect(written[0].count >= 8, "the CSVs, the page and the figures")
+        #expect(written[0] == written[1])
+        #expect(written[0] == written[2])
+    }
+
+    @Test("two damaged curves: the error names the first in plan order, on any number of threads")
+    func firstErrorInPlanOrder() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, _) = try runExperiment(Self.sweep, root: root, jobs: 2)
+        let second = plan.runs[2].id, last = plan.runs[plan.runs.count - 1].id
+        for id in [second, last] {
+            try Data("not,a,curve\n".utf8).write(to: plan.layout.curve(id))
+        }
+        for jobs in [1, 2, 4] {
+            #expect {
+                try Reporter(layout: plan.layout, jobs: jobs).write()
+            } throws: { error in
+                "\(error)".contains(second) && !"\(error)".contains(last)
+            }
+        }
+    }
+
+    @Test("Scheduler.map keeps index order and throws the lowest failing index's error")
+    func mapOrderAndError() throws {
+        struct Failure: Error, Equatable { let index: Int }
+        for jobs in [1, 3] {
+            #expect(try Scheduler(jobs: jobs).map(count: 100) { $0 * $0 } == (0..<100).map { $0 * $0 })
+            #expect(throws: Failure(index: 17)) {
+                try Scheduler(jobs: jobs).map(count: 100) { index -> Int in
+                    if index == 17 || index == 60 || index == 99 { throw Failure(index: index) }
+                    return index
+                }
+            }
+        }
+        #expect(try Scheduler(jobs: 2).map(count: 0) { $0 }.isEmpty)
+    }
+
+    @Test("FileSystem.timestamp writes what ISO8601DateFormatter writes")
+    func timestamp() {
+        let formatter = ISO8601DateFormatter()
+        for seconds in [0, 59, 951_782_400, 1_700_000_000, 1_796_000_000, 4_102_444_799] {
+            #expect(FileSystem.timestamp(time_t(seconds))
+                    == formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))), "\(seconds)")
+        }
+    }
+}
