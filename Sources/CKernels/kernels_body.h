@@ -142,6 +142,12 @@ DEFINE_MAP(tanh, VTANH)
 #else
 #define LOWHALF(v) __builtin_shufflevector((v), (v), 0, 1, 2, 3)
 #endif
+#undef CONCAT_HALVES
+#if LANES == 4
+#define CONCAT_HALVES(a, b) __builtin_shufflevector((a), (b), 0, 1, 2, 3)
+#else
+#define CONCAT_HALVES(a, b) __builtin_shufflevector((a), (b), 0, 1, 2, 3, 4, 5, 6, 7)
+#endif
 #define STOREN(p, v, lanes) do { T *_sp = (p); const int _sn = (lanes); VT _sv = (v);           \
     if (_sn == LANES) STOREV(_sp, _sv);                                                         \
     else if (_sn == LANES / 2) { HT _sh = LOWHALF(_sv); __builtin_memcpy(_sp, &_sh, sizeof _sh); } \
@@ -433,6 +439,26 @@ TGT __attribute__((always_inline)) static inline void NSK(store)(
                 VACTIVATE(y, ACT, slope);
             } else if (KIND == NSK_DERIVATIVE) {
                 VT a = LOADV(outputsBase + (size_t)(col + j));
+                VDERIVATIVE(y, a, ACT, slope);
+            } else {
+                y = beta == 0 ? alpha * y : alpha * y + beta * LOADV(target);
+            }
+            STOREV(target, y);
+        }
+    }
+    if (m == LANES / 2 && ldc == m) {
+        // Half a vector per column (a 4-unit layer in float, 2 units in double): two adjacent
+        // columns of C are one contiguous vector, so they go through the epilogue (tanh most)
+        // together. Every operation is per lane: the same values as one column at a time.
+        const VT pairedBias = KIND == NSK_BIAS_ACTIVATION ? CONCAT_HALVES(LOWHALF(LOADV(bias)), LOWHALF(LOADV(bias))) : (VT){0};
+        for (; j + 2 <= count; j += 2) {
+            VT y = CONCAT_HALVES(LOWHALF(LOADV(out + (size_t)j * mpad)), LOWHALF(LOADV(out + (size_t)(j + 1) * mpad)));
+            T *target = c + (size_t)(col + j) * ldc;
+            if (KIND == NSK_BIAS_ACTIVATION) {
+                y = y + pairedBias;
+                VACTIVATE(y, ACT, slope);
+            } else if (KIND == NSK_DERIVATIVE) {
+                VT a = LOADV(outputsBase + (size_t)(col + j) * ldc);
                 VDERIVATIVE(y, a, ACT, slope);
             } else {
                 y = beta == 0 ? alpha * y : alpha * y + beta * LOADV(target);

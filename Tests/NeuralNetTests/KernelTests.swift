@@ -143,7 +143,7 @@ struct KernelTests {
     func checkEpilogues<T: NetScalar>(_: T.Type, tolerance: Double) {
         var random = NumpyRandom(seed: 3)
         let activations: [Activation] = [.identity, .sigmoid, .tanh, .relu, .leakyRelu(slope: 0.2)]
-        for m in [1, 3, 4, 7, 12, 30] {
+        for m in [1, 2, 3, 4, 7, 12, 30] {
             let n = 37, k = 5
             let a = (0..<(m * k)).map { _ in T(random.gaussian()) }
             let b = (0..<(k * n)).map { _ in T(random.gaussian()) }
@@ -169,6 +169,51 @@ struct KernelTests {
                     }
                     let error = zip(results[0], results[1]).map { Double(abs($0 - $1) / max(abs($1), 1)) }.max() ?? 0
                     #expect(error < tolerance, "\(T.self) m \(m) \(activation) derivative \(derivative): \(error)")
+                }
+            }
+        }
+    }
+
+    @Test("half-vector layers (2 units in double, 4 in float) take the epilogue two columns at a time, bit-identical to one at a time")
+    func pairedColumnEpilogues() {
+        checkPairedColumns(Double.self, rows: 2)
+        checkPairedColumns(Float.self, rows: 4)
+    }
+
+    /// C with ldc = rows takes the paired path; ldc = rows + 1 (a gap row after each column)
+    /// the one-column path. Every activation, both epilogues, an odd column count (a last
+    /// column alone) and an even one.
+    func checkPairedColumns<T: NetScalar>(_: T.Type, rows m: Int) {
+        var random = NumpyRandom(seed: 5)
+        let activations: [Activation] = [.identity, .sigmoid, .tanh, .relu, .leakyRelu(slope: 0.2)]
+        for n in [37, 40] {
+            let k = 3
+            let a = (0..<(m * k)).map { _ in T(random.gaussian() * 3) }
+            let b = (0..<(k * n)).map { _ in T(random.gaussian() * 3) }
+            let bias = (0..<m).map { _ in T(random.gaussian()) }
+            for activation in activations {
+                for derivative in [false, true] {
+                    var results: [[T]] = []
+                    for ldc in [m, m + 1] {
+                        // Outputs laid out like C (the derivative epilogue reads them with ldc),
+                        // the same value at each (row, column) in both layouts.
+                        let outputs = (0..<(ldc * n)).map { T(sin(Double($0 % ldc + 7 * ($0 / ldc))) * 0.9) }
+                        var c = [T](repeating: 0, count: ldc * n)
+                        let products = Products<T>(capacity: Products<T>.panelCapacity(rows: m, columns: n, inner: k, transposeB: false))
+                        bias.withUnsafeBufferPointer { bias in
+                            outputs.withUnsafeBufferPointer { outputs in
+                                let epilogue: Epilogue<T> = derivative
+                                    ? .derivative(outputs: outputs.baseAddress!, activation: activation)
+                                    : .biasActivation(bias: bias.baseAddress!, activation: activation)
+                                products.multiply(packed: true, transposeA: false, transposeB: false,
+                                                  rows: m, columns: n, inner: k, alpha: 1, a: a, lda: m,
+                                                  b: b, ldb: k, beta: 0, c: &c, ldc: ldc, epilogue: epilogue)
+                            }
+                        }
+                        results.append((0..<n).flatMap { column in c[(column * ldc)..<(column * ldc + m)] })
+                    }
+                    #expect(results[0].map { Double($0).bitPattern } == results[1].map { Double($0).bitPattern },
+                            "\(T.self) m \(m) n \(n) \(activation) derivative \(derivative)")
                 }
             }
         }
