@@ -233,6 +233,33 @@ struct LoaderTests {
         #expect(dataset.classNames == ["cat", "dog"])
     }
 
+    @Test("CSV: CRLF, LF and lone-CR line endings read the same rows; a CR inside a row ends it, never vanishes from a cell")
+    func csvLineEndings() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var datasets: [Dataset] = []
+        for (name, end) in [("crlf", "\r\n"), ("lf", "\n"), ("cr", "\r")] {
+            let file = directory.appendingPathComponent("\(name).csv")
+            let text = ["x1,x2,label", "1.5,2,cat", "-3,4e-1,dog", "\"0\",7,cat"].joined(separator: end) + end
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            datasets.append(try CSVLoader.load(path: file.path))
+        }
+        #expect(datasets[0].features.storage == [1.5, 2, -3, 0.4, 0, 7])
+        for dataset in datasets.dropFirst() {
+            #expect(dataset.features.storage == datasets[0].features.storage)
+            #expect(dataset.labels == datasets[0].labels)
+            #expect(dataset.classNames == datasets[0].classNames)
+        }
+        // "1\r2" was read as the number 12 when a CR was dropped wherever it stood.
+        let split = directory.appendingPathComponent("split.csv")
+        try "x1,x2,label\n1\r2,3,cat\n".write(to: split, atomically: true, encoding: .utf8)
+        #expect(throws: DatasetError.self) { try CSVLoader.load(path: split.path) }
+        // Line numbers count a lone CR as a line: the bad cell is on line 3.
+        let bad = directory.appendingPathComponent("bad.csv")
+        try "x1,x2,label\r1,2,cat\r1,oops,dog\r".write(to: bad, atomically: true, encoding: .utf8)
+        #expect { try CSVLoader.load(path: bad.path) } throws: { "\($0)".contains("line 3") }
+    }
+
     @Test("CSV: a ragged row, a bad cell and a NaN give the line and column")
     func csvCorrupt() throws {
         let directory = try makeTemporaryDirectory()

@@ -203,7 +203,16 @@ public enum CSVLoader {
                         inQuotes = false
                     }
                 } else {
+                    // A line break inside a quoted field is part of it; CRLF counts as one line.
                     if scalar == "\n" { line += 1 }
+                    if scalar == "\r" {
+                        if let following = next() {
+                            if following != "\n" { line += 1 }
+                            pending = following
+                        } else {
+                            line += 1
+                        }
+                    }
                     field.unicodeScalars.append(scalar)
                 }
                 continue
@@ -211,8 +220,10 @@ public enum CSVLoader {
             switch scalar {
             case "\"" where field.isEmpty: inQuotes = true; quotedInRow = true
             case ",": fields.append(field); field = ""
-            case "\r": break
-            case "\n":
+            case "\r", "\n":
+                // CRLF (RFC 4180), LF, and a lone CR (old Mac files, some spreadsheet exports)
+                // each end a row; a CR is never dropped into a field.
+                if scalar == "\r", let following = next(), following != "\n" { pending = following }
                 fields.append(field)
                 field = ""
                 if fields.count == 1 && fields[0].isEmpty && !quotedInRow {
