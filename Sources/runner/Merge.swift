@@ -65,8 +65,8 @@ struct Merge: ParsableCommand {
         let counts = status.counts()
         let missing = status.missing
         // Successive halving's pruned runs have results (their last rung's) but did not train in full.
-        let pruned = report.records.compactMap { $0 }.filter { $0.status == .pruned }.count
-        print("\(report.plan.experiment): \(status.runs.count) runs — \(counts[.finished, default: 0] - pruned) finished, "
+        let pruned = counts[.pruned, default: 0]
+        print("\(report.plan.experiment): \(status.runs.count) runs — \(counts[.finished, default: 0]) finished, "
               + (pruned > 0 ? "\(pruned) pruned, " : "")
               + "\(counts[.diverged, default: 0]) diverged, \(counts[.failed, default: 0]) failed, \(missing.count) without a complete record. "
               + "Reports written to \(directories[0])")
@@ -94,7 +94,7 @@ struct Merge: ParsableCommand {
 /// `runner status DIR`: where a sweep stands, per shard.
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a results folder's runs per shard: finished, diverged, failed, claimed (in flight) and pending.",
+        abstract: "Show a results folder's runs per shard: finished, pruned, diverged, failed, claimed (in flight) and pending.",
         discussion: """
             Reads plan.json, the records and the run claims (nothing is written). For a folder submitted with 'runner slurm', the shards are the submission's and the Slurm jobs' states are shown when squeue or scontrol can say.
 

@@ -175,7 +175,9 @@ struct Predict: ParsableCommand {
         printError("run \(run.record.id) (\(run.layerSizes.map(String.init).joined(separator: "-")), "
                    + "\(run.record.config.model.activation.description), \(run.record.config.precision.rawValue)) on \(what): "
                    + "\(target.exampleCount) example\(target.exampleCount == 1 ? "" : "s"), \(outcome)"
-                   + (out.map { $0 == "-" ? "" : "; written to \($0)" } ?? "") + (best.map { "; chosen from \($0) as the best run" } ?? ""))
+                   + (out.map { $0 == "-" ? "" : "; written to \($0)" } ?? "") + (best.map { "; chosen from \($0) as the best run" } ?? "")
+                   + (run.record.status == .pruned
+                      ? "; note: successive halving pruned this run at \(run.record.iterations) iterations (its parameters are from then)" : ""))
     }
 
     /// Refuses an `--out` that is not a regular file (a device, a FIFO, a folder, a link) or that

@@ -217,7 +217,7 @@ struct Slurm: ParsableCommand {
             }
             if Date().timeIntervalSince(lastReport) >= 30, let status = try? StoreStatus(layout: layout) {
                 let counts = status.counts()
-                print("waiting: \(counts[.finished, default: 0] + counts[.diverged, default: 0] + counts[.failed, default: 0]) of "
+                print("waiting: \(counts.filter { $0.key.hasRecord }.values.reduce(0, +)) of "
                       + "\(status.runs.count) runs have records, \(counts[.claimed, default: 0]) in flight")
                 lastReport = Date()
             }

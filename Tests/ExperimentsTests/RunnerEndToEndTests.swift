@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Experiments
 
 /// One end-to-end test of the `runner` executable on tiny experiments in a temp directory.
 @Suite("runner end to end")
@@ -103,6 +104,27 @@ struct RunnerEndToEndTests {
 
         let usage = try Self.run(["tiny.yaml", "--jobs", "0"], in: directory)
         #expect(usage.status == 64)
+    }
+
+    @Test("a halving sweep: runner status counts pruned runs apart, predict on a pruned run says so")
+    func prunedRuns() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try SuccessiveHalvingTests.experiment.write(to: directory.appendingPathComponent("sh.yaml"), atomically: true, encoding: .utf8)
+        #expect(try Self.run(["sh.yaml", "--quiet"], in: directory).status == 0)
+        let status = try Self.run(["status", "results/sh"], in: directory)
+        #expect(status.status == 0, "\(status.errors)")
+        let all = status.output.split(separator: "\n").first { $0.hasPrefix("all") }.map { $0.split(separator: " ") } ?? []
+        // all  finished  pruned  diverged  failed  claimed  pending  runs
+        #expect(all.count == 8 && all[1] == "1" && all[2] == "8" && all[3] == "0" && all[7] == "9", "\(status.output)")
+        let layout = ResultsLayout(directory: directory.appendingPathComponent("results/sh"))
+        let schedule = try JSONDecoder().decode(HalvingSummary.self, from: Data(contentsOf: layout.schedule))
+        let pruned = try #require(schedule.rungs[0].ranking.dropFirst(3).first { try layout.readRecord($0.id)?.status == .pruned })
+        let predicted = try Self.run(["predict", "results/sh/runs/\(pruned.id)"], in: directory)
+        #expect(predicted.status == 0, "\(predicted.errors)")
+        #expect(predicted.errors.contains("successive halving pruned this run at 100 iterations"), "\(predicted.errors)")
+        let best = try Self.run(["predict", "--best", "results/sh"], in: directory)
+        #expect(best.status == 0 && !best.errors.contains("pruned this run"), "\(best.errors)")
     }
 
     @Test("runner predict: the recorded accuracy again, new data, and 64 for what is not a run")

@@ -65,7 +65,7 @@ struct ShardTests {
                 #expect(!partial.errors.contains(", shard 0,") && !partial.errors.contains(", shard 1,"))
                 let status = try RunnerEndToEndTests.run(["status", "sharded/short", "--shards", "3"], in: directory)
                 #expect(status.status == 0)
-                #expect(status.output.contains("shard  finished  diverged  failed  claimed  pending  runs"), "\(status.output)")
+                #expect(status.output.contains("shard  finished  pruned  diverged  failed  claimed  pending  runs"), "\(status.output)")
             }
         }
         #expect(ran == 8)

@@ -40,6 +40,11 @@ struct SuccessiveHalvingTests {
         #expect(schedule.iterationsTrained == 9 * 100 + 3 * 200 + 600)
         #expect(schedule.gridIterations == 9 * 900)
         #expect(outcome.halving == schedule)
+        // runner status: the 8 pruned runs are counted as pruned, not finished.
+        let status = try StoreStatus(layout: plan.layout)
+        #expect(status.counts()[.pruned] == 8)
+        #expect(status.counts()[.finished] == 1)
+        #expect(status.missing.isEmpty)
 
         var survivors = Array(0..<9)
         for rung in schedule.rungs {
@@ -326,6 +331,43 @@ struct SuccessiveHalvingTests {
         let search = Self.experiment.replacingOccurrences(of: "sweep:\n  learning_rate: [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 1.0e300]",
                                                           with: "search:\n  samples: 9\n  learning_rate: {log_uniform: [0.001, 1.0]}")
         #expect(try ExperimentLoader().load(text: search, file: "sh.yaml", overrides: ["search.samples=4"]).runs.count == 4)
+    }
+
+    @Test("the accuracy table marks pruned runs with their budget; a search ranks the runs trained in full first, then later rungs")
+    func tableMarksPrunedRuns() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let text = Self.experiment
+            .replacingOccurrences(of: "sweep:\n  learning_rate: [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 1.0e300]\n",
+                                  with: "search:\n  samples: 9\n  seed: 4\n  learning_rate: {log_uniform: [0.001, 3.0]}\n")
+        #expect(text != Self.experiment)
+        let (plan, outcome) = try runExperiment(text, root: root, jobs: 2)
+        let schedule = try #require(outcome.halving)
+        #expect(schedule.finalRuns.count == 1)
+        let report = try Reporter(layout: plan.layout, jobs: 1).write()
+        let records = Dictionary(uniqueKeysWithValues: report.records.compactMap { $0 }.map { ($0.id, $0) })
+        // The CSV's rows (one per run, its learning rate the row label) in the table's order.
+        let rows = try Self.read(plan.layout.accuracyTable).components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+        #expect(rows.count == 9)
+        var idByRate: [String: String] = [:]
+        for run in plan.runs { idByRate[run.planned.sweptValues[0]] = run.id }
+        let order: [RunRecord?] = rows.map { row in
+            idByRate[row.components(separatedBy: ",")[0]].flatMap { records[$0] }
+        }
+        // Trained in full, then pruned at 300, then at 100; a run without a value (diverged) last.
+        func budget(_ record: RunRecord?) -> Int {
+            guard let record, record.status != .diverged else { return -1 }
+            return record.status == .pruned ? record.iterations : Int.max
+        }
+        let budgets = order.map(budget)
+        #expect(budgets == budgets.sorted(by: >), "\(budgets)")
+        #expect(budgets.first == Int.max && budgets.contains(300) && budgets.contains(100))
+        let table = report.table
+        for budget in [100, 300] {
+            let pruned = records.values.filter { $0.status == .pruned && $0.iterations == budget }.count
+            #expect(pruned > 0 && table.components(separatedBy: "(pruned at \(budget))").count - 1 == pruned, "\(table)")
+        }
+        #expect(table.contains("(pruned at N): successive halving stopped the run at N iterations"))
     }
 
     @Test("unequal budgets and bad settings are refused with the reason")

@@ -17,6 +17,10 @@ struct AccuracyTable: Sendable {
     /// planned[row][column]: how many runs the plan puts in that cell (a partial sweep's cell
     /// holds fewer values, and says so in the text table).
     var planned: [[Int]] = []
+    /// prunedAt[row][column]: the longest budget at which successive halving stopped a run of
+    /// that cell (nil: none of its runs was pruned). Their values are from that budget, and the
+    /// text table says so.
+    var prunedAt: [[Int?]] = []
     var metric: ReportConfig.Metric
     var hasRepeats: Bool
 
@@ -53,13 +57,16 @@ struct AccuracyTable: Sendable {
             if !rowLabels.contains(rowLabel) { rowLabels.append(rowLabel) }
             let row = rowLabels.firstIndex(of: rowLabel) ?? 0
             let column = columnValues.firstIndex(of: columnValue) ?? 0
-            while cells.count <= row { cells.append([]); planned.append([]) }
-            while cells[row].count <= column { cells[row].append([]); planned[row].append(0) }
+            while cells.count <= row { cells.append([]); planned.append([]); prunedAt.append([]) }
+            while cells[row].count <= column { cells[row].append([]); planned[row].append(0); prunedAt[row].append(nil) }
             planned[row][column] += 1
-            if let record, let value = Self.value(of: record, metric: metric) { cells[row][column].append(value) }
+            if let record, let value = Self.value(of: record, metric: metric) {
+                cells[row][column].append(value)
+                if record.status == .pruned { prunedAt[row][column] = max(prunedAt[row][column] ?? 0, record.iterations) }
+            }
         }
         for row in cells.indices {
-            while cells[row].count < columnValues.count { cells[row].append([]); planned[row].append(0) }
+            while cells[row].count < columnValues.count { cells[row].append([]); planned[row].append(0); prunedAt[row].append(nil) }
         }
         if !sampled.isEmpty, report.rows == nil {
             // Best first: each row by its best cell's mean (accuracy high, cost low); rows
@@ -68,9 +75,13 @@ struct AccuracyTable: Sendable {
             let best = cells.map { row in
                 row.compactMap { Self.meanAndDeviation($0)?.0 }.filter(\.isFinite).max(by: { better($1, $0) })
             }
+            // A successive-halving search: rows trained in full first, then the runs pruned at
+            // later rungs before those pruned earlier (a value from a shorter budget does not
+            // compete with a final one), each group by its best value.
+            let depth = prunedAt.map { row in row.contains { $0 != nil } ? row.compactMap { $0 }.max() ?? 0 : Int.max }
             let order = cells.indices.sorted { a, b in
                 switch (best[a], best[b]) {
-                case let (x?, y?): return better(x, y) || (x == y && a < b)
+                case let (x?, y?): return depth[a] != depth[b] ? depth[a] > depth[b] : better(x, y) || (x == y && a < b)
                 case (_?, nil): return true
                 case (nil, _?): return false
                 case (nil, nil): return a < b
@@ -79,6 +90,7 @@ struct AccuracyTable: Sendable {
             rowLabels = order.map { rowLabels[$0] }
             cells = order.map { cells[$0] }
             planned = order.map { planned[$0] }
+            prunedAt = order.map { prunedAt[$0] }
         }
     }
 
@@ -132,7 +144,7 @@ struct AccuracyTable: Sendable {
         let isAccuracy = metric != .finalCost
         let title = "\(metric.rawValue)" + (hasRepeats ? " (mean ± std over repeats)" : "")
         var lines: [[String]] = [[rowHeader] + columnValues.map(columnTitle)]
-        var partial = false
+        var partial = false, pruned = false
         for (rowIndex, (label, row)) in zip(rowLabels, cells).enumerated() {
             var fields = [rowKeys.isEmpty ? "all runs" : label.joined(separator: " / ")]
             for (columnIndex, values) in row.enumerated() {
@@ -144,6 +156,10 @@ struct AccuracyTable: Sendable {
                 if hasRepeats, values.count < expected {
                     field += " (\(values.count) of \(expected))"
                     partial = true
+                }
+                if let budget = prunedAt[rowIndex][columnIndex] {
+                    field += " (pruned at \(budget))"
+                    pruned = true
                 }
                 fields.append(field)
             }
@@ -160,5 +176,6 @@ struct AccuracyTable: Sendable {
         let rule = String(repeating: "-", count: rendered.map(\.count).max() ?? 0)
         return ([title, rendered[0], rule] + rendered.dropFirst()).joined(separator: "\n")
             + (partial ? "\n(k of n): only k of the cell's n runs have a value so far" : "")
+            + (pruned ? "\n(pruned at N): successive halving stopped the run at N iterations; its value is from then" : "")
     }
 }

@@ -50,7 +50,14 @@ extension ResultsLayout {
 /// `runner merge` checks before it calls a sweep complete.
 public struct StoreStatus: Sendable {
     public enum State: String, Sendable, CaseIterable {
-        case finished, diverged, failed, claimed, pending
+        /// Trained to its budget (or stopped early by its own criterion).
+        case finished
+        /// Successive halving stopped it at a rung: it has results, from a shorter budget.
+        case pruned
+        case diverged, failed, claimed, pending
+
+        /// Whether the run has a record (it will not be trained again).
+        public var hasRecord: Bool { self != .claimed && self != .pending }
     }
 
     public struct Run: Sendable {
@@ -76,12 +83,14 @@ public struct StoreStatus: Sendable {
         runs.reserveCapacity(plan.runs.count)
         for (position, entry) in plan.runs.enumerated() {
             let shard = assignment?[position]
-            if let record = try layout.readRecord(entry.id), !layout.hasParameters(record) {
+            let record = try layout.readRecord(entry.id)
+            if let record, !layout.hasParameters(record) {
                 runs.append(Run(entry: entry, shard: shard, state: .pending, owner: nil,
                                 problem: "its record is there but params.npz is missing (a re-run redoes it)"))
-            } else if let record = try layout.readRecord(entry.id) {
+            } else if let record {
                 let state: State = switch record.status {
-                case .finished, .stoppedEarly, .pruned: .finished
+                case .finished, .stoppedEarly: .finished
+                case .pruned: .pruned
                 case .diverged: .diverged
                 case .failed: .failed
                 }
