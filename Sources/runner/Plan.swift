@@ -47,6 +47,9 @@ struct Plan: ParsableCommand {
         print("\(plan.runs.count) runs (\(pending) pending, \(plan.runs.count - pending) done), "
               + String(format: "%.2f", total / 1e9) + " GFLOP of matrix products in all; data "
               + MemoryLimitError.format(plan.dataBytes) + " in memory; results in \(plan.layout.directory.path)")
+        if let halving = plan.experiment.schedule.successiveHalving, let line = SweepRunner.projection(halving, plan: plan) {
+            print(line)
+        }
         try options.checkMemory(plan, jobs: jobs)
     }
 }

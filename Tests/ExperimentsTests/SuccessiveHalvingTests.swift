@@ -40,6 +40,11 @@ struct SuccessiveHalvingTests {
         #expect(schedule.iterationsTrained == 9 * 100 + 3 * 200 + 600)
         #expect(schedule.gridIterations == 9 * 900)
         #expect(outcome.halving == schedule)
+        // runner plan's projection, made before the sweep by the same rule, says what it did.
+        let halving = try #require(plan.experiment.schedule.successiveHalving)
+        let projection = try #require(SweepRunner.projection(halving, plan: plan))
+        #expect(projection.contains("9 → 3 → 1 runs at 100, 300, 900 iterations; about \(schedule.iterationsTrained) "
+                                    + "of the full grid's \(schedule.gridIterations) updates"), "\(projection)")
         // runner status: the 8 pruned runs are counted as pruned, not finished.
         let status = try StoreStatus(layout: plan.layout)
         #expect(status.counts()[.pruned] == 8)

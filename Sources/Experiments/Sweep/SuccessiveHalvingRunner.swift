@@ -191,6 +191,27 @@ extension SweepRunner {
     }
 
     /// The metric runs are ranked by: as given, else validation_cost with a validation split, else final_cost.
+    /// What `runner plan` says of a halving sweep before it runs: the rungs' budgets, how many
+    /// runs each would keep (synchronous rule; asynchronous keeps at least as many), and the
+    /// updates that makes against the full grid's.
+    public static func projection(_ halving: SuccessiveHalving, plan: SweepPlan) -> String? {
+        guard let full = try? fullBudget(plan.runs, plan: plan), !plan.runs.isEmpty else { return nil }
+        let budgets = halving.budgets(total: full) + [full]
+        var counts = [plan.runs.count]
+        for _ in budgets.dropFirst() { counts.append(halving.kept(of: counts[counts.count - 1])) }
+        var updates = 0, previous = 0
+        for (count, budget) in zip(counts, budgets) {
+            updates += count * (budget - previous)
+            previous = budget
+        }
+        let grid = plan.runs.count * full
+        return (halving.asynchronous ? "asynchronous " : "") + "successive halving (eta \(halving.eta), \(metric(halving, plan: plan).rawValue)): "
+            + counts.map(String.init).joined(separator: " → ") + " runs at " + budgets.map(String.init).joined(separator: ", ")
+            + " iterations; " + (halving.asynchronous ? "at least " : "about ") + "\(updates) of the full grid's \(grid) updates ("
+            + String(format: "%.1f", 100 * (1 - Double(updates) / Double(max(grid, 1)))) + " % saved"
+            + (halving.asynchronous ? "; asynchronous promotion keeps more runs" : "") + "; the GFLOP above are the full grid's)"
+    }
+
     static func metric(_ halving: SuccessiveHalving, plan: SweepPlan) -> SuccessiveHalving.Metric {
         halving.metric ?? (plan.data.values.contains { $0.splits.validation != nil } ? .validationCost : .finalCost)
     }
