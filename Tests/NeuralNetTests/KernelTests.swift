@@ -140,6 +140,25 @@ struct KernelTests {
         checkEpilogues(Float.self, tolerance: 1e-6)
     }
 
+    /// C (m × n, leading dimension ldc) = epilogue(A·B) through `Products.multiply`: bias and
+    /// activation, or the activation's derivative at `outputs` (laid out like C).
+    static func product<T: NetScalar>(packed: Bool, m: Int, n: Int, k: Int, a: [T], b: [T], ldc: Int, bias: [T],
+                                      outputs: [T], activation: Activation, derivative: Bool) -> [T] {
+        var c = [T](repeating: 0, count: ldc * n)
+        let products = Products<T>(capacity: Products<T>.panelCapacity(rows: m, columns: n, inner: k, transposeB: false))
+        bias.withUnsafeBufferPointer { bias in
+            outputs.withUnsafeBufferPointer { outputs in
+                let epilogue: Epilogue<T> = derivative
+                    ? .derivative(outputs: outputs.baseAddress!, activation: activation)
+                    : .biasActivation(bias: bias.baseAddress!, activation: activation)
+                products.multiply(packed: packed, transposeA: false, transposeB: false,
+                                  rows: m, columns: n, inner: k, alpha: 1, a: a, lda: m,
+                                  b: b, ldb: k, beta: 0, c: &c, ldc: ldc, epilogue: epilogue)
+            }
+        }
+        return c
+    }
+
     func checkEpilogues<T: NetScalar>(_: T.Type, tolerance: Double) {
         var random = NumpyRandom(seed: 3)
         let activations: [Activation] = [.identity, .sigmoid, .tanh, .relu, .leakyRelu(slope: 0.2)]
@@ -153,19 +172,8 @@ struct KernelTests {
                 for derivative in [false, true] {
                     var results: [[T]] = []
                     for packed in [true, false] {
-                        var c = [T](repeating: 0, count: m * n)
-                        let products = Products<T>(capacity: Products<T>.panelCapacity(rows: m, columns: n, inner: k, transposeB: false))
-                        bias.withUnsafeBufferPointer { bias in
-                            outputs.withUnsafeBufferPointer { outputs in
-                                let epilogue: Epilogue<T> = derivative
-                                    ? .derivative(outputs: outputs.baseAddress!, activation: activation)
-                                    : .biasActivation(bias: bias.baseAddress!, activation: activation)
-                                products.multiply(packed: packed, transposeA: false, transposeB: false,
-                                                  rows: m, columns: n, inner: k, alpha: 1, a: a, lda: m,
-                                                  b: b, ldb: k, beta: 0, c: &c, ldc: m, epilogue: epilogue)
-                            }
-                        }
-                        results.append(c)
+                        results.append(Self.product(packed: packed, m: m, n: n, k: k, a: a, b: b, ldc: m, bias: bias,
+                                                    outputs: outputs, activation: activation, derivative: derivative))
                     }
                     let error = zip(results[0], results[1]).map { Double(abs($0 - $1) / max(abs($1), 1)) }.max() ?? 0
                     #expect(error < tolerance, "\(T.self) m \(m) \(activation) derivative \(derivative): \(error)")
@@ -198,18 +206,8 @@ struct KernelTests {
                         // Outputs laid out like C (the derivative epilogue reads them with ldc),
                         // the same value at each (row, column) in both layouts.
                         let outputs = (0..<(ldc * n)).map { T(sin(Double($0 % ldc + 7 * ($0 / ldc))) * 0.9) }
-                        var c = [T](repeating: 0, count: ldc * n)
-                        let products = Products<T>(capacity: Products<T>.panelCapacity(rows: m, columns: n, inner: k, transposeB: false))
-                        bias.withUnsafeBufferPointer { bias in
-                            outputs.withUnsafeBufferPointer { outputs in
-                                let epilogue: Epilogue<T> = derivative
-                                    ? .derivative(outputs: outputs.baseAddress!, activation: activation)
-                                    : .biasActivation(bias: bias.baseAddress!, activation: activation)
-                                products.multiply(packed: true, transposeA: false, transposeB: false,
-                                                  rows: m, columns: n, inner: k, alpha: 1, a: a, lda: m,
-                                                  b: b, ldb: k, beta: 0, c: &c, ldc: ldc, epilogue: epilogue)
-                            }
-                        }
+                        let c = Self.product(packed: true, m: m, n: n, k: k, a: a, b: b, ldc: ldc, bias: bias,
+                                             outputs: outputs, activation: activation, derivative: derivative)
                         results.append((0..<n).flatMap { column in c[(column * ldc)..<(column * ldc + m)] })
                     }
                     #expect(results[0].map { Double($0).bitPattern } == results[1].map { Double($0).bitPattern },
