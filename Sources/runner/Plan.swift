@@ -37,7 +37,7 @@ struct Plan: ParsableCommand {
             if !done { pending += 1 }
             let holder = done ? nil : RunClaim.holder(plan.layout.claim(run.id))
             rows.append([String(run.planned.index), run.id] + run.planned.sweptValues
-                        + [done ? "done" : holder.map { "running (pid \($0.pid) on \($0.host))" } ?? "pending", String(format: "%.3f", flops / 1e9),
+                        + [done ? ((try? plan.layout.readRecord(run.id))??.status == .pruned ? "done (pruned)" : "done") : holder.map { "running (pid \($0.pid) on \($0.host))" } ?? "pending", String(format: "%.3f", flops / 1e9),
                            run.engineDescription, MemoryLimitError.format(plan.memoryBytes(run))])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }

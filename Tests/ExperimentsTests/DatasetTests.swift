@@ -254,6 +254,18 @@ struct LoaderTests {
         let split = directory.appendingPathComponent("split.csv")
         try "x1,x2,label\n1\r2,3,cat\n".write(to: split, atomically: true, encoding: .utf8)
         #expect(throws: DatasetError.self) { try CSVLoader.load(path: split.path) }
+        // A line break quoted inside a label is a damaged cell, not a class of its own; messages
+        // show control characters escaped (a raw CR would send the terminal back over the path).
+        let label = directory.appendingPathComponent("label.csv")
+        try "x1,x2,label\n1,2,0\n3,4,\"1\r0\"\n5,6,1\n".write(to: label, atomically: true, encoding: .utf8)
+        #expect { try CSVLoader.load(path: label.path) } throws: { error in
+            "\(error)".contains("line 3, column 3 ('label'): label '1\\r0' contains a control character") && !"\(error)".contains("\r")
+        }
+        let quoted = directory.appendingPathComponent("quoted.csv")
+        try "x1,x2,label\n\"0.48\r4327\",2,0\n".write(to: quoted, atomically: true, encoding: .utf8)
+        #expect { try CSVLoader.load(path: quoted.path) } throws: { error in
+            "\(error)".contains("found '0.48\\r4327'") && !"\(error)".contains("\r")
+        }
         // Line numbers count a lone CR as a line: the bad cell is on line 3.
         let bad = directory.appendingPathComponent("bad.csv")
         try "x1,x2,label\r1,2,cat\r1,oops,dog\r".write(to: bad, atomically: true, encoding: .utf8)

@@ -338,6 +338,27 @@ struct SuccessiveHalvingTests {
         #expect(try ExperimentLoader().load(text: search, file: "sh.yaml", overrides: ["search.samples=4"]).runs.count == 4)
     }
 
+    @Test("runner plan's projection names the rungs the sweep then runs: a lone survivor skips to the full budget",
+          arguments: [(1000, 9), (1000, 4), (2000, 10), (500, 1)])
+    func projectionMatchesTheSweep(iterations: Int, runs: Int) throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let rates = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 0.5, 0.05].prefix(runs).map { "\($0)" }.joined(separator: ", ")
+        let text = Self.experiment
+            .replacingOccurrences(of: "iterations: 900", with: "iterations: \(iterations)")
+            .replacingOccurrences(of: "[0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 1.0e300]", with: "[\(rates)]")
+        let experiment = try ExperimentLoader().load(text: text, file: "test.yaml")
+        let plan = try generatorRunner.plan(experiment, outputRoot: root.path)
+        let halving = try #require(plan.experiment.schedule.successiveHalving)
+        let projection = try #require(SweepRunner.projection(halving, plan: plan))
+        let outcome = try generatorRunner.run(plan, options: SweepOptions(jobs: 2, outputRoot: root.path), stop: StopFlag())
+        let done = try #require(outcome.halving).description
+        // The same line up to the saving, apart from "about".
+        let shown = projection.replacingOccurrences(of: "about ", with: "")
+        #expect(shown.components(separatedBy: " updates")[0] == done.components(separatedBy: " updates")[0],
+                "plan: \(projection)\nrun:  \(done)")
+    }
+
     @Test("the accuracy table marks pruned runs with their budget; a search ranks the runs trained in full first, then later rungs")
     func tableMarksPrunedRuns() throws {
         let root = try makeTemporaryDirectory()

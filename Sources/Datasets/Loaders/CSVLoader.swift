@@ -78,7 +78,14 @@ public enum CSVLoader {
                 if column == labelIndex {
                     guard !cell.trimmingCharacters(in: .whitespaces).isEmpty else {
                         throw DatasetError.corrupt(file: path, problem:
-                            "line \(row.line), column \(column + 1) ('\(header.fields[column])'): the label is empty")
+                            "line \(row.line), column \(column + 1) ('\(Self.shown(header.fields[column]))'): the label is empty")
+                    }
+                    // A line break or other control character in a label (a quoted "1\r0") is
+                    // a damaged cell, not a class of its own.
+                    guard !cell.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                        throw DatasetError.corrupt(file: path, problem:
+                            "line \(row.line), column \(column + 1) ('\(Self.shown(header.fields[column]))'): label '\(Self.shown(cell))' "
+                            + "contains a control character (a line break inside quotes?)")
                     }
                     labelTexts.append(cell.trimmingCharacters(in: .whitespaces))
                     labelLines.append(row.line)
@@ -86,7 +93,7 @@ public enum CSVLoader {
                 }
                 guard let value = Self.decimal(cell.trimmingCharacters(in: .whitespaces)), value.isFinite else {
                     throw DatasetError.corrupt(file: path, problem:
-                        "line \(row.line), column \(column + 1) ('\(header.fields[column])'): expected a finite number; found '\(cell)'")
+                        "line \(row.line), column \(column + 1) ('\(Self.shown(header.fields[column]))'): expected a finite number; found '\(Self.shown(cell))'")
                 }
                 values[position * featureCount + feature] = value
                 feature += 1
@@ -104,7 +111,7 @@ public enum CSVLoader {
             if numbers.allSatisfy({ $0 != nil }),
                let bad = numbers.firstIndex(where: { value in value.map { !$0.isFinite || $0 < 0 || $0 != $0.rounded() || $0 > Double(maximumClassNumber) } ?? true }) {
                 throw DatasetError.corrupt(file: path, problem:
-                    "line \(labelLines[bad]), column \(labelIndex + 1) ('\(header.fields[labelIndex])'): label '\(labelTexts[bad])' "
+                    "line \(labelLines[bad]), column \(labelIndex + 1) ('\(Self.shown(header.fields[labelIndex]))'): label '\(labelTexts[bad])' "
                     + "is not a class number (a whole number in 0...\(maximumClassNumber)); use whole numbers or names")
             }
         }
@@ -113,7 +120,7 @@ public enum CSVLoader {
         labels.reserveCapacity(labelTexts.count)
         for (text, line) in zip(labelTexts, labelLines) {
             guard let label = Self.label(text, in: found) else {
-                let column = "column \(labelIndex + 1) ('\(header.fields[labelIndex])')"
+                let column = "column \(labelIndex + 1) ('\(Self.shown(header.fields[labelIndex]))')"
                 if classes != nil {
                     throw DatasetError.corrupt(file: path, problem:
                         "line \(line), \(column): label '\(text)' is not a class of the training split ("
@@ -125,6 +132,24 @@ public enum CSVLoader {
         }
         return try Dataset(features: Matrix(rows: featureCount, columns: body.count, columnMajor: values),
                            labels: labels, classNames: found.names)
+    }
+
+    /// A cell or header as an error message shows it: control characters (a CR or LF inside
+    /// quotes, a tab) escaped as \r, \n, \t or \u{…}, so that a message stays on one line and a
+    /// CR does not send the terminal back over the file's name.
+    static func shown(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\r": result += "\\r"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case _ where scalar.properties.generalCategory == .control:
+                result += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 
     /// A number written in decimal ("3", "-0.5", "1e-3"), as NumPy's `float()` reads a cell;

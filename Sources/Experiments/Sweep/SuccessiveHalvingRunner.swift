@@ -196,9 +196,17 @@ extension SweepRunner {
     /// updates that makes against the full grid's.
     public static func projection(_ halving: SuccessiveHalving, plan: SweepPlan) -> String? {
         guard let full = try? fullBudget(plan.runs, plan: plan), !plan.runs.isEmpty else { return nil }
-        let budgets = halving.budgets(total: full) + [full]
-        var counts = [plan.runs.count]
-        for _ in budgets.dropFirst() { counts.append(halving.kept(of: counts[counts.count - 1])) }
+        // As the sweeps do: the synchronous one runs a rung only while it has more than one run
+        // (a lone survivor trains straight to the full budget); the asynchronous one has every rung.
+        var budgets: [Int] = [], counts: [Int] = []
+        var count = plan.runs.count
+        for budget in halving.budgets(total: full) where halving.asynchronous || count > 1 {
+            budgets.append(budget)
+            counts.append(count)
+            count = halving.kept(of: count)
+        }
+        budgets.append(full)
+        counts.append(count)
         var updates = 0, previous = 0
         for (count, budget) in zip(counts, budgets) {
             updates += count * (budget - previous)
@@ -208,7 +216,7 @@ extension SweepRunner {
         return (halving.asynchronous ? "asynchronous " : "") + "successive halving (eta \(halving.eta), \(metric(halving, plan: plan).rawValue)): "
             + counts.map(String.init).joined(separator: " → ") + " runs at " + budgets.map(String.init).joined(separator: ", ")
             + " iterations; " + (halving.asynchronous ? "at least " : "about ") + "\(updates) of the full grid's \(grid) updates ("
-            + String(format: "%.1f", 100 * (1 - Double(updates) / Double(max(grid, 1)))) + " % saved"
+            + (halving.asynchronous ? "at most " : "") + String(format: "%.1f", 100 * (1 - Double(updates) / Double(max(grid, 1)))) + " % saved"
             + (halving.asynchronous ? "; asynchronous promotion keeps more runs" : "") + "; the GFLOP above are the full grid's)"
     }
 
