@@ -359,6 +359,20 @@ struct SuccessiveHalvingTests {
                 "plan: \(projection)\nrun:  \(done)")
     }
 
+    @Test("a budget near Int.max plans (the projection saturates instead of trapping)")
+    func hugeBudgetProjection() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let text = Self.experiment.replacingOccurrences(of: "iterations: 900", with: "iterations: 9000000000000000000")
+            .replacingOccurrences(of: "min_iterations: 100", with: "min_iterations: 1")
+        let plan = try generatorRunner.plan(try ExperimentLoader().load(text: text, file: "test.yaml"), outputRoot: root.path)
+        let halving = try #require(plan.experiment.schedule.successiveHalving)
+        let projection = try #require(SweepRunner.projection(halving, plan: plan))
+        #expect(projection.contains("of the full grid's \(Int.max) updates"), "\(projection)")
+        #expect(Int.max.saturatingTimes(3) == Int.max && Int.max.saturatingTimes(-3) == Int.min && (-4).saturatingTimes(5) == -20)
+        #expect(Int.max.saturatingPlus(1) == Int.max && Int.min.saturatingPlus(-1) == Int.min && 2.saturatingPlus(-5) == -3)
+    }
+
     @Test("the accuracy table marks pruned runs with their budget; a search ranks the runs trained in full first, then later rungs")
     func tableMarksPrunedRuns() throws {
         let root = try makeTemporaryDirectory()

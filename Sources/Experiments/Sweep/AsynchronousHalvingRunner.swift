@@ -146,7 +146,7 @@ extension SweepRunner {
         }
         for k in layouts.indices {
             for index in decisions.members[k] {
-                trained += book.record(k, index)?.updatesMade ?? 0
+                trained = trained.saturatingPlus(book.record(k, index)?.updatesMade ?? 0)
             }
         }
         if complete {
@@ -163,7 +163,7 @@ extension SweepRunner {
         let finalRuns = decisions.members[budgets.count].filter { book.record(budgets.count, $0) != nil }.map { runs[$0].id }
         let summary = HalvingSummary(eta: halving.eta, minIterations: halving.minIterations, metric: metric.rawValue,
                                      fullIterations: full, rungs: rungs, finalRuns: complete ? finalRuns : [],
-                                     iterationsTrained: trained, gridIterations: full * runs.count, complete: complete,
+                                     iterationsTrained: trained, gridIterations: full.saturatingTimes(runs.count), complete: complete,
                                      asynchronous: true)
         try AtomicFile.writeJSON(summary, to: layout.schedule)
         var pass = Pass()

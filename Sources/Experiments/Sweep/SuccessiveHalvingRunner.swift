@@ -94,7 +94,7 @@ extension SweepRunner {
                 complete = false
                 break
             }
-            trained += records.reduce(0) { $0 + ($1?.updatesMade ?? 0) }
+            trained = records.reduce(trained) { $0.saturatingPlus($1?.updatesMade ?? 0) }
             let ranking = zip(survivors, records).map { run, record in
                 HalvingSummary.Entry(id: run.id, index: run.planned.index, value: record.flatMap { Self.value(metric, of: $0) })
             }.sorted { Self.ranks($0, before: $1, lowerIsBetter: metric.lowerIsBetter) }
@@ -126,7 +126,7 @@ extension SweepRunner {
         if complete {
             let records = survivors.map { try? layout.readRecord($0.id) }
             complete = !stop.isRaised && total.ioError == nil && records.allSatisfy { $0 != nil }
-            trained += records.reduce(0) { $0 + ($1?.updatesMade ?? 0) }
+            trained = records.reduce(trained) { $0.saturatingPlus($1?.updatesMade ?? 0) }
             if complete, let previousRung {
                 for run in survivors { unlink(previousRung.trainingState(run.id).path) }
             }
@@ -139,7 +139,7 @@ extension SweepRunner {
         total.elsewhere = min(total.elsewhere, total.pending - doneNow)
         let summary = HalvingSummary(eta: halving.eta, minIterations: halving.minIterations, metric: metric.rawValue,
                                      fullIterations: full, rungs: rungs, finalRuns: complete ? survivors.map(\.id) : [],
-                                     iterationsTrained: trained, gridIterations: full * runs.count, complete: complete)
+                                     iterationsTrained: trained, gridIterations: full.saturatingTimes(runs.count), complete: complete)
         try AtomicFile.writeJSON(summary, to: layout.schedule)
         return (total, summary)
     }
@@ -190,7 +190,6 @@ extension SweepRunner {
         }
     }
 
-    /// The metric runs are ranked by: as given, else validation_cost with a validation split, else final_cost.
     /// What `runner plan` says of a halving sweep before it runs: the rungs' budgets, how many
     /// runs each would keep (synchronous rule; asynchronous keeps at least as many), and the
     /// updates that makes against the full grid's.
@@ -209,10 +208,10 @@ extension SweepRunner {
         counts.append(count)
         var updates = 0, previous = 0
         for (count, budget) in zip(counts, budgets) {
-            updates += count * (budget - previous)
+            updates = updates.saturatingPlus(count.saturatingTimes(budget - previous))
             previous = budget
         }
-        let grid = plan.runs.count * full
+        let grid = plan.runs.count.saturatingTimes(full)
         return (halving.asynchronous ? "asynchronous " : "") + "successive halving (eta \(halving.eta), \(metric(halving, plan: plan).rawValue)): "
             + counts.map(String.init).joined(separator: " → ") + " runs at " + budgets.map(String.init).joined(separator: ", ")
             + " iterations; " + (halving.asynchronous ? "at least " : "about ") + "\(updates) of the full grid's \(grid) updates ("
@@ -220,6 +219,7 @@ extension SweepRunner {
             + (halving.asynchronous ? "; asynchronous promotion keeps more runs" : "") + "; the GFLOP above are the full grid's)"
     }
 
+    /// The metric runs are ranked by: as given, else validation_cost with a validation split, else final_cost.
     static func metric(_ halving: SuccessiveHalving, plan: SweepPlan) -> SuccessiveHalving.Metric {
         halving.metric ?? (plan.data.values.contains { $0.splits.validation != nil } ? .validationCost : .finalCost)
     }
@@ -285,5 +285,20 @@ extension SweepRunner {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let json = try? encoder.encode(pruned) else { return }
         try AtomicFile.write(json, to: layout.record(record.id))
+    }
+}
+
+extension Int {
+    /// self·other, or Int.max where that overflows: a budget of 9e18 iterations is a valid
+    /// file, and the counts made of it must not trap.
+    func saturatingTimes(_ other: Int) -> Int {
+        let (product, overflow) = multipliedReportingOverflow(by: other)
+        return overflow ? ((self < 0) == (other < 0) ? Int.max : Int.min) : product
+    }
+
+    /// self + other, or Int.max (Int.min) where that overflows.
+    func saturatingPlus(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? Int.max : Int.min) : sum
     }
 }
