@@ -62,6 +62,40 @@ struct ReporterThreadsTests {
         }
     }
 
+    @Test("a record that is a dangling link, a looping link, a folder or behind a file is an error, never 'not run'")
+    func recordsThatAreNotFiles() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, _) = try runExperiment(Self.sweep, root: root, jobs: 2)
+        let layout = plan.layout
+        let id = plan.runs[1].id
+        let record = layout.record(id)
+        let original = try Data(contentsOf: record)
+        let damages: [(String, () throws -> Void)] = [
+            ("dangling link", { try FileManager.default.createSymbolicLink(atPath: record.path, withDestinationPath: "/nonexistent/x") }),
+            ("looping link", { try FileManager.default.createSymbolicLink(atPath: record.path, withDestinationPath: record.path) }),
+            ("folder", { try FileManager.default.createDirectory(at: record, withIntermediateDirectories: false) }),
+        ]
+        for (name, damage) in damages {
+            try FileManager.default.removeItem(at: record)
+            try damage()
+            #expect(throws: (any Error).self, "\(name)") { try layout.readRecord(id) }
+            try FileManager.default.removeItem(at: record)
+            try original.write(to: record)
+        }
+        // A folder is damage (64, ResultsError); a run folder that is a file, an I/O error naming it.
+        try FileManager.default.createDirectory(at: record.appendingPathExtension("d"), withIntermediateDirectories: false)
+        try FileManager.default.removeItem(at: record)
+        try FileManager.default.moveItem(at: record.appendingPathExtension("d"), to: record)
+        #expect(throws: ResultsError.self) { try layout.readRecord(id) }
+        try FileManager.default.removeItem(at: layout.runDirectory(id))
+        try Data("x".utf8).write(to: layout.runDirectory(id))
+        #expect(throws: FileSystemError.self) { try layout.readRecord(id) }
+        // Absent is still "not run".
+        try FileManager.default.removeItem(at: layout.runDirectory(id))
+        #expect(try layout.readRecord(id) == nil)
+    }
+
     @Test("Scheduler.map keeps index order and throws the lowest failing index's error")
     func mapOrderAndError() throws {
         struct Failure: Error, Equatable { let index: Int }

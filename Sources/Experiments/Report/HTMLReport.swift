@@ -424,11 +424,12 @@ struct HTMLReport: Sendable {
         let present = records.compactMap { $0 }
         let stoppedEarly = present.filter { $0.status == .stoppedEarly }.count
         let pruned = present.filter { $0.status == .pruned }.count
-        let counts = [("finished", present.filter { $0.status == .finished }.count)]
-            + (stoppedEarly > 0 ? [("stopped early", stoppedEarly)] : []) + (pruned > 0 ? [("pruned", pruned)] : []) + [
-                      ("diverged", present.filter { $0.status == .diverged }.count),
-                      ("failed", present.filter { $0.status == .failed }.count),
-                      ("not run", records.count - present.count)]
+        var counts: [(String, Int)] = [("finished", present.filter { $0.status == .finished }.count)]
+        if stoppedEarly > 0 { counts.append(("stopped early", stoppedEarly)) }
+        if pruned > 0 { counts.append(("pruned", pruned)) }
+        counts.append(("diverged", present.filter { $0.status == .diverged }.count))
+        counts.append(("failed", present.filter { $0.status == .failed }.count))
+        counts.append(("not run", records.count - present.count))
         page += "<p class=\"counts\">" + counts.map { "<span><b>\($0.1)</b> \($0.0)</span>" }.joined() + "<span>of \(records.count) runs</span></p>\n"
         for note in notes { page += "<p class=\"note\">Note: \(Markup.escape(note)).</p>\n" }
         for figure in figures {

@@ -86,6 +86,15 @@ public enum FileSystem {
         access(url.path, F_OK) == 0
     }
 
+    /// Whether there is definitely nothing at `url` (ENOENT). A dangling or looping link, a file
+    /// where a folder should be (ENOTDIR) or a folder that cannot be searched (EACCES) is not
+    /// absent: reading it then fails with the reason instead of being taken for "not run".
+    public static func isAbsent(_ url: URL) -> Bool {
+        var info = stat()
+        if lstat(url.path, &info) == 0 { return false }
+        return errno == ENOENT
+    }
+
     /// A temporary name beside `url` that no other process or thread uses:
     /// `.<name>.tmp-<host>-<pid>-<random>`. The host and pid let a later process tell a
     /// temporary file left by a killed one (`removeStaleTemporaries`) from one being written.

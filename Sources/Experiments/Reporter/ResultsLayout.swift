@@ -30,13 +30,27 @@ public struct ResultsLayout: Sendable {
     /// Successive halving's rungs and decisions.
     public var schedule: URL { directory.appendingPathComponent("schedule.json") }
 
-    /// The run's record if one was written (nil: the run has not ended).
-    /// - Throws: `ResultsError` when the record exists but cannot be read or decoded: a damaged
-    ///   record is reported, never taken for "not run".
+    /// The run's record if one was written (nil: nothing is there, the run has not ended).
+    /// - Throws: `ResultsError` when the record exists but cannot be decoded, is not a regular
+    ///   file or is too large; `FileSystemError` when it cannot be read at all (a dangling or
+    ///   looping link, a run folder that is a file). Either way it is reported, never taken for
+    ///   "not run".
     public func readRecord(_ id: String) throws -> RunRecord? {
         let url = record(id)
-        guard FileSystem.exists(url) else { return nil }
-        let data = try FileSystem.read(url, limit: 16 << 20)
+        guard !FileSystem.isAbsent(url) else { return nil }
+        let data: Data
+        do {
+            data = try FileSystem.read(url, limit: 16 << 20)
+        } catch {
+            // Not a regular file, or too large: damage (64), as the README says. A failing
+            // system call (EACCES, EIO, ENOTDIR, ELOOP) stays an I/O error (74) with its reason.
+            if error.code == ENOENT {
+                // lstat found something, so this is a link to nothing.
+                throw FileSystemError(operation: "read", path: url.path, reason: "it is a link to a file that does not exist")
+            }
+            guard error.code == 0 else { throw error }
+            throw ResultsError.corruptRecord(path: url.path, problem: error.reason)
+        }
         let record: RunRecord
         do {
             record = try JSONDecoder().decode(RunRecord.self, from: data)
