@@ -359,6 +359,33 @@ struct SuccessiveHalvingTests {
                 "plan: \(projection)\nrun:  \(done)")
     }
 
+    @Test("a search with a swept column: the row holding the run trained in full is ranked first, whatever its other cells")
+    func rowWithTheFinalRunFirst() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let text = Self.experiment
+            .replacingOccurrences(of: "sweep:\n  learning_rate: [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 1.0e300]\n",
+                                  with: "sweep:\n  width: [8, 1]\nsearch:\n  samples: 6\n  seed: 3\n  learning_rate: {log_uniform: [0.001, 3.0]}\n")
+        let (plan, outcome) = try runExperiment(text, root: root, jobs: 2)
+        let final = try #require(outcome.halving?.finalRuns.first)
+        let entry = try #require(plan.runs.first { $0.id == final })
+        let rows = try Self.read(plan.layout.accuracyTable).components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+        let label = try #require(rows.first?.components(separatedBy: ",").first)
+        #expect(entry.planned.sweptValues.contains(label), "\(rows)")
+    }
+
+    @Test("a cell's pruning note: one budget, a range, and k of n with repeats; a cell with a run not pruned is full depth")
+    func pruningNotes() {
+        let one = AccuracyTable.Pruning(count: 1, shortest: 300, longest: 300)
+        let range = AccuracyTable.Pruning(count: 3, shortest: 100, longest: 300)
+        #expect(AccuracyTable.note(one, values: 1) == " (pruned at 300)")
+        #expect(AccuracyTable.note(range, values: 3) == " (pruned at 100–300)")
+        #expect(AccuracyTable.note(one, values: 3) == " (1 of 3 pruned at 300)")
+        #expect(AccuracyTable.depth(values: 3, pruning: range) == 300)
+        #expect(AccuracyTable.depth(values: 4, pruning: range) == Int.max)
+        #expect(AccuracyTable.depth(values: 2, pruning: nil) == Int.max)
+    }
+
     @Test("a budget near Int.max plans (the projection saturates instead of trapping)")
     func hugeBudgetProjection() throws {
         let root = try makeTemporaryDirectory()

@@ -17,12 +17,24 @@ struct AccuracyTable: Sendable {
     /// planned[row][column]: how many runs the plan puts in that cell (a partial sweep's cell
     /// holds fewer values, and says so in the text table).
     var planned: [[Int]] = []
-    /// prunedAt[row][column]: the longest budget at which successive halving stopped a run of
-    /// that cell (nil: none of its runs was pruned). Their values are from that budget, and the
-    /// text table says so.
-    var prunedAt: [[Int?]] = []
+    /// pruning[row][column]: the cell's runs that successive halving stopped early (nil: none).
+    /// Their values are from those budgets, and the text table says so.
+    var pruning: [[Pruning?]] = []
     var metric: ReportConfig.Metric
     var hasRepeats: Bool
+
+    /// The pruned runs of one cell: how many, and the shortest and longest of their budgets.
+    struct Pruning: Sendable, Equatable {
+        var count: Int
+        var shortest: Int
+        var longest: Int
+
+        mutating func add(_ budget: Int) {
+            count += 1
+            shortest = min(shortest, budget)
+            longest = max(longest, budget)
+        }
+    }
 
     init(plan: PlanFile, records: [RunRecord?], report: ReportConfig) {
         let keys = plan.hasRepeats ? Array(plan.columns.dropLast()) : plan.columns
@@ -57,16 +69,20 @@ struct AccuracyTable: Sendable {
             if !rowLabels.contains(rowLabel) { rowLabels.append(rowLabel) }
             let row = rowLabels.firstIndex(of: rowLabel) ?? 0
             let column = columnValues.firstIndex(of: columnValue) ?? 0
-            while cells.count <= row { cells.append([]); planned.append([]); prunedAt.append([]) }
-            while cells[row].count <= column { cells[row].append([]); planned[row].append(0); prunedAt[row].append(nil) }
+            while cells.count <= row { cells.append([]); planned.append([]); pruning.append([]) }
+            while cells[row].count <= column { cells[row].append([]); planned[row].append(0); pruning[row].append(nil) }
             planned[row][column] += 1
             if let record, let value = Self.value(of: record, metric: metric) {
                 cells[row][column].append(value)
-                if record.status == .pruned { prunedAt[row][column] = max(prunedAt[row][column] ?? 0, record.iterations) }
+                if record.status == .pruned {
+                    var cell = pruning[row][column] ?? Pruning(count: 0, shortest: record.iterations, longest: record.iterations)
+                    cell.add(record.iterations)
+                    pruning[row][column] = cell
+                }
             }
         }
         for row in cells.indices {
-            while cells[row].count < columnValues.count { cells[row].append([]); planned[row].append(0); prunedAt[row].append(nil) }
+            while cells[row].count < columnValues.count { cells[row].append([]); planned[row].append(0); pruning[row].append(nil) }
         }
         if !sampled.isEmpty, report.rows == nil {
             // Best first: each row by its best cell's mean (accuracy high, cost low); rows
@@ -77,8 +93,16 @@ struct AccuracyTable: Sendable {
             }
             // A successive-halving search: rows trained in full first, then the runs pruned at
             // later rungs before those pruned earlier (a value from a shorter budget does not
-            // compete with a final one), each group by its best value.
-            let depth = prunedAt.map { row in row.contains { $0 != nil } ? row.compactMap { $0 }.max() ?? 0 : Int.max }
+            // compete with a final one), each group by its best value. A row is as deep as its
+            // deepest cell: a cell holding a run trained in full is the full budget.
+            var depth: [Int] = []
+            for row in cells.indices {
+                var deepest = Int.min
+                for column in cells[row].indices where !cells[row][column].isEmpty {
+                    deepest = max(deepest, Self.depth(values: cells[row][column].count, pruning: pruning[row][column]))
+                }
+                depth.append(deepest)
+            }
             let order = cells.indices.sorted { a, b in
                 switch (best[a], best[b]) {
                 case let (x?, y?): return depth[a] != depth[b] ? depth[a] > depth[b] : better(x, y) || (x == y && a < b)
@@ -90,8 +114,15 @@ struct AccuracyTable: Sendable {
             rowLabels = order.map { rowLabels[$0] }
             cells = order.map { cells[$0] }
             planned = order.map { planned[$0] }
-            prunedAt = order.map { prunedAt[$0] }
+            pruning = order.map { pruning[$0] }
         }
+    }
+
+    /// How far a cell's runs trained: Int.max when one of its values is from a run not pruned,
+    /// else the longest budget its pruned runs reached.
+    static func depth(values: Int, pruning: Pruning?) -> Int {
+        guard let pruning, pruning.count >= values else { return Int.max }
+        return pruning.longest
     }
 
     private static func value(of record: RunRecord, metric: ReportConfig.Metric) -> Double? {
@@ -144,7 +175,7 @@ struct AccuracyTable: Sendable {
         let isAccuracy = metric != .finalCost
         let title = "\(metric.rawValue)" + (hasRepeats ? " (mean ± std over repeats)" : "")
         var lines: [[String]] = [[rowHeader] + columnValues.map(columnTitle)]
-        var partial = false, pruned = false
+        var partial = false, anyPruned = false, mixed = false
         for (rowIndex, (label, row)) in zip(rowLabels, cells).enumerated() {
             var fields = [rowKeys.isEmpty ? "all runs" : label.joined(separator: " / ")]
             for (columnIndex, values) in row.enumerated() {
@@ -157,9 +188,10 @@ struct AccuracyTable: Sendable {
                     field += " (\(values.count) of \(expected))"
                     partial = true
                 }
-                if let budget = prunedAt[rowIndex][columnIndex] {
-                    field += " (pruned at \(budget))"
-                    pruned = true
+                if let pruning = pruning[rowIndex][columnIndex] {
+                    field += Self.note(pruning, values: values.count)
+                    anyPruned = true
+                    if pruning.count < values.count || pruning.shortest != pruning.longest { mixed = true }
                 }
                 fields.append(field)
             }
@@ -174,8 +206,21 @@ struct AccuracyTable: Sendable {
             }.joined(separator: "  ")
         }
         let rule = String(repeating: "-", count: rendered.map(\.count).max() ?? 0)
-        return ([title, rendered[0], rule] + rendered.dropFirst()).joined(separator: "\n")
-            + (partial ? "\n(k of n): only k of the cell's n runs have a value so far" : "")
-            + (pruned ? "\n(pruned at N): successive halving stopped the run at N iterations; its value is from then" : "")
+        var text = ([title, rendered[0], rule] + rendered.dropFirst()).joined(separator: "\n")
+        if partial { text += "\n(k of n): only k of the cell's n runs have a value so far" }
+        if anyPruned {
+            text += "\n(pruned at N): successive halving stopped the run at N iterations; its value is from then"
+            if mixed { text += "\n(k of n pruned at N–M): k of the cell's n values are from runs stopped at N to M iterations" }
+        }
+        return text
+    }
+
+    /// " (pruned at 300)"; with repeats " (pruned at 100–300)" when the budgets differ, and
+    /// " (2 of 3 pruned at 300)" when some of the cell's runs were not pruned.
+    static func note(_ pruning: Pruning, values: Int) -> String {
+        var budgets = String(pruning.longest)
+        if pruning.shortest != pruning.longest { budgets = String(pruning.shortest) + "–" + budgets }
+        if pruning.count < values { return " (\(pruning.count) of \(values) pruned at \(budgets))" }
+        return " (pruned at \(budgets))"
     }
 }
