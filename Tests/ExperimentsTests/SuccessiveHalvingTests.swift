@@ -386,6 +386,27 @@ struct SuccessiveHalvingTests {
         #expect(AccuracyTable.depth(values: 2, pruning: nil) == Int.max)
     }
 
+    @Test("a diverged run is never promoted, even when fewer runs than eta would keep have a value; none at all ends the search")
+    func divergedRunsNotPromoted() throws {
+        for (rates, finalists) in [("[0.1, 1.0e300, 2.0e300, 3.0e300, 4.0e300, 5.0e300, 6.0e300, 7.0e300, 8.0e300]", 1),
+                                   ("[1.0e300, 2.0e300, 3.0e300]", 0)] {
+            let root = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: root) }
+            // relu: unbounded, so a learning rate of 1e300 overflows (tanh would saturate instead).
+            let text = Self.experiment.replacingOccurrences(of: "[0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 1.0e300]", with: rates)
+                .replacingOccurrences(of: "activation: tanh", with: "activation: relu")
+            let (plan, outcome) = try runExperiment(text, root: root, jobs: 2)
+            let schedule = try Self.schedule(plan)
+            #expect(schedule.complete && schedule.rungs.count == 1 && schedule.rungs[0].promoted == finalists, "\(rates)")
+            #expect(outcome.halving?.finalRuns.count == finalists, "\(rates)")
+            #expect(outcome.halving?.description.contains("no run had a value to promote") == (finalists == 0), "\(rates)")
+            let records = try plan.runs.map { try #require(try plan.layout.readRecord($0.id)) }
+            #expect(records.filter { $0.status == .finished }.count == finalists, "\(rates)")
+            #expect(records.filter { $0.status == .diverged }.count == plan.runs.count - finalists, "\(rates)")
+            #expect(records.allSatisfy { $0.status != .diverged || $0.iterations <= 100 }, "\(rates)")
+        }
+    }
+
     @Test("a budget near Int.max plans (the projection saturates instead of trapping)")
     func hugeBudgetProjection() throws {
         let root = try makeTemporaryDirectory()

@@ -60,6 +60,7 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
                : String(format: "%.1f", -saved) + " % more than the grid: promoted runs that cannot go on from their rung train again from the start)")
             + (complete ? "" : "; incomplete: a rung's runs were interrupted, are still training in another process, "
                + "or could not be written (re-run to finish)")
+            + (complete && finalRuns.isEmpty ? "; no run had a value to promote (every run of the last rung diverged or failed)" : "")
     }
 }
 
@@ -98,9 +99,11 @@ extension SweepRunner {
             let ranking = zip(survivors, records).map { run, record in
                 HalvingSummary.Entry(id: run.id, index: run.planned.index, value: record.flatMap { Self.value(metric, of: $0) })
             }.sorted { Self.ranks($0, before: $1, lowerIsBetter: metric.lowerIsBetter) }
-            let kept = halving.kept(of: survivors.count)
-            rungs.append(.init(iterations: budget, ranking: ranking, promoted: kept))
-            let promoted = Set(ranking.prefix(kept).map(\.id))
+            // The best ⌊n/eta⌋ with a value: a diverged or failed run is never promoted (as in the
+            // asynchronous schedule), even when fewer than that many runs have a value.
+            let kept = ranking.prefix(halving.kept(of: survivors.count)).filter { $0.value != nil }
+            rungs.append(.init(iterations: budget, ranking: ranking, promoted: kept.count))
+            let promoted = Set(kept.map(\.id))
             for (run, record) in zip(survivors, records) where !promoted.contains(run.id) {
                 guard let record, options.force || !alreadyDone.contains(run.id) else { continue }
                 try prune(record, from: rungLayout, into: layout)
