@@ -177,7 +177,7 @@ struct Predict: ParsableCommand {
                    + "\(target.exampleCount) example\(target.exampleCount == 1 ? "" : "s"), \(outcome)"
                    + (out.map { $0 == "-" ? "" : "; written to \($0)" } ?? "") + (best.map { "; chosen from \($0) as the best run" } ?? "")
                    + (run.record.status == .pruned
-                      ? "; note: successive halving pruned this run at \(run.record.iterations) iterations (its parameters are from then)" : ""))
+                      ? "; note: successive halving pruned this run at its rung of \(run.record.rungBudget) iterations (its parameters are from then)" : ""))
     }
 
     /// Refuses an `--out` that is not a regular file (a device, a FIFO, a folder, a link) or that

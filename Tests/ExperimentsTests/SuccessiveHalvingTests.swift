@@ -208,6 +208,9 @@ struct SuccessiveHalvingTests {
                 let gridRecord = try #require(try gridPlan.layout.readRecord(gridPlan.runs[index].id))
                 if record.continuedFrom != nil { continued += 1 }
                 if record.status == .stoppedEarly { stoppedEarly += 1 }
+                if record.status == .pruned {
+                    #expect(record.prunedAt == budget && record.rungBudget == budget, "run \(index)")
+                }
                 if let from = record.continuedFrom, let best = record.bestIteration, best < from - 50 { bestBeforePause += 1 }
                 #expect(record.iterations == gridRecord.iterations && record.bestIteration == gridRecord.bestIteration, "run \(index)")
                 #expect(record.finalCost == gridRecord.finalCost && record.validationCost == gridRecord.validationCost, "run \(index)")
@@ -218,6 +221,11 @@ struct SuccessiveHalvingTests {
         // The comparison covers runs that went on from a rung and runs that stopped early.
         #expect(continued >= 2 && stoppedEarly >= 1 && bestBeforePause >= 1,
                 "\(continued) continued, \(stoppedEarly) stopped early, \(bestBeforePause) kept a check from before their pause")
+        // summary.csv's stopped_at is the rung's budget, not the iterations done.
+        let summary = try Self.read(plan.layout.summary).components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+        for (run, row) in zip(plan.runs, summary) where row.contains(",pruned,") {
+            #expect(row.hasSuffix(",\(budgetOf[run.id] ?? -1)"), "\(row)")
+        }
     }
 
     @Test("a run whose process dies without its record is trained by the process waiting for it at the rung")
@@ -405,6 +413,38 @@ struct SuccessiveHalvingTests {
             #expect(records.filter { $0.status == .diverged }.count == plan.runs.count - finalists, "\(rates)")
             #expect(records.allSatisfy { $0.status != .diverged || $0.iterations <= 100 }, "\(rates)")
         }
+    }
+
+    @Test("a run that stopped early inside its rung and was then pruned is marked with its rung's budget, not its iterations")
+    func prunedAtTheRungsBudget() throws {
+        let text = Self.experiment
+            .replacingOccurrences(of: "record_every: 50}", with: "record_every: 10, early_stopping: {metric: validation_cost, patience: 1, every: 10}}")
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (plan, _) = try runExperiment(text, root: root, jobs: 2)
+        let schedule = try Self.schedule(plan)
+        var budgetOf: [String: Int] = [:]
+        for rung in schedule.rungs { for entry in rung.ranking.dropFirst(rung.promoted) { budgetOf[entry.id] = rung.iterations } }
+        var inside = 0
+        for run in plan.runs {
+            let record = try #require(try plan.layout.readRecord(run.id))
+            guard record.status == .pruned else { continue }
+            #expect(record.prunedAt == budgetOf[run.id], "\(run.id)")
+            if record.iterations < record.rungBudget { inside += 1 }
+        }
+        #expect(inside >= 1)
+        let summary = try Self.read(plan.layout.summary).components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+        for (run, row) in zip(plan.runs, summary) where row.contains(",pruned,") {
+            #expect(row.hasSuffix(",\(budgetOf[run.id] ?? -1)"), "\(row)")
+        }
+        let table = try Reporter(layout: plan.layout, jobs: 1).write().table
+        for budget in Set(budgetOf.values) { #expect(table.contains("(pruned at \(budget))"), "\(table)") }
+        // Without the run trained in full, --best picks among the latest rung's runs (a score
+        // from a shorter budget does not compete).
+        for id in schedule.finalRuns { try FileManager.default.removeItem(at: plan.layout.runDirectory(id)) }
+        let latest = try #require(budgetOf.values.max())
+        let best = try TrainedRun.best(in: plan.layout.directory)
+        #expect(best.record.rungBudget == latest && best.record.status == .pruned)
     }
 
     @Test("a budget near Int.max plans (the projection saturates instead of trapping)")

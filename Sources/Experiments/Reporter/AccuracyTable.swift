@@ -75,8 +75,9 @@ struct AccuracyTable: Sendable {
             if let record, let value = Self.value(of: record, metric: metric) {
                 cells[row][column].append(value)
                 if record.status == .pruned {
-                    var cell = pruning[row][column] ?? Pruning(count: 0, shortest: record.iterations, longest: record.iterations)
-                    cell.add(record.iterations)
+                    let budget = record.rungBudget
+                    var cell = pruning[row][column] ?? Pruning(count: 0, shortest: budget, longest: budget)
+                    cell.add(budget)
                     pruning[row][column] = cell
                 }
             }

@@ -160,7 +160,7 @@ public struct Reporter: Sendable {
                 String(record.iterations), CSVWriter.number(record.wallSeconds),
             ] + (validation ? [CSVWriter.number(record.validationCost), CSVWriter.number(record.validationAccuracy),
                                CSVWriter.integer(record.bestIteration)] : [])
-              + (halving ? [record.status == .pruned ? String(record.iterations) : ""] : []))
+              + (halving ? [record.status == .pruned ? String(record.rungBudget) : ""] : []))
         }
         return csv.text
     }

@@ -54,6 +54,12 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// instead of training again from the start; the record, curve and parameters are those of
     /// the whole run either way.
     public var continuedFrom: Int? = nil
+    /// Successive halving: the budget of the rung that pruned the run (nil in records written
+    /// before 0.3.1, and for runs not pruned). With early stopping a run can stop before it.
+    public var prunedAt: Int? = nil
+
+    /// Where a pruned run's values are from: its rung's budget, or (older records) its iterations.
+    public var rungBudget: Int { prunedAt ?? iterations }
 
     /// The parameter updates this record's training made (a continued run's own, not its rung's).
     public var updatesMade: Int { iterations - (continuedFrom ?? 0) }
@@ -64,7 +70,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
         case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy", wallSeconds = "wall_seconds"
         case flops, config, build, engine
         case validationCost = "validation_cost", validationAccuracy = "validation_accuracy", bestIteration = "best_iteration"
-        case continuedFrom = "continued_from"
+        case continuedFrom = "continued_from", prunedAt = "pruned_at"
     }
 }
 

@@ -83,7 +83,13 @@ public struct TrainedRun: Sendable {
                   FileSystem.exists(layout.parameters(entry.id)) else { continue }
             candidates.append(record)
         }
-        if candidates.contains(where: { $0.status != .pruned }) { candidates.removeAll { $0.status == .pruned } }
+        // Runs trained in full first; with none, those pruned at the latest rung (a value from
+        // a shorter budget does not compete with a longer one).
+        if candidates.contains(where: { $0.status != .pruned }) {
+            candidates.removeAll { $0.status == .pruned }
+        } else if let deepest = candidates.map(\.rungBudget).max() {
+            candidates.removeAll { $0.rungBudget < deepest }
+        }
         let score = { (record: RunRecord) in record.validationAccuracy ?? record.testAccuracy ?? record.trainAccuracy ?? -1 }
         var best: RunRecord?
         for record in candidates where best.map({ score(record) > score($0) }) ?? true { best = record }

@@ -156,7 +156,7 @@ extension SweepRunner {
                     unlink(rung.trainingState(runs[index].id).path)
                     guard !promoted.contains(index), let record = book.record(k, index),
                           options.force || !alreadyDone.contains(runs[index].id) else { continue }
-                    try prune(record, from: rung, into: layout)
+                    try prune(record, budget: budgets[k], from: rung, into: layout)
                 }
             }
         }

@@ -106,7 +106,7 @@ extension SweepRunner {
             let promoted = Set(kept.map(\.id))
             for (run, record) in zip(survivors, records) where !promoted.contains(run.id) {
                 guard let record, options.force || !alreadyDone.contains(run.id) else { continue }
-                try prune(record, from: rungLayout, into: layout)
+                try prune(record, budget: budget, from: rungLayout, into: layout)
             }
             // Saved states no run will go on from: the pruned runs' here, and the previous rung's
             // of every run this rung has recorded (a process killed mid-rung keeps the rest).
@@ -275,15 +275,18 @@ extension SweepRunner {
         }
     }
 
-    /// Gives a run its rung's results as its own, with status `pruned`.
-    func prune(_ record: RunRecord, from rung: ResultsLayout, into layout: ResultsLayout) throws {
+    /// Gives a run its rung's results as its own, with status `pruned` and the rung's budget.
+    func prune(_ record: RunRecord, budget: Int, from rung: ResultsLayout, into layout: ResultsLayout) throws {
         try FileSystem.createDirectories(layout.runDirectory(record.id))
         for (source, target) in [(rung.curve(record.id), layout.curve(record.id)),
                                  (rung.parameters(record.id), layout.parameters(record.id))] where FileSystem.exists(source) {
             try AtomicFile.write(try FileSystem.read(source, limit: 16 << 30), to: target)
         }
         var pruned = record
-        if record.status.isTrained { pruned.status = .pruned }
+        if record.status.isTrained {
+            pruned.status = .pruned
+            pruned.prunedAt = budget
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let json = try? encoder.encode(pruned) else { return }
