@@ -124,6 +124,12 @@ struct SuccessiveHalvingTests {
         }
         #expect(interrupted.halving?.complete == false)
         #expect(interrupted.notStarted > 0)
+        // It names the rung it stopped in and counts that rung's updates so far: 9 runs × 100,
+        // then one run's 200 more from its saved state.
+        #expect(interrupted.halving?.interrupted == HalvingSummary.Interruption(iterations: 300, runs: 3))
+        #expect(interrupted.halving?.iterationsTrained == 1100)
+        #expect(interrupted.halving?.description.contains("9 → 3 → … runs at 100, 300, 900 iterations; 1100 of") == true,
+                "\(interrupted.halving?.description ?? "")")
         // A copy without its saved states: its promoted runs train again from the start, to the same results.
         let stateless = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: stateless) }

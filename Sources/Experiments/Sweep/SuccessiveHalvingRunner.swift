@@ -40,21 +40,36 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
     public var complete: Bool
     /// True for asynchronous halving (ASHA); absent otherwise.
     public var asynchronous: Bool? = nil
+    /// An interrupted synchronous sweep: the rung it stopped in, and how many runs that rung
+    /// has (absent when complete, or when it stopped in the last stretch).
+    public var interrupted: Interruption? = nil
+
+    public struct Interruption: Codable, Sendable, Equatable {
+        public var iterations: Int
+        public var runs: Int
+    }
 
     enum CodingKeys: String, CodingKey {
         case eta, minIterations = "min_iterations", metric, fullIterations = "full_iterations", rungs
         case finalRuns = "final_runs", iterationsTrained = "iterations_trained", gridIterations = "grid_iterations", complete
-        case asynchronous
+        case asynchronous, interrupted
     }
 
     /// "successive halving (eta 3, validation_cost): 27 → 9 → 3 runs at 100, 300, 900 iterations, 3 to 2000;
     /// 13 500 of the grid's 54 000 updates (75.0 % saved)".
     public var description: String {
         // An incomplete sweep does not know its last count yet.
-        let counts = rungs.map { String($0.ranking.count) } + [complete ? String(finalRuns.count) : "…"]
+        var counts = rungs.map { String($0.ranking.count) }
+        var budgets = rungs.map { String($0.iterations) }
+        if let interrupted {
+            counts.append(String(interrupted.runs))
+            budgets.append(String(interrupted.iterations))
+        }
+        counts.append(complete ? String(finalRuns.count) : "…")
+        budgets.append(String(fullIterations))
         let saved = gridIterations > 0 ? 100 * (1 - Double(iterationsTrained) / Double(gridIterations)) : 0
         return (asynchronous == true ? "asynchronous " : "") + "successive halving (eta \(eta), \(metric)): " + counts.joined(separator: " → ") + " runs at "
-            + (rungs.map { String($0.iterations) } + [String(fullIterations)]).joined(separator: ", ") + " iterations; "
+            + budgets.joined(separator: ", ") + " iterations; "
             + "\(iterationsTrained) of the full grid's \(gridIterations) updates ("
             + (saved >= 0 ? String(format: "%.1f", saved) + " % saved)"
                : String(format: "%.1f", -saved) + " % more than the grid: promoted runs that cannot go on from their rung train again from the start)")
@@ -82,6 +97,7 @@ extension SweepRunner {
         var rungs: [HalvingSummary.Rung] = []
         var trained = 0
         var complete = true
+        var interrupted: HalvingSummary.Interruption?
         var previousRung: ResultsLayout?
         for budget in halving.budgets(total: full) where survivors.count > 1 {
             let rungLayout = ResultsLayout(directory: layout.directory.appendingPathComponent("rungs")
@@ -92,6 +108,9 @@ extension SweepRunner {
             total.ioError = total.ioError ?? pass.ioError
             total.elsewhere += pass.elsewhere
             guard !stop.isRaised, pass.ioError == nil, records.allSatisfy({ $0 != nil }) else {
+                // The rung's updates so far count, and the summary names the rung.
+                trained = records.reduce(trained) { $0.saturatingPlus($1?.updatesMade ?? 0) }
+                interrupted = HalvingSummary.Interruption(iterations: budget, runs: survivors.count)
                 complete = false
                 break
             }
@@ -142,7 +161,8 @@ extension SweepRunner {
         total.elsewhere = min(total.elsewhere, total.pending - doneNow)
         let summary = HalvingSummary(eta: halving.eta, minIterations: halving.minIterations, metric: metric.rawValue,
                                      fullIterations: full, rungs: rungs, finalRuns: complete ? survivors.map(\.id) : [],
-                                     iterationsTrained: trained, gridIterations: full.saturatingTimes(runs.count), complete: complete)
+                                     iterationsTrained: trained, gridIterations: full.saturatingTimes(runs.count), complete: complete,
+                                     interrupted: interrupted)
         try AtomicFile.writeJSON(summary, to: layout.schedule)
         return (total, summary)
     }
