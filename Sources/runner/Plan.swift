@@ -29,16 +29,21 @@ struct Plan: ParsableCommand {
         var rows: [[String]] = [["#", "run_id"] + columns + ["status", "GFLOP", "engine", "memory"]]
         var total = 0.0
         var pending = 0
+        let rungs = plan.layout.rungBudgets
         for run in plan.runs {
             let examples = plan.data[run.dataKey]?.trainExamples ?? 0
             let flops = run.computedFlops(exampleCount: examples)
             total += flops
             let done = plan.isDone(run, countingLegacy: true)
             if !done { pending += 1 }
-            let holder = done ? nil : RunClaim.holder(plan.layout.claim(run.id))
+            var status = "pending"
+            if done {
+                status = (try? plan.layout.readRecord(run.id))??.status == .pruned ? "done (pruned)" : "done"
+            } else if let (owner, rung) = RunClaim.holder(of: run.id, in: plan.layout, rungs: rungs) {
+                status = "running (pid \(owner.pid) on \(owner.host)" + (rung.map { ", rung \($0)" } ?? "") + ")"
+            }
             rows.append([String(run.planned.index), run.id] + run.planned.sweptValues
-                        + [done ? ((try? plan.layout.readRecord(run.id))??.status == .pruned ? "done (pruned)" : "done") : holder.map { "running (pid \($0.pid) on \($0.host))" } ?? "pending", String(format: "%.3f", flops / 1e9),
-                           run.engineDescription, MemoryLimitError.format(plan.memoryBytes(run))])
+                        + [status, String(format: "%.3f", flops / 1e9), run.engineDescription, MemoryLimitError.format(plan.memoryBytes(run))])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {

@@ -241,7 +241,7 @@ struct SuccessiveHalvingTests {
         let (planOne, _) = try runExperiment(Self.experiment, root: one, jobs: 2)
         let plan = try generatorRunner.plan(try ExperimentLoader().load(text: Self.experiment, file: "test.yaml"), outputRoot: root.path)
         // Another "process" holds run 4's first-rung claim, then lets go of it without a record.
-        let rung = ResultsLayout(directory: plan.layout.directory.appendingPathComponent("rungs/100"))
+        let rung = plan.layout.rung(100)
         let claim = try #require(try RunClaim.acquire(rung.claim(plan.runs[4].id)))
         let notices = Mutex<[String]>([])
         let finished = Atomic<Bool>(false)
@@ -259,6 +259,10 @@ struct SuccessiveHalvingTests {
             waited += 1
         }
         #expect(notices.withLock { $0.first?.contains("waiting at the 100-iteration rung for 1 run another process is training") } == true)
+        // runner status sees the claim inside the rung (it looked in runs/<id>/ only).
+        let inRung = try StoreStatus(layout: plan.layout).runs.first { $0.entry.id == plan.runs[4].id }
+        #expect(inRung?.state == .claimed && inRung?.owner?.hasSuffix("(in the rung of 100 iterations)") == true, "\(String(describing: inRung))")
+        #expect(RunClaim.holder(of: plan.runs[4].id, in: plan.layout, rungs: plan.layout.rungBudgets)?.rung == 100)
         let finishedEarly = finished.load(ordering: .sequentiallyConsistent)
         #expect(!finishedEarly, "the sweep ended without run 4's record")
         claim.release()

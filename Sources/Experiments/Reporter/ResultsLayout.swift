@@ -21,6 +21,15 @@ public struct ResultsLayout: Sendable {
     public func trainingState(_ id: String) -> URL { runDirectory(id).appendingPathComponent("state.npz") }
     /// The lock a process holds while it trains the run (see `RunClaim`).
     public func claim(_ id: String) -> URL { runDirectory(id).appendingPathComponent("claim") }
+    /// Successive halving's rung of `iterations`: a results folder of its own.
+    public func rung(_ iterations: Int) -> ResultsLayout {
+        ResultsLayout(directory: directory.appendingPathComponent("rungs").appendingPathComponent(String(iterations)))
+    }
+    /// The budgets of the rungs that have a folder (none for a plain sweep).
+    public var rungBudgets: [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("rungs").path)) ?? []
+        return names.compactMap { name in Int(name).flatMap { $0 > 0 && String($0) == name ? $0 : nil } }.sorted()
+    }
     public var plan: URL { directory.appendingPathComponent("plan.json") }
     public var experimentFile: URL { directory.appendingPathComponent("experiment.yaml") }
     public var summary: URL { directory.appendingPathComponent("summary.csv") }

@@ -79,9 +79,7 @@ extension SweepRunner {
         let full = try Self.fullBudget(runs, plan: plan)
         let metric = Self.metric(halving, plan: plan)
         let budgets = halving.budgets(total: full)
-        let layouts = budgets.map {
-            ResultsLayout(directory: layout.directory.appendingPathComponent("rungs").appendingPathComponent(String($0)))
-        } + [layout]
+        let layouts = budgets.map { layout.rung($0) } + [layout]
         for rung in layouts { try FileSystem.createDirectories(rung.runsDirectory) }
         let alreadyDone = Set(runs.filter { !options.force && plan.isDone($0, acceptingPruned: true) }.map(\.id))
         let book = AsynchronousBook(runs: runs, layouts: layouts, force: options.force)

@@ -81,6 +81,7 @@ public struct StoreStatus: Sendable {
         let assignment = shards.map { plan.shardAssignment(count: $0) }
         var runs: [Run] = []
         runs.reserveCapacity(plan.runs.count)
+        let rungs = layout.rungBudgets
         for (position, entry) in plan.runs.enumerated() {
             let shard = assignment?[position]
             let record = try layout.readRecord(entry.id)
@@ -95,8 +96,9 @@ public struct StoreStatus: Sendable {
                 case .failed: .failed
                 }
                 runs.append(Run(entry: entry, shard: shard, state: state, owner: nil))
-            } else if let owner = RunClaim.holder(layout.claim(entry.id)) {
-                runs.append(Run(entry: entry, shard: shard, state: .claimed, owner: owner.description))
+            } else if let (owner, rung) = RunClaim.holder(of: entry.id, in: layout, rungs: rungs) {
+                let place = rung.map { " (in the rung of \($0) iterations)" } ?? ""
+                runs.append(Run(entry: entry, shard: shard, state: .claimed, owner: owner.description + place))
             } else {
                 runs.append(Run(entry: entry, shard: shard, state: .pending, owner: nil))
             }

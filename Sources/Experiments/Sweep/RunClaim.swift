@@ -66,6 +66,16 @@ public final class RunClaim {
     }
 
     /// The owner written in a claim file, when a live process holds it (nil: free or stale).
+    /// Who trains run `id` of `layout` now, and where: at its full budget (rung nil) or in one
+    /// of successive halving's rungs (`rungs/<iterations>/runs/<id>/claim`, the latest first).
+    public static func holder(of id: String, in layout: ResultsLayout, rungs: [Int]) -> (owner: Owner, rung: Int?)? {
+        if let owner = holder(layout.claim(id)) { return (owner, nil) }
+        for budget in rungs.sorted(by: >) {
+            if let owner = holder(layout.rung(budget).claim(id)) { return (owner, budget) }
+        }
+        return nil
+    }
+
     public static func holder(_ url: URL) -> Owner? {
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }

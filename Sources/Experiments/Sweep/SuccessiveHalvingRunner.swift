@@ -100,8 +100,7 @@ extension SweepRunner {
         var interrupted: HalvingSummary.Interruption?
         var previousRung: ResultsLayout?
         for budget in halving.budgets(total: full) where survivors.count > 1 {
-            let rungLayout = ResultsLayout(directory: layout.directory.appendingPathComponent("rungs")
-                .appendingPathComponent(String(budget)))
+            let rungLayout = layout.rung(budget)
             try FileSystem.createDirectories(rungLayout.runsDirectory)
             let (pass, records) = try trainRung(survivors, budget: budget, plan: plan, layout: rungLayout,
                                                 continuesFrom: previousRung, options: options, stop: stop, progress: progress)

@@ -462,11 +462,7 @@ public struct SweepRunner: Sendable {
     /// the old folder (taken next time) or the new one. Rungs of successive halving are renamed too.
     func adoptLegacyFolders(_ plan: SweepPlan, options: SweepOptions) throws {
         guard !options.force else { return }
-        var layouts = [plan.layout]
-        let rungs = plan.layout.directory.appendingPathComponent("rungs")
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: rungs.path)) ?? [] where Int(name) != nil {
-            layouts.append(ResultsLayout(directory: rungs.appendingPathComponent(name)))
-        }
+        let layouts = [plan.layout] + plan.layout.rungBudgets.map { plan.layout.rung($0) }
         for layout in layouts {
             for run in plan.runs {
                 guard let legacy = RunID.legacy(run.id), !FileSystem.exists(layout.runDirectory(run.id)),
