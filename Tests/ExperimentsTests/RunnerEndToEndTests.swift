@@ -122,7 +122,7 @@ struct RunnerEndToEndTests {
         let pruned = try #require(schedule.rungs[0].ranking.dropFirst(3).first { try layout.readRecord($0.id)?.status == .pruned })
         let predicted = try Self.run(["predict", "results/sh/runs/\(pruned.id)"], in: directory)
         #expect(predicted.status == 0, "\(predicted.errors)")
-        #expect(predicted.errors.contains("successive halving pruned this run at 100 iterations"), "\(predicted.errors)")
+        #expect(predicted.errors.contains("successive halving pruned this run at its rung of 100 iterations"), "\(predicted.errors)")
         let best = try Self.run(["predict", "--best", "results/sh"], in: directory)
         #expect(best.status == 0 && !best.errors.contains("pruned this run"), "\(best.errors)")
     }
@@ -186,9 +186,16 @@ struct RunnerEndToEndTests {
         let cost = record["final_cost"] as? Double ?? 0
         record["final_cost"] = cost * (1 + 1e-6)
         try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]).write(to: recordURL)
+        // The curve's last row says the final cost too (a record alone edited is damage, exit 64).
+        let curveURL = runs.appendingPathComponent(id).appendingPathComponent("curve.csv")
+        var rows = try String(contentsOf: curveURL, encoding: .utf8).components(separatedBy: "\r\n")
+        var fields = rows[rows.count - 2].components(separatedBy: ",")
+        fields[2] = "\(cost * (1 + 1e-6))"
+        rows[rows.count - 2] = fields.joined(separator: ",")
+        try rows.joined(separator: "\r\n").write(to: curveURL, atomically: true, encoding: .utf8)
         let moved = try RunnerEndToEndTests.run(["compare", "a/tiny", "b/tiny"], in: directory)
         #expect(moved.status == 1)
-        #expect(moved.output.contains("final_cost") && moved.output.contains("1 beyond them"), "\(moved.output)")
+        #expect(moved.output.contains("final_cost") && moved.output.contains("cost@40") && moved.output.contains("2 beyond them"), "\(moved.output)")
         #expect(try RunnerEndToEndTests.run(["compare", "a/tiny", "b/tiny", "--tolerance", "1e-5"], in: directory).status == 0)
 
         try FileManager.default.removeItem(at: recordURL)

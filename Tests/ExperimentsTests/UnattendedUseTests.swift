@@ -389,6 +389,32 @@ struct UnattendedUseTests {
         #expect(report.status == 0, "\(report.errors)")
     }
 
+    @Test("curves swapped between two runs, or grown past any length the run could write, are damage; a re-run redoes them")
+    func swappedAndOversizedCurves() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (layout, ids) = try Self.shortResults(in: directory)
+        let first = try Data(contentsOf: layout.curve(ids[0])), second = try Data(contentsOf: layout.curve(ids[1]))
+        #expect(first != second)
+        try second.write(to: layout.curve(ids[0]))
+        try first.write(to: layout.curve(ids[1]))
+        let swapped = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
+        #expect(swapped.status == 64)
+        #expect(swapped.errors.contains("\(ids[0])/curve.csv is damaged (its last cost"), "\(swapped.errors)")
+        #expect(swapped.errors.contains("it is another run's curve"), "\(swapped.errors)")
+        // Well-formed rows past the run's length: refused by size before they are read whole.
+        var grown = first
+        grown.append(Data(String(repeating: "1,1,0.5,0.5\r\n", count: 100_000).utf8))
+        try grown.write(to: layout.curve(ids[0]))
+        try second.write(to: layout.curve(ids[1]))
+        let oversized = try RunnerEndToEndTests.run(["check", "results/short"], in: directory)
+        #expect(oversized.status == 64)
+        #expect(oversized.errors.contains("\(ids[0])/curve.csv is damaged (larger than"), "\(oversized.errors)")
+        let again = try RunnerEndToEndTests.run(["short.yaml", "--quiet", "--no-html"], in: directory)
+        #expect(again.status == 0 && again.output.contains("1 run now"), "\(again.output)\n\(again.errors)")
+        #expect(try Data(contentsOf: layout.curve(ids[0])) == first)
+    }
+
     @Test("a sweep that does not fit in memory is refused at plan time, naming the run, its estimate and the limit")
     func memoryLimit() throws {
         let directory = try makeTemporaryDirectory()

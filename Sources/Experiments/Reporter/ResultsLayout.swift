@@ -82,7 +82,19 @@ public struct ResultsLayout: Sendable {
             if record.status == .failed { return [] }
             throw ResultsError.corruptCurve(path: url.path, problem: "missing (the run's record says \(record.status.rawValue))")
         }
-        let text = String(decoding: try FileSystem.read(url, limit: 1 << 30), as: UTF8.self)
+        // At most a row every record_every iterations, plus the first and the last, each under
+        // 256 bytes: a curve longer than that is damaged, and is refused before it is read whole.
+        let rows = record.iterations / max(record.config.training.plan.recordEvery, 1) + 3
+        let limit = rows.saturatingTimes(256).saturatingPlus(4096)
+        let bytes: Data
+        do {
+            bytes = try FileSystem.read(url, limit: min(limit, 1 << 30))
+        } catch {
+            guard error.code == 0 else { throw error }
+            throw ResultsError.corruptCurve(path: url.path, problem: error.reason
+                                            + " (\(record.iterations) iterations recorded every \(record.config.training.plan.recordEvery))")
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
         var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
         let header = lines.first.map(String.init).map { $0 + "\r\n" }
         guard header == CurveStream.header || header == CurveStream.validationHeader else {
@@ -113,6 +125,14 @@ public struct ResultsLayout: Sendable {
             throw ResultsError.corruptCurve(path: url.path, problem:
                 points.last.map { "truncated: it ends at iteration \($0.iteration) but the run made \(record.iterations) updates" }
                     ?? "truncated: it has no rows after the header but the run made \(record.iterations) updates")
+        }
+        // A finished run's last row is its final cost, printed in full: another run's curve
+        // (copied or swapped in) ends elsewhere. (With early stopping the final cost is the
+        // kept parameters', from an earlier row.)
+        if record.status == .finished, record.bestIteration == nil, let last = points.last, let final = record.finalCost,
+           last.cost != final {
+            throw ResultsError.corruptCurve(path: url.path, problem: "its last cost \(last.cost) is not the run's final cost \(final) "
+                                            + "(record.json): it is another run's curve, or was edited")
         }
         return points
     }
