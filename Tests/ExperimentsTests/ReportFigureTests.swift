@@ -209,6 +209,15 @@ struct ReportFigureTests {
         #expect(try String(contentsOf: plan.layout.report, encoding: .utf8).contains("Note: decision boundaries left out"))
         try Reporter(layout: plan.layout, dataLocator: DataLocator(directories: [root.path])).write()
         #expect(FileManager.default.fileExists(atPath: figure.path), "found again through the locator")
+        // A damaged params.npz leaves its panel out, and the figure says which run's.
+        let parameters = plan.layout.parameters(plan.runs[1].id)
+        let archive = try Data(contentsOf: parameters)
+        try Data("not a zip".utf8).write(to: parameters)
+        try Reporter(layout: plan.layout, dataLocator: DataLocator(directories: [root.path])).write()
+        let partial = try String(contentsOf: figure, encoding: .utf8)
+        #expect(partial.contains("left out: run \(plan.runs[1].planned.index) (params.npz unreadable"), "\(partial.suffix(600))")
+        #expect(!partial.contains("hidden=[4]"))
+        try archive.write(to: parameters)
 
         rows[1] = "-1,-1,other"
         try rows.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)

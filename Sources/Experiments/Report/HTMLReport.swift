@@ -179,17 +179,24 @@ struct HTMLReport: Sendable {
         }
         guard let gridMatrix = try? Matrix<Double>(rows: 2, columns: resolution * resolution, columnMajor: grid) else { return .notApplicable }
         var panels: [BoundaryFigure.Panel] = []
+        var unreadable: [String] = []
         let repeatColumn = plan.hasRepeats ? plan.columns.count - 1 : nil
         for (entry, record) in candidates where panels.count < Self.boundaryPanels {
             guard let sizes = entry.layerSizes, sizes.count >= 2,
                   let archive = try? FileSystem.read(layout.parameters(entry.id), limit: 64 << 20),
-                  let arrays = NpzReader.arrays(archive), arrays.count == 2 * (sizes.count - 1) else { continue }
+                  let arrays = NpzReader.arrays(archive), arrays.count == 2 * (sizes.count - 1) else {
+                unreadable.append("run \(entry.index)")
+                continue
+            }
             let output: OutputLayer = record.config.model.output == .sigmoid ? .sigmoid : .softmax(classes: sizes[sizes.count - 1])
             guard let architecture = try? Architecture(inputCount: sizes[0], hiddenSizes: Array(sizes.dropFirst().dropLast()),
                                                        hiddenActivation: record.config.model.activation, output: output),
                   let layers = try? stride(from: 0, to: arrays.count, by: 2).map({ try Dense(weights: arrays[$0].matrix, bias: arrays[$0 + 1].matrix) }),
                   let network = try? Network<Double>(architecture: architecture, layers: layers),
-                  let predicted = Self.predict(network, gridMatrix) else { continue }
+                  let predicted = Self.predict(network, gridMatrix) else {
+                unreadable.append("run \(entry.index)")
+                continue
+            }
             let classes = (0..<resolution).map { row in Array(predicted[(row * resolution)..<((row + 1) * resolution)]) }
             let title = plan.columns.indices.filter { $0 != repeatColumn }
                 .map { "\(plan.columns[$0])=\(entry.sweptValues[$0])" }.joined(separator: ", ")
@@ -198,6 +205,9 @@ struct HTMLReport: Sendable {
         guard !panels.isEmpty else { return .leftOut("no run's parameters (params.npz) could be read") }
         var shownParts: [String] = []
         if all.count > panels.count { shownParts.append("showing \(panels.count) of \(all.count) configurations, spread over the sweep") }
+        if !unreadable.isEmpty {
+            shownParts.append("left out: " + unreadable.joined(separator: ", ") + " (params.npz unreadable or not the recorded network)")
+        }
         if points.count < allPoints.count { shownParts.append("\(points.count) of \(allPoints.count) training points drawn (one in every \(step))") }
         let note = shownParts.isEmpty ? nil : shownParts.joined(separator: "; ")
         return .figure(BoundaryFigure(title: "Decision boundaries (training points on top" + (plan.hasRepeats ? "; first repeat" : "") + ")",
