@@ -410,9 +410,13 @@ struct UnattendedUseTests {
         let oversized = try RunnerEndToEndTests.run(["check", "results/short"], in: directory)
         #expect(oversized.status == 64)
         #expect(oversized.errors.contains("\(ids[0])/curve.csv is damaged (larger than"), "\(oversized.errors)")
+        // Converted to LF line ends: said so (not "line 1 is not the header").
+        try Data(String(decoding: first, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n").utf8).write(to: layout.curve(ids[0]))
+        let converted = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
+        #expect(converted.status == 64 && converted.errors.contains("its lines end in LF, not the CRLF"), "\(converted.errors)")
         let again = try RunnerEndToEndTests.run(["short.yaml", "--quiet", "--no-html"], in: directory)
         #expect(again.status == 0 && again.output.contains("1 run now"), "\(again.output)\n\(again.errors)")
-        #expect(try Data(contentsOf: layout.curve(ids[0])) == first)
+        #expect(try Data(contentsOf: layout.curve(ids[0])) == first && Data(contentsOf: layout.curve(ids[1])) == second)
     }
 
     @Test("a sweep that does not fit in memory is refused at plan time, naming the run, its estimate and the limit")

@@ -98,6 +98,10 @@ public struct ResultsLayout: Sendable {
         var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
         let header = lines.first.map(String.init).map { $0 + "\r\n" }
         guard header == CurveStream.header || header == CurveStream.validationHeader else {
+            if !text.contains("\r\n"), text.contains("\n") {
+                throw ResultsError.corruptCurve(path: url.path, problem: "its lines end in LF, not the CRLF NetSweep writes "
+                                                + "(converted by an editor or by git's autocrlf?)")
+            }
             throw ResultsError.corruptCurve(path: url.path, problem: "line 1 is not the header '\(CurveStream.header.dropLast())'")
         }
         let fieldCount = header == CurveStream.header ? 4 : 6
