@@ -128,7 +128,7 @@ struct SuccessiveHalvingTests {
         // then one run's 200 more from its saved state.
         #expect(interrupted.halving?.interrupted == HalvingSummary.Interruption(iterations: 300, runs: 3))
         #expect(interrupted.halving?.iterationsTrained == 1100)
-        #expect(interrupted.halving?.description.contains("9 → 3 → … runs at 100, 300, 900 iterations; 1100 of") == true,
+        #expect(interrupted.halving?.description.contains("9 → 3 → … runs at 100, 300, 900 iterations; 1100 of the full grid's 8100 updates so far; incomplete") == true,
                 "\(interrupted.halving?.description ?? "")")
         // A copy without its saved states: its promoted runs train again from the start, to the same results.
         let stateless = try makeTemporaryDirectory()

@@ -67,15 +67,24 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
         }
         counts.append(complete ? String(finalRuns.count) : "…")
         budgets.append(String(fullIterations))
+        var text = (asynchronous == true ? "asynchronous " : "") + "successive halving (eta \(eta), \(metric)): "
+            + counts.joined(separator: " → ") + " runs at " + budgets.joined(separator: ", ") + " iterations; "
+            + "\(iterationsTrained) of the full grid's \(gridIterations) updates"
         let saved = gridIterations > 0 ? 100 * (1 - Double(iterationsTrained) / Double(gridIterations)) : 0
-        return (asynchronous == true ? "asynchronous " : "") + "successive halving (eta \(eta), \(metric)): " + counts.joined(separator: " → ") + " runs at "
-            + budgets.joined(separator: ", ") + " iterations; "
-            + "\(iterationsTrained) of the full grid's \(gridIterations) updates ("
-            + (saved >= 0 ? String(format: "%.1f", saved) + " % saved)"
-               : String(format: "%.1f", -saved) + " % more than the grid: promoted runs that cannot go on from their rung train again from the start)")
-            + (complete ? "" : "; incomplete: a rung's runs were interrupted, are still training in another process, "
-               + "or could not be written (re-run to finish)")
-            + (complete && finalRuns.isEmpty ? "; no run had a value to promote (every run of the last rung diverged or failed)" : "")
+        if !complete {
+            // What an unfinished search saves is not known yet.
+            text += " so far; incomplete: a rung's runs were interrupted, are still training in another process, "
+                + "or could not be written (re-run to finish)"
+        } else if saved >= 0 {
+            text += " (" + String(format: "%.1f", saved) + " % saved)"
+        } else {
+            text += " (" + String(format: "%.1f", -saved) + " % more than the grid: promoted runs that cannot go on from their rung "
+                + "train again from the start)"
+        }
+        if complete && finalRuns.isEmpty {
+            text += "; no run had a value to promote (every run of the last rung diverged or failed)"
+        }
+        return text
     }
 }
 
