@@ -58,31 +58,36 @@ public struct HalvingSummary: Codable, Sendable, Equatable {
     /// "successive halving (eta 3, validation_cost): 27 → 9 → 3 runs at 100, 300, 900 iterations, 3 to 2000;
     /// 13 500 of the grid's 54 000 updates (75.0 % saved)".
     public var description: String {
-        // An incomplete sweep does not know its last count yet.
         var counts = rungs.map { String($0.ranking.count) }
         var budgets = rungs.map { String($0.iterations) }
+        var state = ""
         if let interrupted {
             counts.append(String(interrupted.runs))
             budgets.append(String(interrupted.iterations))
+            state = ", stopped in the rung of \(interrupted.iterations) (the search goes on to \(fullIterations))"
+        } else if complete && finalRuns.isEmpty {
+            counts.append("0")
+            state = "; no run had a value to promote (every run of the last rung diverged or failed)"
+        } else {
+            counts.append(complete ? String(finalRuns.count) : rungs.last.map { String($0.promoted) } ?? String(gridIterations / max(fullIterations, 1)))
+            budgets.append(String(fullIterations))
+            if !complete { state = ", the last stretch unfinished" }
         }
-        counts.append(complete ? String(finalRuns.count) : "…")
-        budgets.append(String(fullIterations))
         var text = (asynchronous == true ? "asynchronous " : "") + "successive halving (eta \(eta), \(metric)): "
-            + counts.joined(separator: " → ") + " runs at " + budgets.joined(separator: ", ") + " iterations; "
-            + "\(iterationsTrained) of the full grid's \(gridIterations) updates"
+            + counts.joined(separator: " → ") + " runs at " + budgets.joined(separator: ", ") + " iterations" + state + "; "
+            + "\(iterationsTrained) of the full grid's " + (gridIterations == Int.max ? "more than \(Int.max)" : "\(gridIterations)") + " updates"
         let saved = gridIterations > 0 ? 100 * (1 - Double(iterationsTrained) / Double(gridIterations)) : 0
         if !complete {
             // What an unfinished search saves is not known yet.
-            text += " so far; incomplete: a rung's runs were interrupted, are still training in another process, "
-                + "or could not be written (re-run to finish)"
+            text += " so far; incomplete: re-run to finish (its runs were interrupted, are still training in another "
+                + "process, or could not be written)"
+        } else if finalRuns.isEmpty || gridIterations == Int.max {
+            // Nothing saved by a search that found nothing; a grid beyond Int.max has no exact share.
         } else if saved >= 0 {
             text += " (" + String(format: "%.1f", saved) + " % saved)"
         } else {
             text += " (" + String(format: "%.1f", -saved) + " % more than the grid: promoted runs that cannot go on from their rung "
                 + "train again from the start)"
-        }
-        if complete && finalRuns.isEmpty {
-            text += "; no run had a value to promote (every run of the last rung diverged or failed)"
         }
         return text
     }
@@ -237,16 +242,23 @@ extension SweepRunner {
         }
         budgets.append(full)
         counts.append(count)
+        // Exact counts while they fit in an Int; the share saved in Double, which does not
+        // overflow (a budget of 9e18 iterations is a valid file).
         var updates = 0, previous = 0
+        var updatesReal = 0.0
         for (count, budget) in zip(counts, budgets) {
             updates = updates.saturatingPlus(count.saturatingTimes(budget - previous))
+            updatesReal += Double(count) * Double(budget - previous)
             previous = budget
         }
         let grid = plan.runs.count.saturatingTimes(full)
+        let gridReal = Double(plan.runs.count) * Double(full)
+        func shown(_ exact: Int, _ real: Double) -> String { exact == Int.max ? String(format: "%.3g", real) : String(exact) }
         return (halving.asynchronous ? "asynchronous " : "") + "successive halving (eta \(halving.eta), \(metric(halving, plan: plan).rawValue)): "
             + counts.map(String.init).joined(separator: " → ") + " runs at " + budgets.map(String.init).joined(separator: ", ")
-            + " iterations; " + (halving.asynchronous ? "at least " : "about ") + "\(updates) of the full grid's \(grid) updates ("
-            + (halving.asynchronous ? "at most " : "") + String(format: "%.1f", 100 * (1 - Double(updates) / Double(max(grid, 1)))) + " % saved"
+            + " iterations; " + (halving.asynchronous ? "at least " : "about ") + shown(updates, updatesReal)
+            + " of the full grid's " + shown(grid, gridReal) + " updates ("
+            + (halving.asynchronous ? "at most " : "") + String(format: "%.1f", 100 * (1 - updatesReal / max(gridReal, 1))) + " % saved"
             + (halving.asynchronous ? "; asynchronous promotion keeps more runs" : "") + "; the GFLOP above are the full grid's)"
     }
 
