@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Experiments
 import Foundation
+import Synchronization
 
 /// `runner [run] EXPERIMENT.yaml`: runs the sweep, writes the reports, prints the table.
 struct Run: ParsableCommand {
@@ -72,7 +73,8 @@ struct Run: ParsableCommand {
         let stop = SignalGate.stop
         SignalGate.writesReports.store(shard == nil, ordering: .sequentiallyConsistent)
         SignalGate.beginSweep()
-        let progress = Progress(total: plan.runs.count, isEnabled: !quiet && isatty(STDERR_FILENO) == 1)
+        let progress = Progress(isEnabled: !quiet && isatty(STDERR_FILENO) == 1,
+                                halving: plan.experiment.schedule.successiveHalving.map { !$0.asynchronous } ?? false)
         let sweepOptions = SweepOptions(
             jobs: jobs, outputRoot: options.out, force: force, tableRows: rows, tableColumns: columns,
             build: EngineBuild.current(), allowMixed: allowMixed, shard: shard.flatMap(Shard.init), html: !noHTML,
@@ -80,7 +82,7 @@ struct Run: ParsableCommand {
         let outcome: SweepOutcome
         do {
             outcome = try SweepRunner(dataSource: DataSource(locator: DataLocator(directories: [])))
-                .run(plan, options: sweepOptions, stop: stop) { done, total in progress.update(done: done, of: total) }
+                .run(plan, options: sweepOptions, stop: stop) { done, total, rung in progress.update(done: done, of: total, rung: rung) }
         } catch {
             progress.finish()
             // A file-system failure is not the experiment file's fault: say so.
@@ -158,21 +160,41 @@ struct Run: ParsableCommand {
     }
 }
 
-/// A progress line on standard error: runs done/total, elapsed time, ETA.
+/// A progress line on standard error: runs done/total, elapsed time, ETA. A synchronous
+/// halving search counts each rung apart, labelled with its budget ("[rung 300: 4/9]", then
+/// "[last runs: 1/1]"), its ETA from that rung's own pace.
 final class Progress: Sendable {
     private let start = DispatchTime.now()
     private let isEnabled: Bool
+    private let halving: Bool
+    /// The rung of the pass being counted (nil: the full budget) and when its first run ended
+    /// (its pace is measured from there).
+    private let stage = Mutex<(rung: Int?, since: DispatchTime)?>(nil)
 
-    init(total: Int, isEnabled: Bool) {
+    init(isEnabled: Bool, halving: Bool = false) {
         self.isEnabled = isEnabled
+        self.halving = halving
     }
 
-    func update(done: Int, of total: Int) {
+    func update(done: Int, of total: Int, rung: Int? = nil) {
         guard isEnabled else { return }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        let remaining = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let now = DispatchTime.now()
+        let elapsed = Double(now.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        var remaining = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        var label = "\(done)/\(total)"
+        if halving {
+            // Each rung's pace from its own first run on (a new rung starts when the rung changes
+            // or its count starts again).
+            let since = stage.withLock { current -> DispatchTime in
+                if current == nil || current?.rung != rung || done == 1 { current = (rung, now) }
+                return current?.since ?? now
+            }
+            let stageSeconds = Double(now.uptimeNanoseconds - since.uptimeNanoseconds) / 1e9
+            remaining = done > 1 ? stageSeconds / Double(done - 1) * Double(total - done) : 0
+            label = (rung.map { "rung \($0): " } ?? "last runs: ") + label
+        }
         try? FileHandle.standardError.write(contentsOf: Data(
-            "\r\u{1B}[K[\(done)/\(total)] elapsed \(Self.clock(elapsed)), ETA \(Self.clock(remaining))".utf8))
+            "\r\u{1B}[K[\(label)] elapsed \(Self.clock(elapsed)), ETA \(done > 1 || !halving ? Self.clock(remaining) : "…")".utf8))
     }
 
     func finish() {

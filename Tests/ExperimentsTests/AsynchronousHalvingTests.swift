@@ -116,7 +116,7 @@ struct AsynchronousHalvingTests {
         let resumedPlan = try generatorRunner.plan(experiment, outputRoot: resumed.path)
         let stop = StopFlag()
         let trained = Atomic<Int>(0)
-        let interrupted = try generatorRunner.run(resumedPlan, options: SweepOptions(jobs: 2, outputRoot: resumed.path), stop: stop) { _, _ in
+        let interrupted = try generatorRunner.run(resumedPlan, options: SweepOptions(jobs: 2, outputRoot: resumed.path), stop: stop) { _, _, _ in
             if trained.add(1, ordering: .relaxed).newValue == 6 { stop.raise() }
         }
         #expect(interrupted.halving?.complete == false)

@@ -119,9 +119,13 @@ struct SuccessiveHalvingTests {
         let plan = try generatorRunner.plan(experiment, outputRoot: resumed.path)
         let stop = StopFlag()
         let trained = Atomic<Int>(0)
-        let interrupted = try generatorRunner.run(plan, options: SweepOptions(jobs: 1, outputRoot: resumed.path), stop: stop) { _, _ in
+        let reports = Mutex<[String]>([])
+        let interrupted = try generatorRunner.run(plan, options: SweepOptions(jobs: 1, outputRoot: resumed.path), stop: stop) { done, total, rung in
+            reports.withLock { $0.append("\(rung ?? 0):\(done)/\(total)") }
             if trained.add(1, ordering: .relaxed).newValue == 10 { stop.raise() }
         }
+        // Progress is counted per rung, with the rung's budget.
+        #expect(reports.withLock { $0 } == (1...9).map { "100:\($0)/9" } + ["300:1/3"])
         #expect(interrupted.halving?.complete == false)
         #expect(interrupted.notStarted > 0)
         // It names the rung it stopped in and counts that rung's updates so far: 9 runs × 100,
@@ -285,7 +289,7 @@ struct SuccessiveHalvingTests {
                                                   outputRoot: again.path)
         let secondRung = ResultsLayout(directory: secondPlan.layout.directory.appendingPathComponent("rungs/100"))
         let held = Mutex<RunClaim?>(try RunClaim.acquire(secondRung.claim(secondPlan.runs[4].id)))
-        let second = try generatorRunner.run(secondPlan, options: SweepOptions(jobs: 2, outputRoot: again.path), stop: StopFlag()) { done, _ in
+        let second = try generatorRunner.run(secondPlan, options: SweepOptions(jobs: 2, outputRoot: again.path), stop: StopFlag()) { done, _, _ in
             if done == 7 { held.withLock { $0?.release(); $0 = nil } }
         }
         #expect(second.halving?.complete == true && second.notStarted == 0)

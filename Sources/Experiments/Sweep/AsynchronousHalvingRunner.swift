@@ -74,7 +74,7 @@ extension SweepRunner {
     /// never promoted get their last rung's results in `runs/<id>/` with status `pruned` once the
     /// sweep is complete.
     func runAsynchronousHalving(_ halving: SuccessiveHalving, runs: [ResolvedRun], plan: SweepPlan, options: SweepOptions,
-                                stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> (Pass, HalvingSummary) {
+                                stop: StopFlag, progress: @Sendable (Int, Int, Int?) -> Void) throws -> (Pass, HalvingSummary) {
         let layout = plan.layout
         let full = try Self.fullBudget(runs, plan: plan)
         let metric = Self.metric(halving, plan: plan)
@@ -117,7 +117,8 @@ extension SweepRunner {
                     case .stopped: book.finish(task, record: nil)
                     case .recorded(let record), .doneElsewhere(let record):
                         book.finish(task, record: record)
-                        progress(finished.increment(), book.known)
+                        // Rungs interleave: one count over the sweep, no rung label.
+                        progress(finished.increment(), book.known, nil)
                     }
                 } catch {
                     failure.withLock { if $0 == nil { $0 = error } }

@@ -101,7 +101,7 @@ extension SweepRunner {
     /// only on the rungs' records, so `--jobs`, the order runs finish in, a kill and resume, and
     /// several processes sharing the folder (shells, a cluster's array tasks) give the same promotions.
     func runSuccessiveHalving(_ halving: SuccessiveHalving, runs: [ResolvedRun], plan: SweepPlan, options: SweepOptions,
-                              stop: StopFlag, progress: @Sendable (Int, Int) -> Void) throws -> (Pass, HalvingSummary) {
+                              stop: StopFlag, progress: @Sendable (Int, Int, Int?) -> Void) throws -> (Pass, HalvingSummary) {
         let layout = plan.layout
         let full = try Self.fullBudget(runs, plan: plan)
         let metric = Self.metric(halving, plan: plan)
@@ -189,7 +189,7 @@ extension SweepRunner {
     /// processes, but still trains the runs whose process ended without a record.
     func trainRung(_ runs: [ResolvedRun], budget: Int?, plan: SweepPlan, layout: ResultsLayout, continuesFrom: ResultsLayout?,
                    waits: Bool = true, options: SweepOptions, stop: StopFlag,
-                   progress: @Sendable (Int, Int) -> Void) throws -> (Pass, [RunRecord?]) {
+                   progress: @Sendable (Int, Int, Int?) -> Void) throws -> (Pass, [RunRecord?]) {
         var pending = runs
         var announced = false
         while true {

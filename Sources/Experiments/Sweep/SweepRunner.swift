@@ -224,11 +224,13 @@ public struct SweepRunner: Sendable {
     }
 
     /// Runs the pending runs of `plan` and writes the reports.
-    /// - Parameter progress: called after each run with (done, total) runs of this invocation.
+    /// - Parameter progress: called after each run with (done, total) runs of this invocation's
+    ///   current pass, and the budget of the successive-halving rung that pass trains (nil: the
+    ///   runs' full budget, or an asynchronous search's interleaved rungs).
     /// - Throws: `SweepError` when the folder belongs to another live plan or holds records of
     ///   another build; `FileSystemError` when the shared files cannot be written.
     public func run(_ plan: SweepPlan, options: SweepOptions, stop: StopFlag,
-                    progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> SweepOutcome {
+                    progress: @Sendable (Int, Int, Int?) -> Void = { _, _, _ in }) throws -> SweepOutcome {
         let layout = plan.layout
         try FileSystem.createDirectories(layout.runsDirectory)
         if let shard = options.shard, let submission = try layout.readSubmission() {
@@ -308,7 +310,7 @@ public struct SweepRunner: Sendable {
     /// longest first, over the scheduler's workers.
     func pass(_ runs: [ResolvedRun], plan: SweepPlan, layout: ResultsLayout, budget: Int?, options: SweepOptions,
               stop: StopFlag, continuesFrom: ResultsLayout? = nil, savesState: Bool = false,
-              progress: @Sendable (Int, Int) -> Void) throws -> Pass {
+              progress: @Sendable (Int, Int, Int?) -> Void) throws -> Pass {
         // Longest first (by estimate), so that no worker is left alone with a long run at the
         // end of a sweep; records and reports do not depend on the order.
         let pending = runs.filter { options.force || !plan.isDone($0, in: layout, acceptingPruned: false) }
@@ -334,7 +336,7 @@ public struct SweepRunner: Sendable {
             do throws(FileSystemError) {
                 let outcome = try executor.execute(run, data: prepared)
                 if case .stopped = outcome { return outcome }
-                progress(finished.increment(), pending.count)
+                progress(finished.increment(), pending.count, budget)
                 return outcome
             } catch {
                 // A full disk or a vanished folder fails every later run alike: stop the sweep.
