@@ -137,6 +137,9 @@ struct Status: ParsableCommand {
         let total = status.counts()
         rows.append(["all"] + states.map { String(total[$0, default: 0]) } + [String(status.runs.count)])
         print(TextTable.render(rows))
+        for (iterations, recorded) in status.rungProgress(in: layout) {
+            print("rung \(iterations): \(recorded) run\(recorded == 1 ? "" : "s") recorded (successive halving, rungs/\(iterations)/)")
+        }
         for run in status.runs where run.state == .claimed {
             print("in flight: run \(run.entry.index) (\(run.entry.id))" + (run.shard.map { ", shard \($0)" } ?? "")
                   + ": \(run.owner ?? "?")")

@@ -117,6 +117,8 @@ struct RunnerEndToEndTests {
         let all = status.output.split(separator: "\n").first { $0.hasPrefix("all") }.map { $0.split(separator: " ") } ?? []
         // all  finished  pruned  diverged  failed  claimed  pending  runs
         #expect(all.count == 8 && all[1] == "1" && all[2] == "8" && all[3] == "0" && all[7] == "9", "\(status.output)")
+        // Each rung's records, so that a search in progress shows how far it is.
+        #expect(status.output.contains("rung 100: 9 runs recorded") && status.output.contains("rung 300: 3 runs recorded"), "\(status.output)")
         let layout = ResultsLayout(directory: directory.appendingPathComponent("results/sh"))
         let schedule = try JSONDecoder().decode(HalvingSummary.self, from: Data(contentsOf: layout.schedule))
         let pruned = try #require(schedule.rungs[0].ranking.dropFirst(3).first { try layout.readRecord($0.id)?.status == .pruned })

@@ -108,6 +108,15 @@ public struct StoreStatus: Sendable {
         self.runs = runs
     }
 
+    /// Successive halving's rungs so far: each rung's budget and how many of the plan's runs have
+    /// a record there (a search in progress shows its progress here before any run ends).
+    public func rungProgress(in layout: ResultsLayout) -> [(iterations: Int, recorded: Int)] {
+        layout.rungBudgets.map { budget in
+            let rung = layout.rung(budget)
+            return (budget, plan.runs.filter { FileSystem.exists(rung.record($0.id)) }.count)
+        }
+    }
+
     /// Runs without a record (pending or in flight).
     public var missing: [Run] { runs.filter { $0.state == .pending || $0.state == .claimed } }
 
