@@ -554,8 +554,12 @@ public struct ExperimentLoader: Sendable {
         }
         switch error {
         case let .typeMismatch(type, context), let .valueNotFound(type, context):
-            let found = root.value(at: context.codingPath.map(\.stringValue))?.compactText ?? "nothing"
-            return at(context.codingPath, "'\(name(context.codingPath))' must be \(typeName(type)); found '\(found)'")
+            let found = valueText(root, context.codingPath)
+            // A whole number too large for an Int is an integer: say what the limit is.
+            let digits = found.drop { $0 == "-" || $0 == "+" }
+            let tooLarge = type == Int.self && !digits.isEmpty && digits.allSatisfy { "0123456789".contains($0) }
+            let expected = !tooLarge ? typeName(type) : found.hasPrefix("-") ? "an integer of at least \(Int.min)" : "an integer of at most \(Int.max)"
+            return at(context.codingPath, "'\(name(context.codingPath))' must be \(expected); found '\(found)'")
         case let .keyNotFound(key, context):
             return at(context.codingPath, "missing required key '\(key.stringValue)'"
                       + (context.codingPath.isEmpty ? "" : " in '\(name(context.codingPath))'"))
