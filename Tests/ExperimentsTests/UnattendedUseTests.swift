@@ -400,7 +400,7 @@ struct UnattendedUseTests {
         try first.write(to: layout.curve(ids[1]))
         let swapped = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
         #expect(swapped.status == 64)
-        #expect(swapped.errors.contains("\(ids[0])/curve.csv is damaged (its last cost"), "\(swapped.errors)")
+        #expect(swapped.errors.contains("\(ids[0])/curve.csv is damaged (its cost at iteration"), "\(swapped.errors)")
         #expect(swapped.errors.contains("it is another run's curve"), "\(swapped.errors)")
         // Well-formed rows past the run's length: refused by size before they are read whole.
         var grown = first
@@ -417,6 +417,85 @@ struct UnattendedUseTests {
         let again = try RunnerEndToEndTests.run(["short.yaml", "--quiet", "--no-html"], in: directory)
         #expect(again.status == 0 && again.output.contains("1 run now"), "\(again.output)\n\(again.errors)")
         #expect(try Data(contentsOf: layout.curve(ids[0])) == first && Data(contentsOf: layout.curve(ids[1])) == second)
+    }
+
+    @Test("hostile edits of curves, plan.json, claims and params.npz are damage with exit 64, never a crash, a hang or a silent pass")
+    func hostileEdits() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (layout, ids) = try Self.shortResults(in: directory)
+        let record = try #require(try layout.readRecord(ids[0]))
+        let curve = try String(contentsOf: layout.curve(ids[0]), encoding: .utf8)
+        var rows = curve.components(separatedBy: "\r\n")
+        // iteration,epoch,cost,train_accuracy rows at 0, 100, 200, 300.
+        let edits: [(String, String)] = [
+            ("a row off the record_every cadence", rows[0] + "\r\n" + rows[1] + "\r\n" + "1,1,0.5,0.5\r\n" + rows[2...].joined(separator: "\r\n")),
+            ("an accuracy above 1", curve.replacingOccurrences(of: rows[2], with: rows[2].split(separator: ",").prefix(3).joined(separator: ",") + ",7.5")),
+            ("a hex float", curve.replacingOccurrences(of: rows[2], with: rows[2].split(separator: ",").prefix(2).joined(separator: ",") + ",0x1p-3,0.5")),
+            ("a cost of inf", curve.replacingOccurrences(of: rows[2], with: rows[2].split(separator: ",").prefix(2).joined(separator: ",") + ",inf,0.5")),
+            ("a row past the last iteration", curve + "400,400,0.5,0.5\r\n"),
+        ]
+        for (name, text) in edits {
+            #expect(text != curve, "\(name)")
+            try text.write(to: layout.curve(ids[0]), atomically: true, encoding: .utf8)
+            #expect(throws: ResultsError.self, "\(name)") { try layout.readCurve(for: record) }
+        }
+        try curve.write(to: layout.curve(ids[0]), atomically: true, encoding: .utf8)
+        #expect(try layout.readCurve(for: record).count == 4)
+        rows = []
+
+        // plan.json: a run without its swept values, a repeated id, an id that leaves the folder,
+        // impossible layer sizes.
+        let planData = try Data(contentsOf: layout.plan)
+        let planText = String(decoding: planData, as: UTF8.self)
+        var json = try #require(try JSONSerialization.jsonObject(with: planData) as? [String: Any])
+        var runs = try #require(json["runs"] as? [[String: Any]])
+        let damages: [(String, ([[String: Any]]) -> [[String: Any]])] = [
+            ("no swept values", { var r = $0; r[0]["swept_values"] = [String](); return r }),
+            ("a repeated id", { var r = $0; r[1]["id"] = r[0]["id"]; return r }),
+            ("an id with a path", { var r = $0; r[0]["id"] = "../../x"; return r }),
+            ("huge layer sizes", { var r = $0; r[0]["layer_sizes"] = [2, Int.max, 1]; return r }),
+        ]
+        for (name, damage) in damages {
+            json["runs"] = damage(runs)
+            try JSONSerialization.data(withJSONObject: json).write(to: layout.plan)
+            let report = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
+            #expect(report.status == 64 && report.errors.contains("plan.json is damaged"), "\(name): \(report.status) \(report.errors)")
+        }
+        try planText.write(to: layout.plan, atomically: true, encoding: .utf8)
+        runs = []
+
+        // A record no run writes (an accuracy of 7.5), and a run folder that is a link to nothing.
+        let recordText = try String(contentsOf: layout.record(ids[2]), encoding: .utf8)
+        var recordJSON = try #require(try JSONSerialization.jsonObject(with: Data(recordText.utf8)) as? [String: Any])
+        recordJSON["train_accuracy"] = 7.5
+        try JSONSerialization.data(withJSONObject: recordJSON).write(to: layout.record(ids[2]))
+        let accuracy = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
+        #expect(accuracy.status == 64 && accuracy.errors.contains("train_accuracy 7.5 is not in [0, 1]"), "\(accuracy.errors)")
+        try recordText.write(to: layout.record(ids[2]), atomically: true, encoding: .utf8)
+        let moved = directory.appendingPathComponent("moved")
+        try FileManager.default.moveItem(at: layout.runDirectory(ids[2]), to: moved)
+        try FileManager.default.createSymbolicLink(at: layout.runDirectory(ids[2]), withDestinationURL: directory.appendingPathComponent("nothing"))
+        let dangling = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
+        #expect(dangling.status == 74 && dangling.errors.contains("its run folder is a link to nothing"), "\(dangling.errors)")
+        try FileManager.default.removeItem(at: layout.runDirectory(ids[2]))
+        try FileManager.default.moveItem(at: moved, to: layout.runDirectory(ids[2]))
+
+        // A FIFO where a claim should be: status answers at once (it blocked in open).
+        let missing = ids[1]
+        try FileManager.default.removeItem(at: layout.record(missing))
+        #expect(mkfifo(layout.claim(missing).path, 0o644) == 0)
+        let status = try RunnerEndToEndTests.run(["status", "results/short"], in: directory)
+        #expect(status.status == 0 && status.output.contains("all"), "\(status.errors)")
+        try FileManager.default.removeItem(at: layout.claim(missing))
+
+        // params.npz grown far past what its network needs: refused by size, not read whole.
+        let parameters = layout.parameters(ids[0])
+        let handle = try FileHandle(forWritingTo: parameters)
+        try handle.truncate(atOffset: 1 << 31)
+        try handle.close()
+        let predicted = try RunnerEndToEndTests.run(["predict", "results/short/runs/\(ids[0])"], in: directory)
+        #expect(predicted.status == 64 && predicted.errors.contains("larger than"), "\(predicted.errors)")
     }
 
     @Test("a sweep that does not fit in memory is refused at plan time, naming the run, its estimate and the limit")

@@ -183,8 +183,7 @@ struct HTMLReport: Sendable {
         let repeatColumn = plan.hasRepeats ? plan.columns.count - 1 : nil
         for (entry, record) in candidates where panels.count < Self.boundaryPanels {
             guard let sizes = entry.layerSizes, sizes.count >= 2,
-                  let archive = try? FileSystem.read(layout.parameters(entry.id), limit: 64 << 20),
-                  let arrays = NpzReader.arrays(archive), arrays.count == 2 * (sizes.count - 1) else {
+                  let arrays = try? layout.readParameters(entry.id, layerSizes: sizes) else {
                 unreadable.append("run \(entry.index)")
                 continue
             }

@@ -120,23 +120,12 @@ public struct Reporter: Sendable {
 
     /// Reads `plan.json`.
     public func readPlan() throws -> PlanFile {
-        let data: Data
-        do {
-            data = try FileSystem.read(layout.plan, limit: 1 << 28)
-        } catch let error where FileSystem.exists(layout.plan) {
-            throw ReportError("\(error)")
-        } catch {
-            var isDirectory: ObjCBool = false
-            if !FileManager.default.fileExists(atPath: layout.directory.path, isDirectory: &isDirectory) || !isDirectory.boolValue {
-                throw ReportError("\(layout.directory.path) is not a results folder (expected the folder a run wrote, e.g. results/quickstart)")
-            }
-            throw ReportError("no results at \(layout.directory.path): \(layout.plan.lastPathComponent) is missing (run the experiment first)")
+        guard FileSystem.isAbsent(layout.plan) else { return try layout.readPlanFile() }
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: layout.directory.path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            throw ReportError("\(layout.directory.path) is not a results folder (expected the folder a run wrote, e.g. results/quickstart)")
         }
-        do {
-            return try JSONDecoder().decode(PlanFile.self, from: data)
-        } catch {
-            throw ReportError("\(layout.plan.path) is not a NetSweep plan (\(ResultsLayout.describe(error))); re-run the experiment to write it again")
-        }
+        throw ReportError("no results at \(layout.directory.path): \(layout.plan.lastPathComponent) is missing (run the experiment first)")
     }
 
     /// One row per run, in plan order.

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// Where an experiment's results live: `<root>/<experiment>/…`.
 public struct ResultsLayout: Sendable {
@@ -46,7 +47,14 @@ public struct ResultsLayout: Sendable {
     ///   "not run".
     public func readRecord(_ id: String) throws -> RunRecord? {
         let url = record(id)
-        guard !FileSystem.isAbsent(url) else { return nil }
+        guard !FileSystem.isAbsent(url) else {
+            // A run folder that is a dangling link is damage, not a run that never started.
+            let folder = runDirectory(id)
+            if !FileSystem.isAbsent(folder), !FileSystem.exists(folder) {
+                throw FileSystemError(operation: "read", path: url.path, reason: "its run folder is a link to nothing")
+            }
+            return nil
+        }
         let data: Data
         do {
             data = try FileSystem.read(url, limit: 16 << 20)
@@ -70,7 +78,34 @@ public struct ResultsLayout: Sendable {
         guard record.id == id else {
             throw ResultsError.corruptRecord(path: url.path, problem: "it is the record of run \(record.id), not \(id)")
         }
+        if let problem = record.problem {
+            throw ResultsError.corruptRecord(path: url.path, problem: problem)
+        }
         return record
+    }
+
+    /// `plan.json`, which must be there, checked: a file that cannot be read is an I/O error
+    /// (74); one that is not a regular file, too large, not a plan, or inconsistent (a run
+    /// without a value for every column, a repeated or unsafe run id, impossible layer sizes)
+    /// is damage (`ReportError`, 64), never a crash later on.
+    public func readPlanFile() throws -> PlanFile {
+        let data: Data
+        do {
+            data = try FileSystem.read(plan, limit: 1 << 28)
+        } catch {
+            guard error.code == 0 else { throw error }
+            throw ReportError("\(plan.path) is damaged (\(error.reason)); re-run the experiment to write it again")
+        }
+        let file: PlanFile
+        do {
+            file = try JSONDecoder().decode(PlanFile.self, from: data)
+        } catch {
+            throw ReportError("\(plan.path) is not a NetSweep plan (\(Self.describe(error))); re-run the experiment to write it again")
+        }
+        if let problem = file.problem {
+            throw ReportError("\(plan.path) is damaged (\(problem)); re-run the experiment to write it again")
+        }
+        return file
     }
 
     /// A run's cost curve, checked: the header, four numeric fields a row, and (for a finished
@@ -78,21 +113,22 @@ public struct ResultsLayout: Sendable {
     /// - Throws: `ResultsError.corruptCurve` naming the file and line.
     public func readCurve(for record: RunRecord) throws -> [CostPoint] {
         let url = curve(record.id)
-        guard FileSystem.exists(url) else {
+        guard !FileSystem.isAbsent(url) else {
             if record.status == .failed { return [] }
             throw ResultsError.corruptCurve(path: url.path, problem: "missing (the run's record says \(record.status.rawValue))")
         }
         // At most a row every record_every iterations, plus the first and the last, each under
         // 256 bytes: a curve longer than that is damaged, and is refused before it is read whole.
-        let rows = record.iterations / max(record.config.training.plan.recordEvery, 1) + 3
-        let limit = rows.saturatingTimes(256).saturatingPlus(4096)
+        let recordEvery = max(record.config.training.plan.recordEvery, 1)
+        let rows = max(record.iterations, 0) / recordEvery
+        let limit = rows.saturatingPlus(3).saturatingTimes(256).saturatingPlus(4096)
         let bytes: Data
         do {
             bytes = try FileSystem.read(url, limit: min(limit, 1 << 30))
         } catch {
             guard error.code == 0 else { throw error }
-            throw ResultsError.corruptCurve(path: url.path, problem: error.reason
-                                            + " (\(record.iterations) iterations recorded every \(record.config.training.plan.recordEvery))")
+            let hint = error.reason.hasPrefix("larger") ? " (\(record.iterations) iterations recorded every \(recordEvery))" : ""
+            throw ResultsError.corruptCurve(path: url.path, problem: error.reason + hint)
         }
         let text = String(decoding: bytes, as: UTF8.self)
         var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
@@ -111,11 +147,19 @@ public struct ResultsLayout: Sendable {
         lines.removeLast()
         var points: [CostPoint] = []
         points.reserveCapacity(lines.count - 1)
+        // Numbers as NetSweep writes them: decimal (no hex floats), accuracies in [0, 1], a cost
+        // that is not finite only where the run diverged.
+        func decimal(_ field: Substring) -> Double? {
+            field.contains { $0 == "x" || $0 == "X" || $0 == "p" || $0 == "P" } ? nil : Double(field)
+        }
+        func isAccuracy(_ value: Double) -> Bool { value >= 0 && value <= 1 }
         for (offset, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == fieldCount, let iteration = Int(fields[0]), let epoch = Int(fields[1]),
-                  let cost = Double(fields[2]), let accuracy = Double(fields[3]),
-                  fields.dropFirst(4).allSatisfy({ $0.isEmpty || Double($0) != nil }) else {
+                  let cost = decimal(fields[2]), let accuracy = decimal(fields[3]),
+                  cost.isFinite || record.status == .diverged, isAccuracy(accuracy),
+                  fields.dropFirst(4).allSatisfy({ $0.isEmpty || decimal($0) != nil }),
+                  fieldCount < 6 || fields[5].isEmpty || decimal(fields[5]).map(isAccuracy) == true else {
                 throw ResultsError.corruptCurve(path: url.path, problem: "line \(offset + 2) is not "
                                                 + "\(header?.dropLast() ?? ""): '\(line)'")
             }
@@ -123,22 +167,72 @@ public struct ResultsLayout: Sendable {
                 throw ResultsError.corruptCurve(path: url.path, problem: "line \(offset + 2) goes back to iteration \(iteration) "
                                                 + "after \(last.iteration)")
             }
+            // Rows every record_every iterations, and the run's last; none beyond it.
+            guard iteration >= 0, iteration <= record.iterations else {
+                throw ResultsError.corruptCurve(path: url.path, problem: "line \(offset + 2) is at iteration \(iteration), "
+                                                + "but the run made \(record.iterations) updates")
+            }
+            guard iteration % recordEvery == 0 || iteration == record.iterations else {
+                throw ResultsError.corruptCurve(path: url.path, problem: "line \(offset + 2) is at iteration \(iteration), "
+                                                + "not a multiple of record_every (\(recordEvery)) nor the run's last")
+            }
             points.append(CostPoint(iteration: iteration, epoch: epoch, cost: cost, trainAccuracy: accuracy, text: line))
         }
-        if record.status == .finished, points.last?.iteration != record.iterations {
+        if record.status.isTrained, points.last?.iteration != record.iterations {
             throw ResultsError.corruptCurve(path: url.path, problem:
                 points.last.map { "truncated: it ends at iteration \($0.iteration) but the run made \(record.iterations) updates" }
                     ?? "truncated: it has no rows after the header but the run made \(record.iterations) updates")
         }
-        // A finished run's last row is its final cost, printed in full: another run's curve
-        // (copied or swapped in) ends elsewhere. (With early stopping the final cost is the
-        // kept parameters', from an earlier row.)
-        if record.status == .finished, record.bestIteration == nil, let last = points.last, let final = record.finalCost,
-           last.cost != final {
-            throw ResultsError.corruptCurve(path: url.path, problem: "its last cost \(last.cost) is not the run's final cost \(final) "
-                                            + "(record.json): it is another run's curve, or was edited")
+        // A trained run's final cost is its curve's last row, printed in full: another run's
+        // curve (copied or swapped in) has another number there. With early stopping it is the
+        // kept parameters' cost, evaluated again after training, so it matches their row only to
+        // rounding (a float32 run's to about 1e-7): compared to 1e-5 relative.
+        if record.status.isTrained, let final = record.finalCost {
+            let kept = record.bestIteration ?? record.iterations
+            let row = points.last { $0.iteration == kept }
+            let matches = row.map { record.bestIteration == nil ? $0.cost == final
+                                    : abs($0.cost - final) <= 1e-5 * max(abs(final), 1e-300) } ?? false
+            if !matches {
+                throw ResultsError.corruptCurve(path: url.path, problem: "its cost at iteration \(kept) is "
+                    + (row.map { "\($0.cost)" } ?? "missing") + ", not the run's final cost \(final) "
+                    + "(record.json): it is another run's curve, or was edited")
+            }
         }
         return points
+    }
+
+    /// A run's `params.npz` read back and checked: no larger than the parameters of `layerSizes`
+    /// need (when known; else 16 GiB), and the arrays W1, b1, … W_L, b_L, of those shapes.
+    /// - Throws: `ResultsError.corruptParameters` (64) for damage, `FileSystemError` (74)
+    ///   when it cannot be read.
+    public func readParameters(_ id: String, layerSizes: [Int]?) throws -> [(name: String, matrix: Matrix<Double>)] {
+        let url = parameters(id)
+        var limit = 16 << 30
+        if let sizes = layerSizes, sizes.count >= 2 {
+            // float64 values, a header of at most 4 KiB an array, the zip's own records.
+            let values = zip(sizes, sizes.dropFirst()).reduce(0) { $0.saturatingPlus($1.1.saturatingTimes($1.0 + 1)) }
+            limit = values.saturatingTimes(8).saturatingPlus(sizes.count.saturatingTimes(8192)).saturatingPlus(1 << 16)
+        }
+        let data: Data
+        do {
+            data = try FileSystem.read(url, limit: limit)
+        } catch {
+            guard error.code == 0 else { throw error }
+            throw ResultsError.corruptParameters(path: url.path, problem: error.reason)
+        }
+        guard let arrays = NpzReader.arrays(data), !arrays.isEmpty, arrays.count % 2 == 0,
+              arrays.enumerated().allSatisfy({ $1.name == ($0 % 2 == 0 ? "W" : "b") + "\($0 / 2 + 1)" }) else {
+            throw ResultsError.corruptParameters(path: url.path, problem: "not the W1, b1, … archive a run writes")
+        }
+        if let sizes = layerSizes {
+            let shapes = arrays.map { [$0.matrix.rows, $0.matrix.columns] }
+            let expected = zip(sizes, sizes.dropFirst()).flatMap { [[$1, $0], [$1, 1]] }
+            guard shapes == expected else {
+                throw ResultsError.corruptParameters(path: url.path, problem: "its arrays are not those of the network "
+                                                     + sizes.map(String.init).joined(separator: "-") + " (plan.json)")
+            }
+        }
+        return arrays
     }
 
     /// A decoding error in words (no Swift type names).
@@ -171,9 +265,12 @@ public struct CostPoint: Sendable, Equatable {
 public enum ResultsError: Error, Sendable, CustomStringConvertible {
     case corruptRecord(path: String, problem: String)
     case corruptCurve(path: String, problem: String)
+    case corruptParameters(path: String, problem: String)
 
     public var description: String {
         switch self {
+        case let .corruptParameters(path, problem):
+            return "\(path) is damaged (\(problem)); re-run the experiment to redo that run"
         case let .corruptRecord(path, problem):
             return "\(path) is damaged (\(problem)); re-run the experiment to redo that run"
         case let .corruptCurve(path, problem):

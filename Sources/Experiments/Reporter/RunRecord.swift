@@ -61,6 +61,25 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// Where a pruned run's values are from: its rung's budget, or (older records) its iterations.
     public var rungBudget: Int { prunedAt ?? iterations }
 
+    /// What no run writes (nil: nothing): the record is read from a file a user can edit.
+    public var problem: String? {
+        for (name, value) in [("train_accuracy", trainAccuracy), ("test_accuracy", testAccuracy),
+                              ("validation_accuracy", validationAccuracy)] {
+            if let value, !(value >= 0 && value <= 1) { return "\(name) \(value) is not in [0, 1]" }
+        }
+        if iterations < 0 { return "iterations \(iterations) is negative" }
+        if let prunedAt, status != .pruned || prunedAt < 1 || prunedAt < iterations {
+            return "pruned_at \(prunedAt) does not fit a \(status.rawValue) run of \(iterations) iterations"
+        }
+        if let continuedFrom, continuedFrom < 0 || continuedFrom > iterations {
+            return "continued_from \(continuedFrom) is not between 0 and its \(iterations) iterations"
+        }
+        if let bestIteration, bestIteration < 0 || bestIteration > iterations {
+            return "best_iteration \(bestIteration) is not between 0 and its \(iterations) iterations"
+        }
+        return nil
+    }
+
     /// The parameter updates this record's training made (a continued run's own, not its rung's).
     public var updatesMade: Int { iterations - (continuedFrom ?? 0) }
 
@@ -150,6 +169,28 @@ public struct PlanFile: Codable, Sendable {
             case index, id, configurationIndex = "configuration_index", sweptValues = "swept_values", cost = "estimated_cost"
             case layerSizes = "layer_sizes"
         }
+    }
+
+    /// What makes this plan unusable (nil: nothing): it is read from a file a user can edit.
+    public var problem: String? {
+        guard columnAxes.count == columns.count else {
+            return "\(columns.count) columns but \(columnAxes.count) column axes"
+        }
+        var ids = Set<String>()
+        for run in runs {
+            guard run.sweptValues.count == columns.count else {
+                return "run \(run.index) has \(run.sweptValues.count) swept values for \(columns.count) columns"
+            }
+            guard !run.id.isEmpty, run.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+                return "run \(run.index)'s id '\(run.id)' is not a run id (letters, digits, _ and - only)"
+            }
+            guard ids.insert(run.id).inserted else { return "run id \(run.id) appears twice" }
+            if let sizes = run.layerSizes, sizes.count < 2 || sizes.contains(where: { $0 < 1 || $0 > 1 << 24 }) {
+                return "run \(run.index)'s layer sizes \(sizes) are not a network's"
+            }
+            guard run.index >= 0, run.configurationIndex >= 0 else { return "run \(run.index) has a negative index" }
+        }
+        return nil
     }
 
     enum CodingKeys: String, CodingKey {

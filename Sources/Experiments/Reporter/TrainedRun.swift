@@ -27,10 +27,13 @@ public struct TrainedRun: Sendable {
         guard FileSystem.exists(archivePath) else {
             throw PredictionError.damaged(path: archivePath.path, problem: "it is missing (re-run the experiment to redo the run)")
         }
-        let archive = try FileSystem.read(archivePath, limit: 16 << 30)
-        guard let arrays = NpzReader.arrays(archive), !arrays.isEmpty, arrays.count % 2 == 0,
-              arrays.enumerated().allSatisfy({ $1.name == ($0 % 2 == 0 ? "W" : "b") + "\($0 / 2 + 1)" }) else {
-            throw PredictionError.damaged(path: archivePath.path, problem: "not the W1, b1, … archive a run writes")
+        // The plan's layer sizes bound what is read, and the arrays must have their shapes.
+        let sizes = (try? layout.readPlanFile())?.runs.first { $0.id == id }?.layerSizes
+        let arrays: [(name: String, matrix: Matrix<Double>)]
+        do {
+            arrays = try layout.readParameters(id, layerSizes: sizes)
+        } catch ResultsError.corruptParameters(let path, let problem) {
+            throw PredictionError.damaged(path: path, problem: problem)
         }
         self.directory = directory
         self.record = record
@@ -69,14 +72,7 @@ public struct TrainedRun: Sendable {
     public static func best(in results: URL) throws -> (directory: URL, record: RunRecord) {
         let layout = ResultsLayout(directory: results)
         guard FileSystem.exists(layout.plan) else { throw PredictionError.notResults(path: results.path) }
-        let plan: PlanFile
-        do {
-            plan = try JSONDecoder().decode(PlanFile.self, from: FileSystem.read(layout.plan, limit: 1 << 30))
-        } catch let error as FileSystemError {
-            throw error
-        } catch {
-            throw ResultsError.corruptRecord(path: layout.plan.path, problem: "\(error)")
-        }
+        let plan = try layout.readPlanFile()
         var candidates: [RunRecord] = []
         for entry in plan.runs {
             guard let record = try layout.readRecord(entry.id), record.status.isTrained,

@@ -184,6 +184,9 @@ public struct ResultsMerger: Sendable {
                     throw ReportError("\(source.parameters(entry.id).path) is missing (the run's record is there); "
                                       + "nothing was merged")
                 }
+                if record.status != .failed {
+                    _ = try source.readParameters(entry.id, layerSizes: entry.layerSizes)
+                }
                 copy.append((entry, record))
                 claimed.insert(entry.id)
                 outcome.copied += 1
@@ -193,10 +196,12 @@ public struct ResultsMerger: Sendable {
         }
         for (source, copy) in zip(sources, copies) {
             for (entry, _) in copy {
+                // Both were checked above, so their size is bounded (curve by record_every, parameters
+                // by the layer sizes).
                 for file in ["curve.csv", "params.npz"] {
                     let from = source.runDirectory(entry.id).appendingPathComponent(file)
                     guard FileSystem.exists(from) else { continue }
-                    try AtomicFile.write(try FileSystem.read(from), to: target.runDirectory(entry.id).appendingPathComponent(file))
+                    try AtomicFile.write(try FileSystem.read(from, limit: 16 << 30), to: target.runDirectory(entry.id).appendingPathComponent(file))
                 }
                 // The record last: a run counts as done only once its files are in place.
                 try AtomicFile.write(try FileSystem.read(source.record(entry.id), limit: 16 << 20), to: target.record(entry.id))

@@ -77,15 +77,19 @@ public final class RunClaim {
     }
 
     public static func holder(_ url: URL) -> Owner? {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: a FIFO put where the claim should be must not stop `status` for good.
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & mode_t(S_IFMT)) == mode_t(S_IFREG) else { return nil }
         // A shared lock succeeds only when nobody holds the exclusive one.
         if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
             flock(descriptor, LOCK_UN)
             return nil
         }
-        let text = (try? FileSystem.read(url)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        // A claim is one short line: a larger file is not read whole.
+        let text = (try? FileSystem.read(url, limit: 4096)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         return Owner(text) ?? Owner("pid=0 host=unknown")
     }
 
