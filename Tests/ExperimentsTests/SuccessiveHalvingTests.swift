@@ -558,6 +558,15 @@ struct SuccessiveHalvingTests {
         }
         let (forced, _) = try runExperiment(changed, root: folder, jobs: 2, force: true)
         #expect(try Self.schedule(forced).rungs.map(\.iterations) == [30, 90])
+        // With schedule.json deleted, the rung folders still tell: refused too.
+        try FileManager.default.removeItem(at: forced.layout.schedule)
+        do {
+            _ = try runExperiment(Self.experiment, root: folder, jobs: 2)
+            Issue.record("a changed schedule was accepted without schedule.json")
+        } catch {
+            #expect("\(error)".contains("holds successive-halving rungs at 30, 90, 100, 300 iterations (rungs/), but this file's "
+                                       + "schedule has rungs at 100, 300 (schedule.json is missing)"), "\(error)")
+        }
         // Without a validation split, ranking by the training cost is fine.
         let byCost = Self.experiment.replacingOccurrences(of: " validation_fraction: 0.25,", with: "")
             .replacingOccurrences(of: "min_iterations: 100}", with: "min_iterations: 100, metric: final_cost}")

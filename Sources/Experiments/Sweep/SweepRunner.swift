@@ -381,7 +381,21 @@ public struct SweepRunner: Sendable {
     /// runs in full and drops the old `schedule.json`.
     func checkScheduleUnchanged(_ plan: SweepPlan, force: Bool) throws {
         let url = plan.layout.schedule
-        guard FileSystem.exists(url) else { return }
+        guard FileSystem.exists(url) else {
+            // No schedule.json (deleted, or a killed first rung): the rung folders still say which
+            // schedule the pruned runs are from.
+            guard !force, let halving = plan.experiment.schedule.successiveHalving,
+                  let full = try? Self.fullBudget(plan.runs, plan: plan) else { return }
+            let rungs = plan.layout.rungBudgets
+            let budgets = Set(halving.budgets(total: full))
+            let foreign = rungs.filter { !budgets.contains($0) }
+            guard !foreign.isEmpty else { return }
+            throw SweepError.schedule("\(plan.layout.directory.path) holds successive-halving rungs at "
+                                      + rungs.map(String.init).joined(separator: ", ") + " iterations (rungs/), but this file's "
+                                      + "schedule has rungs at " + budgets.sorted().map(String.init).joined(separator: ", ")
+                                      + " (schedule.json is missing): its pruned runs would mix with the new schedule's. "
+                                      + "Use another --out, or --force to train every run again")
+        }
         guard let halving = plan.experiment.schedule.successiveHalving else {
             unlink(url.path)
             return
