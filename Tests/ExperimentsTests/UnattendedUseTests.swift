@@ -498,6 +498,33 @@ struct UnattendedUseTests {
         #expect(predicted.status == 64 && predicted.errors.contains("larger than"), "\(predicted.errors)")
     }
 
+    @Test("a re-run repairs a run whose record or curve is a folder, or whose run folder is a file, setting the damage aside")
+    func rerunSetsDamageAside() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (layout, ids) = try Self.shortResults(in: directory)
+        let curve = try Data(contentsOf: layout.curve(ids[1]))
+        try FileManager.default.removeItem(at: layout.record(ids[0]))
+        try FileManager.default.createDirectory(at: layout.record(ids[0]), withIntermediateDirectories: false)
+        try FileManager.default.removeItem(at: layout.curve(ids[1]))
+        try FileManager.default.createDirectory(at: layout.curve(ids[1]).appendingPathComponent("inside"), withIntermediateDirectories: true)
+        try FileManager.default.removeItem(at: layout.runDirectory(ids[2]))
+        try Data("not a folder".utf8).write(to: layout.runDirectory(ids[2]))
+        let again = try RunnerEndToEndTests.run(["short.yaml", "--quiet", "--no-html"], in: directory)
+        #expect(again.status == 0 && again.output.contains("3 run now"), "\(again.output)\n\(again.errors)")
+        #expect(try Data(contentsOf: layout.curve(ids[1])) == curve)
+        for id in ids.prefix(3) { #expect(try layout.readRecord(id)?.status == .finished) }
+        // Set aside, not deleted.
+        let runs = try FileManager.default.contentsOfDirectory(atPath: layout.runsDirectory.path)
+        #expect(runs.contains { $0.hasPrefix(ids[2] + ".damaged-") }, "\(runs)")
+        let first = try FileManager.default.contentsOfDirectory(atPath: layout.runDirectory(ids[0]).path)
+        #expect(first.contains { $0.hasPrefix("record.json.damaged-") }, "\(first)")
+        let second = try FileManager.default.contentsOfDirectory(atPath: layout.runDirectory(ids[1]).path)
+        #expect(second.contains { $0.hasPrefix("curve.csv.damaged-") }, "\(second)")
+        let report = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
+        #expect(report.status == 0, "\(report.errors)")
+    }
+
     @Test("a sweep that does not fit in memory is refused at plan time, naming the run, its estimate and the limit")
     func memoryLimit() throws {
         let directory = try makeTemporaryDirectory()

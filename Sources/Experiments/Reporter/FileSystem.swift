@@ -103,6 +103,22 @@ public enum FileSystem {
             ".\(url.lastPathComponent).tmp-\(hostName)-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
     }
 
+    /// Moves what is at `url` out of the way when it is not what a run writes there — a regular
+    /// file, or with `folder` a folder (a link to one is fine; a dangling one is not) — so that
+    /// the run's files can be written: renamed beside it to `<name>.damaged-<pid>-<random>`.
+    /// Nothing is deleted.
+    /// - Returns: the new name, or nil when nothing had to move (or it could not be moved: the
+    ///   write that follows then fails with the reason).
+    @discardableResult
+    public static func setAsideUnless(_ url: URL, folder: Bool) -> URL? {
+        var info = stat()
+        guard lstat(url.path, &info) == 0 else { return nil }
+        if stat(url.path, &info) == 0, info.st_mode & S_IFMT == (folder ? S_IFDIR : S_IFREG) { return nil }
+        let aside = url.deletingLastPathComponent().appendingPathComponent(
+            "\(url.lastPathComponent).damaged-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
+        return rename(url.path, aside.path) == 0 ? aside : nil
+    }
+
     /// Removes the temporary files in `directory` left by processes of this host that have
     /// ended (a `kill -9` or a power cut between creating one and renaming it). Files of live
     /// processes, of this process and of other hosts are kept: their owners may still rename them.

@@ -35,6 +35,9 @@ struct RunExecutor: Sendable {
     /// - Throws: `FileSystemError` when the run's files cannot be written: the record is not
     ///   written, so the run stays pending for a re-run.
     func execute(_ run: ResolvedRun, data: PreparedData) throws(FileSystemError) -> RunOutcome {
+        // A file, FIFO or dangling link where the run's folder should be is set aside (renamed,
+        // not deleted), so that the run can be trained again.
+        FileSystem.setAsideUnless(layout.runDirectory(run.id), folder: true)
         guard let claim = try RunClaim.acquire(layout.claim(run.id)) else { return .claimedElsewhere }
         defer {
             claim.release()
@@ -46,8 +49,13 @@ struct RunExecutor: Sendable {
            layout.hasParameters(existing), (try? layout.readCurve(for: existing)) != nil {
             return .doneElsewhere(existing)
         }
-        // Holding the claim, nothing else writes in the run's folder: clear what a killed process left.
+        // Holding the claim, nothing else writes in the run's folder: clear what a killed process
+        // left, and set aside what is not a file where the run writes one (a folder named
+        // record.json would make every rename into place fail).
         FileSystem.removeStaleTemporaries(in: layout.runDirectory(run.id))
+        for url in [layout.record(run.id), layout.curve(run.id), layout.parameters(run.id), layout.trainingState(run.id)] {
+            FileSystem.setAsideUnless(url, folder: false)
+        }
         let start = DispatchTime.now()
         var priorSeconds = 0.0
         var record = RunRecord(
