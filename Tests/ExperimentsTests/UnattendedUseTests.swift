@@ -489,8 +489,19 @@ struct UnattendedUseTests {
         #expect(status.status == 0 && status.output.contains("all"), "\(status.errors)")
         try FileManager.default.removeItem(at: layout.claim(missing))
 
-        // params.npz grown far past what its network needs: refused by size, not read whole.
+        // Another run of the same shape's params.npz copied in: its CRC-32 is not the recorded one.
         let parameters = layout.parameters(ids[0])
+        let own = try Data(contentsOf: parameters)
+        let sameShape = try #require(ids.first { id in
+            id != ids[0] && (try? layout.readRecord(id))??.config.model == record.config.model
+        } ?? ids.dropFirst().first)
+        try Data(contentsOf: layout.parameters(sameShape)).write(to: parameters)
+        let swapped = try RunnerEndToEndTests.run(["predict", "results/short/runs/\(ids[0])"], in: directory)
+        #expect(swapped.status == 64 && swapped.errors.contains("it is another run's parameters"), "\(swapped.errors)")
+        try own.write(to: parameters)
+        #expect(try RunnerEndToEndTests.run(["predict", "results/short/runs/\(ids[0])"], in: directory).status == 0)
+
+        // params.npz grown far past what its network needs: refused by size, not read whole.
         let handle = try FileHandle(forWritingTo: parameters)
         try handle.truncate(atOffset: 1 << 31)
         try handle.close()

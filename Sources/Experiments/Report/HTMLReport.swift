@@ -183,7 +183,7 @@ struct HTMLReport: Sendable {
         let repeatColumn = plan.hasRepeats ? plan.columns.count - 1 : nil
         for (entry, record) in candidates where panels.count < Self.boundaryPanels {
             guard let sizes = entry.layerSizes, sizes.count >= 2,
-                  let arrays = try? layout.readParameters(entry.id, layerSizes: sizes) else {
+                  let arrays = try? layout.readParameters(entry.id, layerSizes: sizes, checksum: record.parametersChecksum) else {
                 unreadable.append("run \(entry.index)")
                 continue
             }

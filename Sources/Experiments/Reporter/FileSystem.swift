@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 /// A failed file operation: which file, what was being done, and the system's reason.
@@ -177,6 +178,18 @@ public final class AtomicWriter {
     private let temporary: URL
     private var descriptor: Int32
     private var buffer: [UInt8] = []
+    /// The CRC-32 (zlib's) of every byte written so far: a record names its params.npz by it.
+    public private(set) var checksum: UInt32 = 0
+
+    private func add(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let length = min(bytes.count - offset, 1 << 30)
+            checksum = UInt32(crc32(uLong(checksum), base.assumingMemoryBound(to: UInt8.self) + offset, uInt(length)))
+            offset += length
+        }
+    }
 
     /// Creates the temporary file (and the destination's folder).
     public init(_ destination: URL) throws(FileSystemError) {
@@ -197,18 +210,22 @@ public final class AtomicWriter {
 
     /// Appends `text`, writing to disk in 64 KiB blocks.
     public func write(_ text: String) throws(FileSystemError) {
+        var text = text
+        text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= 1 << 16 { try flush() }
     }
 
     /// Appends `bytes`.
     public func write(_ bytes: Data) throws(FileSystemError) {
+        bytes.withUnsafeBytes { add($0) }
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 { try flush() }
     }
 
     /// Appends `bytes`; a large block goes to disk directly, without being copied.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
+        add(bytes)
         guard bytes.count >= 1 << 16 else {
             buffer.append(contentsOf: bytes)
             if buffer.count >= 1 << 16 { try flush() }

@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 import NeuralNet
 
@@ -205,7 +206,7 @@ public struct ResultsLayout: Sendable {
     /// need (when known; else 16 GiB), and the arrays W1, b1, … W_L, b_L, of those shapes.
     /// - Throws: `ResultsError.corruptParameters` (64) for damage, `FileSystemError` (74)
     ///   when it cannot be read.
-    public func readParameters(_ id: String, layerSizes: [Int]?) throws -> [(name: String, matrix: Matrix<Double>)] {
+    public func readParameters(_ id: String, layerSizes: [Int]?, checksum: UInt32? = nil) throws -> [(name: String, matrix: Matrix<Double>)] {
         let url = parameters(id)
         var limit = 16 << 30
         if let sizes = layerSizes, sizes.count >= 2 {
@@ -223,6 +224,17 @@ public struct ResultsLayout: Sendable {
         guard let arrays = NpzReader.arrays(data), !arrays.isEmpty, arrays.count % 2 == 0,
               arrays.enumerated().allSatisfy({ $1.name == ($0 % 2 == 0 ? "W" : "b") + "\($0 / 2 + 1)" }) else {
             throw ResultsError.corruptParameters(path: url.path, problem: "not the W1, b1, … archive a run writes")
+        }
+        // Well formed but another run's (or edited): the record names the bytes it wrote.
+        if let checksum {
+            let actual = data.withUnsafeBytes { bytes -> UInt32 in
+                guard let base = bytes.baseAddress else { return 0 }
+                return UInt32(crc32(0, base.assumingMemoryBound(to: UInt8.self), uInt(bytes.count)))
+            }
+            guard actual == checksum else {
+                throw ResultsError.corruptParameters(path: url.path, problem: "its CRC-32 is \(actual), not the \(checksum) the run "
+                                                     + "recorded (record.json): it is another run's parameters, or was edited")
+            }
         }
         if let sizes = layerSizes {
             let shapes = arrays.map { [$0.matrix.rows, $0.matrix.columns] }

@@ -57,6 +57,9 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// Successive halving: the budget of the rung that pruned the run (nil in records written
     /// before 0.3.1, and for runs not pruned). With early stopping a run can stop before it.
     public var prunedAt: Int? = nil
+    /// The CRC-32 of the run's params.npz as written (nil in records before 0.3.1, and without
+    /// parameters): another run's parameters copied in are refused, not used.
+    public var parametersChecksum: UInt32? = nil
 
     /// Where a pruned run's values are from: its rung's budget, or (older records) its iterations.
     public var rungBudget: Int { prunedAt ?? iterations }
@@ -89,7 +92,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
         case trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy", wallSeconds = "wall_seconds"
         case flops, config, build, engine
         case validationCost = "validation_cost", validationAccuracy = "validation_accuracy", bestIteration = "best_iteration"
-        case continuedFrom = "continued_from", prunedAt = "pruned_at"
+        case continuedFrom = "continued_from", prunedAt = "pruned_at", parametersChecksum = "params_crc32"
     }
 }
 

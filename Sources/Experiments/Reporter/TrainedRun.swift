@@ -31,7 +31,7 @@ public struct TrainedRun: Sendable {
         let sizes = (try? layout.readPlanFile())?.runs.first { $0.id == id }?.layerSizes
         let arrays: [(name: String, matrix: Matrix<Double>)]
         do {
-            arrays = try layout.readParameters(id, layerSizes: sizes)
+            arrays = try layout.readParameters(id, layerSizes: sizes, checksum: record.parametersChecksum)
         } catch ResultsError.corruptParameters(let path, let problem) {
             throw PredictionError.damaged(path: path, problem: problem)
         }

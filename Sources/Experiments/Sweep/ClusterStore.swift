@@ -185,7 +185,7 @@ public struct ResultsMerger: Sendable {
                                       + "nothing was merged")
                 }
                 if record.status != .failed {
-                    _ = try source.readParameters(entry.id, layerSizes: entry.layerSizes)
+                    _ = try source.readParameters(entry.id, layerSizes: entry.layerSizes, checksum: record.parametersChecksum)
                 }
                 copy.append((entry, record))
                 claimed.insert(entry.id)

@@ -207,6 +207,7 @@ struct RunExecutor: Sendable {
         let writer = try AtomicWriter(layout.parameters(run.id))
         try NpzWriter.write(arrays, to: writer)
         try writer.commit()
+        record.parametersChecksum = writer.checksum
         if let finalState, record.status == .finished {
             let stateWriter = try AtomicWriter(layout.trainingState(run.id))
             let id = try Matrix(rows: run.id.utf8.count, columns: 1, columnMajor: run.id.utf8.map(Double.init))
