@@ -589,17 +589,33 @@ TGT static void NSK(gemm_row)(int n, int k, T alpha, const T *a, const T *b, int
     const T bias = kind == NSK_BIAS_ACTIVATION ? epilogue->bias[0] : 0;
     const int full = k / LANES * LANES, tail = k - full;
     VT tailWeights = LOADN(a + full, tail);
+    // The column sums of one block: `COUNT` columns from j0 (a constant LANES for the full
+    // blocks, so that the accumulators stay in registers; the last block's count otherwise).
+#define ROW_BLOCK_SUMS(COUNT)                                                                   \
+    for (int l = 0; l < (COUNT); l++) {                                                         \
+        const T *column = b + (size_t)(j0 + l) * ldb;                                           \
+        VT sum = (VT){0};                                                                       \
+        for (int r = 0; r < full; r += LANES) sum += LOADV(a + r) * LOADV(column + r);          \
+        if (tail) sum += tailWeights * LOADN(column + full, tail);                              \
+        acc[l] = sum;                                                                           \
+    }
     for (int j0 = 0; j0 < n; j0 += LANES) {
         const int columns = n - j0 < LANES ? n - j0 : LANES;
         VT acc[LANES];
         for (int l = 0; l < LANES; l++) acc[l] = (VT){0};
-        for (int l = 0; l < columns; l++) {
-            const T *column = b + (size_t)(j0 + l) * ldb;
-            VT sum = (VT){0};
-            for (int r = 0; r < full; r += LANES) sum += LOADV(a + r) * LOADV(column + r);
-            if (tail) sum += tailWeights * LOADN(column + full, tail);
-            acc[l] = sum;
+        if (columns == LANES && full == LANES && tail == 0) {
+            // k = LANES (a 4-unit layer in double, 8 in float): one product a column.
+            const VT weights = LOADV(a);
+            for (int l = 0; l < LANES; l++) acc[l] = (VT){0} + weights * LOADV(b + (size_t)(j0 + l) * ldb);
+        } else if (columns == LANES && full == 0) {
+            // k < LANES: the weights are the tail vector.
+            for (int l = 0; l < LANES; l++) acc[l] = (VT){0} + tailWeights * LOADN(b + (size_t)(j0 + l) * ldb, tail);
+        } else if (columns == LANES) {
+            ROW_BLOCK_SUMS(LANES)
+        } else {
+            ROW_BLOCK_SUMS(columns)
         }
+#undef ROW_BLOCK_SUMS
         VT y;
         HSUM_COLUMNS(acc, y);
         VT previous = (VT){0};

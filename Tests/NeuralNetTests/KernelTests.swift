@@ -93,7 +93,8 @@ struct KernelTests {
         var random = NumpyRandom(seed: 7)
         let limit = T.packedRowLimit
         for m in [1, 3, 4, 5, 7, 8, 13, 20, limit, limit + 1] {
-            for (n, k) in [(1, 1), (9, 2), (17, 33), (50, 300)] {
+            // k = 4 and 8: one vector of weights a column in the one-row product (double, float).
+            for (n, k) in [(1, 1), (9, 2), (21, 4), (19, 8), (17, 33), (50, 300)] {
                 for (transposeA, transposeB) in [(false, false), (false, true), (true, false), (true, true)] {
                     for (alpha, beta) in [(T(1), T(0)), (T(0.25), T(1.5))] {
                         let a = (0..<(m * k)).map { _ in T(random.gaussian()) }
