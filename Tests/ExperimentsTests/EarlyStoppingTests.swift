@@ -23,6 +23,23 @@ struct EarlyStoppingTests {
           engine: [{first_layer: primal}, {first_layer: dual}, {implementation: reference}]
         """
 
+    @Test("mini-batch runs with early stopping read back: their final cost (whole training set) is not a curve row's (a batch's)")
+    func miniBatchesReadBack() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let text = Self.experiment
+            .replacingOccurrences(of: "optimizer: gd", with: "optimizer: adam\n  batch_size: 16")
+            .replacingOccurrences(of: "learning_rate: [0.05, 0.5]", with: "learning_rate: [0.003, 0.3]")
+            .replacingOccurrences(of: "\n  engine: [{first_layer: primal}, {first_layer: dual}, {implementation: reference}]", with: "")
+            .replacingOccurrences(of: "iterations: 20000", with: "iterations: 3000")
+        #expect(text.contains("batch_size: 16") && !text.contains("engine:"))
+        let (plan, outcome) = try runExperiment(text, root: root, jobs: 2)
+        let records = try #require(outcome.report).records.compactMap { $0 }
+        #expect(records.count == 4 && records.contains { $0.bestIteration != nil && $0.bestIteration != $0.iterations }, "\(records.map(\.bestIteration))")
+        for record in records { #expect(throws: Never.self) { try plan.layout.readCurve(for: record) } }
+        _ = try Reporter(layout: plan.layout).write()
+    }
+
     @Test("the three splits partition the data; the test split is the one without validation")
     func splits() throws {
         let source = DataSource(locator: DataLocator(directories: []))

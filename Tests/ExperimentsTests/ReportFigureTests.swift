@@ -28,6 +28,11 @@ struct ReportFigureTests {
         #expect(cost.ticks == [0.001, 0.01, 0.1, 1])
         #expect(cost.ticks.map(cost.label) == ["0.001", "0.01", "0.1", "1"])
         #expect(PlotScale.logarithmic(2e-7, 3).ticks.first.map(cost.label) == "1e-7")
+        // A subnormal value (a learning rate of 5e-324 is a valid sweep value): every tick is a
+        // positive number with a label (10^-324 is 0, whose label trapped).
+        let tiny = PlotScale.logarithmic(5e-324, 1)
+        #expect(tiny.ticks.allSatisfy { $0 > 0 } && tiny.lower > 0 && tiny.ticks.map(tiny.label).allSatisfy { !$0.isEmpty })
+        #expect(tiny.label(0) == "0" && tiny.label(5e-324).hasPrefix("1e-32"))
         // One value: a range around it, not a zero-width axis.
         let flat = PlotScale.linear(0.5, 0.5)
         #expect(flat.lower < 0.5 && flat.upper > 0.5)

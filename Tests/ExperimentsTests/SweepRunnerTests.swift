@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Experiments
 import CZlib
@@ -30,6 +31,23 @@ struct SweepRunnerTests {
     static let tinyWithDepth = tiny.replacingOccurrences(of: "hidden: [3]", with: "depth: 1, width: 3")
 
     static func read(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
+
+    @Test("runs in flight elsewhere are counted when the report is written, not when they were passed by")
+    func inFlightCountedAtTheEnd() throws {
+        for releasesBeforeReport in [false, true] {
+            let root = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: root) }
+            let plan = try generatorRunner.plan(try ExperimentLoader().load(text: Self.tinyWithDepth, file: "test.yaml"), outputRoot: root.path)
+            // Another "process" trains run 2: its claim is held while this one passes it by.
+            let held = Mutex<RunClaim?>(try RunClaim.acquire(plan.layout.claim(plan.runs[2].id)))
+            let outcome = try generatorRunner.run(plan, options: SweepOptions(jobs: 1, outputRoot: root.path), stop: StopFlag()) { done, total, _ in
+                // It lets go once this process has trained its own runs.
+                if releasesBeforeReport, done == total { held.withLock { $0?.release(); $0 = nil } }
+            }
+            #expect(outcome.claimedElsewhere == (releasesBeforeReport ? 0 : 1), "\(releasesBeforeReport)")
+            held.withLock { $0?.release() }
+        }
+    }
 
     @Test("--jobs 1 and --jobs 2 give byte-identical CSVs apart from wall time")
     func jobsDoNotChangeResults() throws {

@@ -155,7 +155,10 @@ struct PlotScale: Equatable {
 
     /// A logarithmic scale over whole decades covering `minimum...maximum` (both > 0).
     static func logarithmic(_ minimum: Double, _ maximum: Double) -> PlotScale {
-        let low = (log10(minimum)).rounded(.down), high = max((log10(maximum)).rounded(.up), low + 1)
+        // Within the normal doubles: 10^-324 is 0, whose logarithm no axis has (a subnormal
+        // learning rate such as 5e-324 is a valid sweep value).
+        let low = min(max(log10(minimum).rounded(.down), -307), 307)
+        let high = min(max(log10(maximum).rounded(.up), low + 1), 308)
         // About eight labelled decades at most: 1e-300 … 1e300 is ticked every 100 decades.
         let every = max(1, ((high - low) / 8).rounded(.up))
         let ticks = stride(from: low, through: high, by: every).map { pow(10, $0) }
@@ -186,6 +189,7 @@ struct PlotScale: Equatable {
     /// A tick's label: as few digits as the step needs; decades as 10^k beyond 1000 or below 0.001.
     func label(_ value: Double) -> String {
         if logarithmic {
+            guard value > 0, value.isFinite else { return value == 0 ? "0" : "\(value)" }
             let exponent = Int(log10(value).rounded())
             return (-3...3).contains(exponent) ? Self.plain(value, decimals: max(0, -exponent)) : "1e\(exponent)"
         }

@@ -281,6 +281,11 @@ public struct SweepRunner: Sendable {
                                 claimedElsewhere: elsewhere, fileSystemError: ioError,
                                 shardRecords: ownRuns.compactMap { try? layout.readRecord($0.id) }, shardRuns: ownRuns.count)
         }
+        // Who else is still training, counted now rather than when this process passed their runs
+        // by, and before the records are read: the last process to finish sees nobody, and its
+        // report (which then has every record) checks the expectations.
+        let rungs = layout.rungBudgets
+        let inFlight = plan.runs.filter { RunClaim.holder(of: $0.id, in: layout, rungs: rungs) != nil }.count
         let report: Reporter.Report
         do {
             report = try Reporter(layout: layout, dataLocator: plan.dataLocator, jobs: options.jobs).write(rows: options.tableRows, columns: options.tableColumns,
@@ -292,7 +297,7 @@ public struct SweepRunner: Sendable {
         }
         return SweepOutcome(report: report, executed: executed, skipped: skipped + doneElsewhere,
                             notStarted: pendingCount - executed - elsewhere - doneElsewhere,
-                            claimedElsewhere: elsewhere, fileSystemError: ioError,
+                            claimedElsewhere: inFlight, fileSystemError: ioError,
                             shardRecords: report.records.compactMap { $0 }, shardRuns: plan.runs.count, halving: halving)
     }
 
