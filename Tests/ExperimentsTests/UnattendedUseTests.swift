@@ -521,8 +521,20 @@ struct UnattendedUseTests {
         try FileManager.default.createDirectory(at: layout.curve(ids[1]).appendingPathComponent("inside"), withIntermediateDirectories: true)
         try FileManager.default.removeItem(at: layout.runDirectory(ids[2]))
         try Data("not a folder".utf8).write(to: layout.runDirectory(ids[2]))
+        // A run folder linked to another run's folder (training through it overwrote that run),
+        // and a claim linked to a file outside (acquiring it wrote through the link).
+        let otherRecord = try Data(contentsOf: layout.record(ids[4]))
+        try FileManager.default.removeItem(at: layout.runDirectory(ids[3]))
+        try FileManager.default.createSymbolicLink(at: layout.runDirectory(ids[3]), withDestinationURL: layout.runDirectory(ids[4]))
+        let victim = directory.appendingPathComponent("victim.txt")
+        try Data("keep me".utf8).write(to: victim)
+        try FileManager.default.removeItem(at: layout.record(ids[5]))
+        try FileManager.default.createSymbolicLink(at: layout.claim(ids[5]), withDestinationURL: victim)
         let again = try RunnerEndToEndTests.run(["short.yaml", "--quiet", "--no-html"], in: directory)
-        #expect(again.status == 0 && again.output.contains("3 run now"), "\(again.output)\n\(again.errors)")
+        #expect(again.status == 0 && again.output.contains("5 run now"), "\(again.output)\n\(again.errors)")
+        #expect(try Data(contentsOf: layout.record(ids[4])) == otherRecord)
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "keep me")
+        #expect(try layout.readRecord(ids[3])?.id == ids[3] && layout.readRecord(ids[5])?.status == .finished)
         #expect(try Data(contentsOf: layout.curve(ids[1])) == curve)
         for id in ids.prefix(3) { #expect(try layout.readRecord(id)?.status == .finished) }
         // Set aside, not deleted.

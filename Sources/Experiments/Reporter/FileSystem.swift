@@ -105,16 +105,24 @@ public enum FileSystem {
     }
 
     /// Moves what is at `url` out of the way when it is not what a run writes there — a regular
-    /// file, or with `folder` a folder (a link to one is fine; a dangling one is not) — so that
-    /// the run's files can be written: renamed beside it to `<name>.damaged-<pid>-<random>`.
-    /// Nothing is deleted.
+    /// file (a link to one is fine: the rename into place replaces the link), or with `folder`
+    /// a folder of its own (not a link: a run folder linked to another run's would overwrite
+    /// that run) — so that the run's files can be written: renamed beside it to
+    /// `<name>.damaged-<pid>-<random>`. Nothing is deleted.
     /// - Returns: the new name, or nil when nothing had to move (or it could not be moved: the
     ///   write that follows then fails with the reason).
     @discardableResult
     public static func setAsideUnless(_ url: URL, folder: Bool) -> URL? {
         var info = stat()
         guard lstat(url.path, &info) == 0 else { return nil }
-        if stat(url.path, &info) == 0, info.st_mode & S_IFMT == (folder ? S_IFDIR : S_IFREG) { return nil }
+        if folder, info.st_mode & S_IFMT == S_IFDIR { return nil }
+        if !folder, stat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFREG { return nil }
+        return setAside(url)
+    }
+
+    /// Renames what is at `url` to `<name>.damaged-<pid>-<random>` beside it (nil: it could not).
+    @discardableResult
+    public static func setAside(_ url: URL) -> URL? {
         let aside = url.deletingLastPathComponent().appendingPathComponent(
             "\(url.lastPathComponent).damaged-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
         return rename(url.path, aside.path) == 0 ? aside : nil

@@ -45,7 +45,13 @@ public final class RunClaim {
     /// - Throws: `FileSystemError` when the claim file cannot be created or locked.
     public static func acquire(_ url: URL) throws(FileSystemError) -> RunClaim? {
         try FileSystem.createDirectories(url.deletingLastPathComponent())
-        let descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // Something that is not a claim file of its own (a link, which would be followed and
+        // written through; a hard link to another file; a FIFO or folder) is set aside first.
+        var info = stat()
+        if lstat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG || info.st_nlink > 1 {
+            FileSystem.setAside(url)
+        }
+        let descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
         guard descriptor >= 0 else { throw FileSystemError(operation: "create the run claim", path: url.path, code: errno) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
