@@ -530,8 +530,12 @@ struct UnattendedUseTests {
         try Data("keep me".utf8).write(to: victim)
         try FileManager.default.removeItem(at: layout.record(ids[5]))
         try FileManager.default.createSymbolicLink(at: layout.claim(ids[5]), withDestinationURL: victim)
+        // Another run's params.npz copied over one run's: its CRC-32 is not the recorded one.
+        let ownParameters = try Data(contentsOf: layout.parameters(ids[6]))
+        try Data(contentsOf: layout.parameters(ids[7])).write(to: layout.parameters(ids[6]))
         let again = try RunnerEndToEndTests.run(["short.yaml", "--quiet", "--no-html"], in: directory)
-        #expect(again.status == 0 && again.output.contains("5 run now"), "\(again.output)\n\(again.errors)")
+        #expect(again.status == 0 && again.output.contains("6 run now"), "\(again.output)\n\(again.errors)")
+        #expect(try Data(contentsOf: layout.parameters(ids[6])) == ownParameters)
         #expect(try Data(contentsOf: layout.record(ids[4])) == otherRecord)
         #expect(try String(contentsOf: victim, encoding: .utf8) == "keep me")
         #expect(try layout.readRecord(ids[3])?.id == ids[3] && layout.readRecord(ids[5])?.status == .finished)

@@ -31,6 +31,13 @@ extension ResultsLayout {
         record.status == .failed || FileSystem.exists(parameters(record.id))
     }
 
+    /// Whether a trained run's `params.npz` reads back whole: the network of `layerSizes`, with
+    /// the CRC-32 its record names (what a re-run checks before it counts the run as done).
+    public func hasIntactParameters(_ record: RunRecord, layerSizes: [Int]) -> Bool {
+        record.status == .failed
+            || (try? readParameters(record.id, layerSizes: layerSizes, checksum: record.parametersChecksum)) != nil
+    }
+
     public var slurmDirectory: URL { directory.appendingPathComponent("slurm") }
     public var submission: URL { slurmDirectory.appendingPathComponent("submission.json") }
 

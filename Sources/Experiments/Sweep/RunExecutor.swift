@@ -46,7 +46,8 @@ struct RunExecutor: Sendable {
         }
         // A pruned record (a rung's results) is never a finished run: a run handed over is trained.
         if !force, let existing = try? layout.readRecord(run.id), existing.status != .failed, existing.status != .pruned,
-           layout.hasParameters(existing), (try? layout.readCurve(for: existing)) != nil {
+           layout.hasIntactParameters(existing, layerSizes: run.architecture.layerSizes),
+           (try? layout.readCurve(for: existing)) != nil {
             return .doneElsewhere(existing)
         }
         // Holding the claim, nothing else writes in the run's folder: clear what a killed process

@@ -71,7 +71,8 @@ public struct SweepPlan: Sendable {
         }
         guard let record = try? layout.readRecord(run.id), record.status != .failed, record.id == run.id,
               record.status != .pruned || (acceptingPruned ?? (experiment.schedule.successiveHalving != nil)),
-              (try? layout.readCurve(for: record)) != nil, layout.hasParameters(record) else { return false }
+              (try? layout.readCurve(for: record)) != nil,
+              layout.hasIntactParameters(record, layerSizes: run.architecture.layerSizes) else { return false }
         return true
     }
 
