@@ -564,8 +564,17 @@ struct SuccessiveHalvingTests {
             _ = try runExperiment(Self.experiment, root: folder, jobs: 2)
             Issue.record("a changed schedule was accepted without schedule.json")
         } catch {
-            #expect("\(error)".contains("holds successive-halving rungs at 30, 90, 100, 300 iterations (rungs/), but this file's "
-                                       + "schedule has rungs at 100, 300 (schedule.json is missing)"), "\(error)")
+            #expect("\(error)".contains("holds successive-halving rungs at 30, 90, 100, 300 iterations (rungs/ and pruned runs), "
+                                       + "but this file's schedule has rungs at 100, 300 (schedule.json is missing or unreadable)"), "\(error)")
+        }
+        // Rung folders deleted too, schedule.json unreadable: the pruned records still tell.
+        try FileManager.default.removeItem(at: forced.layout.directory.appendingPathComponent("rungs"))
+        try Data("{".utf8).write(to: forced.layout.schedule)
+        do {
+            _ = try runExperiment(Self.experiment, root: folder, jobs: 2)
+            Issue.record("a changed schedule was accepted without rungs and schedule.json")
+        } catch {
+            #expect("\(error)".contains("holds successive-halving rungs at 30, 90 iterations (rungs/ and pruned runs)"), "\(error)")
         }
         // Without a validation split, ranking by the training cost is fine.
         let byCost = Self.experiment.replacingOccurrences(of: " validation_fraction: 0.25,", with: "")

@@ -387,39 +387,39 @@ public struct SweepRunner: Sendable {
     /// runs in full and drops the old `schedule.json`.
     func checkScheduleUnchanged(_ plan: SweepPlan, force: Bool) throws {
         let url = plan.layout.schedule
-        guard FileSystem.exists(url) else {
-            // No schedule.json (deleted, or a killed first rung): the rung folders still say which
-            // schedule the pruned runs are from.
-            guard !force, let halving = plan.experiment.schedule.successiveHalving,
-                  let full = try? Self.fullBudget(plan.runs, plan: plan) else { return }
-            let rungs = plan.layout.rungBudgets
-            let budgets = Set(halving.budgets(total: full))
-            let foreign = rungs.filter { !budgets.contains($0) }
-            guard !foreign.isEmpty else { return }
-            throw SweepError.schedule("\(plan.layout.directory.path) holds successive-halving rungs at "
-                                      + rungs.map(String.init).joined(separator: ", ") + " iterations (rungs/), but this file's "
-                                      + "schedule has rungs at " + budgets.sorted().map(String.init).joined(separator: ", ")
-                                      + " (schedule.json is missing): its pruned runs would mix with the new schedule's. "
-                                      + "Use another --out, or --force to train every run again")
-        }
         guard let halving = plan.experiment.schedule.successiveHalving else {
             unlink(url.path)
             return
         }
-        guard !force, let data = try? FileSystem.read(url, limit: 64 << 20),
-              let old = try? JSONDecoder().decode(HalvingSummary.self, from: data) else { return }
-        let metric = Self.metric(halving, plan: plan)
-        guard old.eta != halving.eta || old.minIterations != halving.minIterations || old.metric != metric.rawValue
-                || (old.asynchronous ?? false) != halving.asynchronous else { return }
-        func describe(_ eta: Int, _ minimum: Int, _ metric: String, _ asynchronous: Bool) -> String {
-            "eta \(eta), min_iterations \(minimum), metric \(metric)" + (asynchronous ? ", asynchronous" : "")
+        guard !force else { return }
+        if let data = try? FileSystem.read(url, limit: 64 << 20), let old = try? JSONDecoder().decode(HalvingSummary.self, from: data) {
+            let metric = Self.metric(halving, plan: plan)
+            guard old.eta != halving.eta || old.minIterations != halving.minIterations || old.metric != metric.rawValue
+                    || (old.asynchronous ?? false) != halving.asynchronous else { return }
+            func describe(_ eta: Int, _ minimum: Int, _ metric: String, _ asynchronous: Bool) -> String {
+                "eta \(eta), min_iterations \(minimum), metric \(metric)" + (asynchronous ? ", asynchronous" : "")
+            }
+            throw SweepError.schedule("\(plan.layout.directory.path) holds a successive-halving sweep with "
+                                      + describe(old.eta, old.minIterations, old.metric, old.asynchronous ?? false)
+                                      + " (schedule.json); this file asks for "
+                                      + describe(halving.eta, halving.minIterations, metric.rawValue, halving.asynchronous)
+                                      + ": its pruned runs and rungs would mix with the new schedule's. Use another --out, "
+                                      + "or --force to train every run again")
         }
-        throw SweepError.schedule("\(plan.layout.directory.path) holds a successive-halving sweep with "
-                                  + describe(old.eta, old.minIterations, old.metric, old.asynchronous ?? false)
-                                  + " (schedule.json); this file asks for "
-                                  + describe(halving.eta, halving.minIterations, metric.rawValue, halving.asynchronous)
-                                  + ": its pruned runs and rungs would mix with the new schedule's. Use another --out, "
-                                  + "or --force to train every run again")
+        // No readable schedule.json (deleted, damaged, or a killed first rung): the rung folders
+        // and the pruned records' rungs still say which schedule the folder holds.
+        guard let full = try? Self.fullBudget(plan.runs, plan: plan) else { return }
+        let budgets = Set(halving.budgets(total: full))
+        var found = Set(plan.layout.rungBudgets)
+        for run in plan.runs {
+            if let record = try? plan.layout.readRecord(run.id), record.status == .pruned, let rung = record.prunedAt { found.insert(rung) }
+        }
+        guard found.contains(where: { !budgets.contains($0) }) else { return }
+        throw SweepError.schedule("\(plan.layout.directory.path) holds successive-halving rungs at "
+                                  + found.sorted().map(String.init).joined(separator: ", ") + " iterations (rungs/ and pruned runs), "
+                                  + "but this file's schedule has rungs at " + budgets.sorted().map(String.init).joined(separator: ", ")
+                                  + " (schedule.json is missing or unreadable): its pruned runs would mix with the new schedule's. "
+                                  + "Use another --out, or --force to train every run again")
     }
 
     /// Writes `plan.json`, unless another live process runs a different plan in the folder (two
