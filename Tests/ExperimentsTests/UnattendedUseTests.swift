@@ -472,6 +472,11 @@ struct UnattendedUseTests {
         try JSONSerialization.data(withJSONObject: recordJSON).write(to: layout.record(ids[2]))
         let accuracy = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
         #expect(accuracy.status == 64 && accuracy.errors.contains("train_accuracy 7.5 is not in [0, 1]"), "\(accuracy.errors)")
+        // A plausible one (0.999): the curve's last row says otherwise.
+        recordJSON["train_accuracy"] = 0.999
+        try JSONSerialization.data(withJSONObject: recordJSON).write(to: layout.record(ids[2]))
+        let edited = try RunnerEndToEndTests.run(["report", "results/short"], in: directory)
+        #expect(edited.status == 64 && edited.errors.contains("not the run's train_accuracy 0.999"), "\(edited.errors)")
         try recordText.write(to: layout.record(ids[2]), atomically: true, encoding: .utf8)
         let moved = directory.appendingPathComponent("moved")
         try FileManager.default.moveItem(at: layout.runDirectory(ids[2]), to: moved)

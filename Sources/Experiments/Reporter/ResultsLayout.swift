@@ -191,6 +191,11 @@ public struct ResultsLayout: Sendable {
         if record.status.isTrained, record.bestIteration == nil, let final = record.finalCost {
             let kept = record.iterations
             let row = points.last { $0.iteration == kept }
+            // The training accuracy too, where the record has the row's (an edited one is refused).
+            if let row, let accuracy = record.trainAccuracy, row.trainAccuracy != accuracy, row.cost == final {
+                throw ResultsError.corruptCurve(path: url.path, problem: "its accuracy at iteration \(kept) is \(row.trainAccuracy), "
+                                                + "not the run's train_accuracy \(accuracy) (record.json): one of them was edited")
+            }
             if row?.cost != final {
                 throw ResultsError.corruptCurve(path: url.path, problem: "its cost at iteration \(kept) is "
                     + (row.map { "\($0.cost)" } ?? "missing") + ", not the run's final cost \(final) "

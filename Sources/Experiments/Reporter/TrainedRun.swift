@@ -16,7 +16,8 @@ public struct TrainedRun: Sendable {
     public init(directory: URL) throws {
         let id = directory.standardizedFileURL.lastPathComponent
         let layout = ResultsLayout(directory: directory.standardizedFileURL.deletingLastPathComponent().deletingLastPathComponent())
-        guard FileSystem.exists(layout.record(id)) else {
+        // A dangling or looping link is read (and fails with the reason, 74), not "not a run".
+        guard !FileSystem.isAbsent(layout.record(id)) else {
             throw PredictionError.notARun(path: directory.path)
         }
         guard let record = try layout.readRecord(id) else { throw PredictionError.notARun(path: directory.path) }
