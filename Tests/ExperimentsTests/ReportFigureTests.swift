@@ -13,6 +13,14 @@ struct ReportFigureTests {
         XMLParser(data: Data(text.utf8)).parse()
     }
 
+    @Test("a class named after a colour is drawn in it (the planar flower's 0: red, 1: blue); others take the palette in order")
+    func classColors() {
+        #expect(BoundaryFigure.colors(for: ["red", "blue"], count: 2) == ["#D55E00", "#0072B2"])
+        #expect(BoundaryFigure.colors(for: ["0", "1", "2"], count: 3) == Array(Palette.colors.prefix(3)))
+        // A colour used once only; unnamed labels take the first colours left.
+        #expect(BoundaryFigure.colors(for: ["cat", "Blue", "blue"], count: 4) == ["#E69F00", "#0072B2", "#009E73", "#D55E00"])
+    }
+
     @Test("linear ticks are round multiples of 1, 2 or 5 × 10^k covering the data; decades on a log scale")
     func ticks() {
         #expect(PlotScale.niceStep(0.146) == 0.2)

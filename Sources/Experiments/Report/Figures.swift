@@ -242,10 +242,31 @@ struct BoundaryFigure {
 
     static let size = 200.0, gap = 26.0, columns = 4
 
+    /// Each class's colour: the palette's in label order, except that a class named after a
+    /// colour (the planar flower's "red" and "blue") is drawn in that colour, so that the legend
+    /// never reads "0: red" beside a blue swatch.
+    static func colors(for classNames: [String], count: Int) -> [String] {
+        let named = ["blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "red": "#D55E00",
+                     "pink": "#CC79A7", "purple": "#CC79A7", "black": "#000000", "yellow": "#F0E442"]
+        var colors = [String?](repeating: nil, count: count)
+        for (label, name) in classNames.prefix(count).enumerated() {
+            if let color = named[name.lowercased()], !colors.contains(color) { colors[label] = color }
+        }
+        var unused = Palette.colors.filter { !colors.contains($0) }
+        return colors.map { color in
+            if let color { return color }
+            return unused.isEmpty ? "#888888" : unused.removeFirst()
+        }
+    }
+
     func svg() -> String {
         let columns = min(Self.columns, max(panels.count, 1))
         let rows = (panels.count + columns - 1) / columns
         let width = max(16 + Double(columns) * (Self.size + Self.gap), 460)
+        let labels = max(classNames.count, Int(points.map(\.2).max() ?? 0) + 1,
+                         Int(panels.flatMap { $0.classes.flatMap { $0 } }.max() ?? 0) + 1)
+        let colors = Self.colors(for: classNames, count: labels)
+        func color(_ label: Int) -> String { label >= 0 && label < colors.count ? colors[label] : "#888888" }
         // The class legend in rows that fit the width (entries 110 px apart).
         let legendEntries = Array(classNames.prefix(8).enumerated())
         let perRow = max(1, Int((width - 24) / 110))
@@ -257,7 +278,7 @@ struct BoundaryFigure {
         // The classes: dark points, light regions.
         for (label, name) in legendEntries {
             let x = 12 + Double(label % perRow) * 110, y = 30 + Double(label / perRow) * 18
-            canvas.rect(x, y, 12, 12, fill: Self.light(label), stroke: Palette.colors[label % Palette.colors.count])
+            canvas.rect(x, y, 12, 12, fill: Self.light(color(label)), stroke: color(label))
             canvas.text(x + 18, y + 10, shortened("\(label): \(name)", 15), size: 11)
         }
         for (index, panel) in panels.enumerated() {
@@ -275,14 +296,14 @@ struct BoundaryFigure {
                 for column in 1...classes.count where column == classes.count || classes[column] != classes[start] {
                     canvas.rect(x0 + Double(start) * cellWidth, y0 + Double(row) * cellHeight,
                                 Double(column - start) * cellWidth + 0.3, cellHeight + 0.3,
-                                fill: Self.light(Int(classes[start])))
+                                fill: Self.light(color(Int(classes[start]))))
                     start = column
                 }
             }
             for (x, y, label) in points {
                 let px = x0 + (x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * Self.size
                 let py = y0 + (yRange.upperBound - y) / (yRange.upperBound - yRange.lowerBound) * Self.size
-                canvas.circle(px, py, radius: 1.8, fill: Palette.colors[Int(label) % Palette.colors.count])
+                canvas.circle(px, py, radius: 1.8, fill: color(Int(label)))
             }
             canvas.rect(x0, y0, Self.size, Self.size, fill: "none", stroke: "#888")
         }
@@ -291,8 +312,8 @@ struct BoundaryFigure {
     }
 
     /// A class's colour, lightened for the regions.
-    static func light(_ label: Int) -> String {
-        let hex = Palette.colors[label % Palette.colors.count].dropFirst()
+    static func light(_ color: String) -> String {
+        let hex = color.dropFirst()
         let channels = stride(from: 0, to: 6, by: 2).map { offset -> Int in
             let start = hex.index(hex.startIndex, offsetBy: offset)
             return Int(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0
