@@ -167,9 +167,9 @@ final class Progress: Sendable {
     private let start = DispatchTime.now()
     private let isEnabled: Bool
     private let halving: Bool
-    /// The rung of the pass being counted (nil: the full budget) and when its first run ended
-    /// (its pace is measured from there).
-    private let stage = Mutex<(rung: Int?, since: DispatchTime)?>(nil)
+    /// The rung of the pass being counted (nil: the full budget), when it began (the previous
+    /// rung's last update: its pace is measured from there), and the last update.
+    private let stage = Mutex<(rung: Int?, since: DispatchTime, last: DispatchTime)?>(nil)
 
     init(isEnabled: Bool, halving: Bool = false) {
         self.isEnabled = isEnabled
@@ -186,15 +186,20 @@ final class Progress: Sendable {
             // Each rung's pace from its own first run on (a new rung starts when the rung changes
             // or its count starts again).
             let since = stage.withLock { current -> DispatchTime in
-                if current == nil || current?.rung != rung || done == 1 { current = (rung, now) }
-                return current?.since ?? now
+                if current == nil || current?.rung != rung || done == 1 {
+                    // A new rung began when the previous one ended (or the sweep started).
+                    current = (rung, current?.last ?? start, now)
+                } else {
+                    current?.last = now
+                }
+                return current?.since ?? start
             }
             let stageSeconds = Double(now.uptimeNanoseconds - since.uptimeNanoseconds) / 1e9
-            remaining = done > 1 ? stageSeconds / Double(done - 1) * Double(total - done) : 0
+            remaining = stageSeconds / Double(done) * Double(total - done)
             label = (rung.map { "rung \($0): " } ?? "last runs: ") + label
         }
         try? FileHandle.standardError.write(contentsOf: Data(
-            "\r\u{1B}[K[\(label)] elapsed \(Self.clock(elapsed)), ETA \(done > 1 || !halving ? Self.clock(remaining) : "…")".utf8))
+            "\r\u{1B}[K[\(label)] elapsed \(Self.clock(elapsed)), ETA \(Self.clock(remaining))".utf8))
     }
 
     func finish() {
