@@ -15,7 +15,7 @@ enum Entry {
 
 /// `runner`: batch experiments for fully connected networks, from a YAML file.
 struct Runner: ParsableCommand {
-    static let version = "0.3.0"
+    static let version = "0.3.1"
 
     static let configuration = CommandConfiguration(
         commandName: "runner",
