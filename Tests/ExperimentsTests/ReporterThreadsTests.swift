@@ -96,6 +96,26 @@ struct ReporterThreadsTests {
         #expect(try layout.readRecord(id) == nil)
     }
 
+    @Test("a checksummed AtomicWriter's CRC-32 is the file's, whichever write paths the bytes took")
+    func writerChecksum() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("file.bin")
+        let large = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let writer = try AtomicWriter(url, checksummed: true)
+        try writer.write("header\n")
+        try writer.write(Data([1, 2, 3]))
+        try large.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> Void in try writer.write(bytes) }
+        try writer.commit()
+        let written = try Data(contentsOf: url)
+        #expect(written.count == 7 + 3 + large.count)
+        #expect(writer.checksum == written.withUnsafeBytes { NpzWriter.crc($0, startingWith: 0) } && writer.checksum != 0)
+        let plain = try AtomicWriter(root.appendingPathComponent("plain.bin"))
+        try plain.write("x")
+        try plain.commit()
+        #expect(plain.checksum == 0)
+    }
+
     @Test("Scheduler.map keeps index order and throws the lowest failing index's error")
     func mapOrderAndError() throws {
         struct Failure: Error, Equatable { let index: Int }

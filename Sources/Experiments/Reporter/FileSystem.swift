@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 /// A failed file operation: which file, what was being done, and the system's reason.
@@ -186,22 +185,19 @@ public final class AtomicWriter {
     private let temporary: URL
     private var descriptor: Int32
     private var buffer: [UInt8] = []
-    /// The CRC-32 (zlib's) of every byte written so far: a record names its params.npz by it.
+    /// With `checksummed`, the CRC-32 (zlib's) of every byte written so far: a record names its
+    /// params.npz by it. Other files are not summed.
     public private(set) var checksum: UInt32 = 0
+    private let checksummed: Bool
 
     private func add(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress else { return }
-        var offset = 0
-        while offset < bytes.count {
-            let length = min(bytes.count - offset, 1 << 30)
-            checksum = UInt32(crc32(uLong(checksum), base.assumingMemoryBound(to: UInt8.self) + offset, uInt(length)))
-            offset += length
-        }
+        if checksummed { checksum = NpzWriter.crc(bytes, startingWith: checksum) }
     }
 
     /// Creates the temporary file (and the destination's folder).
-    public init(_ destination: URL) throws(FileSystemError) {
+    public init(_ destination: URL, checksummed: Bool = false) throws(FileSystemError) {
         self.destination = destination
+        self.checksummed = checksummed
         try FileSystem.createDirectories(destination.deletingLastPathComponent())
         temporary = FileSystem.temporaryName(for: destination)
         descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)

@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 import NeuralNet
 
@@ -230,10 +229,8 @@ public struct ResultsLayout: Sendable {
         }
         // Well formed but another run's (or edited): the record names the bytes it wrote.
         if let checksum {
-            let actual = data.withUnsafeBytes { bytes -> UInt32 in
-                guard let base = bytes.baseAddress else { return 0 }
-                return UInt32(crc32(0, base.assumingMemoryBound(to: UInt8.self), uInt(bytes.count)))
-            }
+            // In chunks: zlib's length argument is 32-bit, and a params.npz can pass 4 GiB.
+            let actual = data.withUnsafeBytes { NpzWriter.crc($0, startingWith: 0) }
             guard actual == checksum else {
                 throw ResultsError.corruptParameters(path: url.path, problem: "its CRC-32 is \(actual), not the \(checksum) the run "
                                                      + "recorded (record.json): it is another run's parameters, or was edited")

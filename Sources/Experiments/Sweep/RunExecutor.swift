@@ -205,7 +205,7 @@ struct RunExecutor: Sendable {
             arrays.append(("W\(index + 1)", layer.weights))
             arrays.append(("b\(index + 1)", layer.bias))
         }
-        let writer = try AtomicWriter(layout.parameters(run.id))
+        let writer = try AtomicWriter(layout.parameters(run.id), checksummed: true)
         try NpzWriter.write(arrays, to: writer)
         try writer.commit()
         record.parametersChecksum = writer.checksum
